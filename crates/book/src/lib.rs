@@ -1,1 +1,868 @@
-//! placeholder
+//! allot's domain: the book of an accelerator vendor that sells scarce supply two ways (shipped
+//! hardware and cloud capacity).
+//!
+//! A [`Book`] holds the horizon, the accelerator generations with their supply inputs, SKUs,
+//! customers, multi-year contracts with their commitments, merchant orders, cloud capacity
+//! reservations and the internal cloud demand forecast. It changes only through [`Event`]s:
+//! [`Book::apply`] validates an event completely before it mutates anything, so a refused event
+//! leaves the book untouched. The store persists events; folding them rebuilds the book.
+//!
+//! This crate does no I/O and knows no file format: serialisation lives at the edges
+//! (`scenario` for files, the binary for output). Quantities are whole planning units
+//! (`u64`), money is whole US dollars (`i64`), periods are indices into the horizon.
+#![deny(missing_docs)]
+
+mod event;
+mod ids;
+mod types;
+
+pub use event::*;
+pub use ids::*;
+pub use types::*;
+
+use std::collections::HashMap;
+
+/// Largest horizon the model allows (MODEL.md: up to 120 periods).
+pub const MAX_PERIODS: u32 = 120;
+/// Largest quantity of one order, reservation or commitment, in planning units.
+pub const MAX_UNITS: u64 = 1_000_000_000;
+/// Largest money amount per unit (or per unit-period) accepted, in USD; keeps every objective exact in i64.
+pub const MAX_USD_PER_UNIT: i64 = 10_000_000_000;
+/// Largest substitute value factor, in basis points (2x).
+pub const MAX_VALUE_FACTOR_BP: u32 = 20_000;
+
+/// A domain validation error: what object, which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{object}: {field}: {message}")]
+pub struct BookError {
+    /// The object at fault, e.g. `order o-17`.
+    pub object: String,
+    /// The field at fault, e.g. `latest`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl BookError {
+    /// Builds an error for `object`, `field`.
+    pub fn new(
+        object: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        BookError {
+            object: object.into(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole book in memory. Fields are private; read through getters, change through [`Book::apply`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Book {
+    name: String,
+    horizon: Horizon,
+    generations: Vec<Generation>,
+    skus: Vec<Sku>,
+    customers: Vec<Customer>,
+    contracts: Vec<Contract>,
+    orders: Vec<Order>,
+    reservations: Vec<Reservation>,
+    supply: SupplyInputs,
+    supply_adjustments: Vec<SupplyAdjustment>,
+    base_supply: Vec<Vec<u64>>,
+    supply_binding: Option<Vec<Vec<supply::Binding>>>,
+    last_plan: Option<PlanRecord>,
+    gen_index: HashMap<String, GenIdx>,
+    sku_index: HashMap<String, SkuIdx>,
+    customer_index: HashMap<String, CustomerIdx>,
+    order_index: HashMap<String, OrderIdx>,
+    reservation_index: HashMap<String, ReservationIdx>,
+    contract_index: HashMap<String, usize>,
+    events_applied: u64,
+}
+
+fn check_key(object: &str, key: &str) -> Result<(), BookError> {
+    let ok = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(BookError::new(
+            object,
+            "id",
+            format!("{key:?} must be 1-64 characters of letters, digits, '-', '_', '.', ':'"),
+        ))
+    }
+}
+
+fn check_usd(object: &str, field: &str, v: i64) -> Result<(), BookError> {
+    if (0..=MAX_USD_PER_UNIT).contains(&v) {
+        Ok(())
+    } else {
+        Err(BookError::new(
+            object,
+            field,
+            format!("{v} must be between 0 and {MAX_USD_PER_UNIT} USD"),
+        ))
+    }
+}
+
+fn check_units(object: &str, field: &str, v: u64) -> Result<(), BookError> {
+    if (1..=MAX_UNITS).contains(&v) {
+        Ok(())
+    } else {
+        Err(BookError::new(
+            object,
+            field,
+            format!("{v} must be between 1 and {MAX_UNITS}"),
+        ))
+    }
+}
+
+impl Book {
+    /// Builds a book from its initial specification, validating everything.
+    pub fn new(spec: BookSpec) -> Result<Book, BookError> {
+        let horizon = spec.horizon;
+        if horizon.periods() == 0 || horizon.periods() > MAX_PERIODS {
+            return Err(BookError::new(
+                "book",
+                "periods",
+                format!("{} must be between 1 and {MAX_PERIODS}", horizon.periods()),
+            ));
+        }
+        let mut book = Book {
+            name: spec.name,
+            horizon,
+            generations: Vec::new(),
+            skus: Vec::new(),
+            customers: Vec::new(),
+            contracts: Vec::new(),
+            orders: Vec::new(),
+            reservations: Vec::new(),
+            supply: SupplyInputs::Explicit(Vec::new()),
+            supply_adjustments: Vec::new(),
+            base_supply: Vec::new(),
+            supply_binding: None,
+            last_plan: None,
+            gen_index: HashMap::new(),
+            sku_index: HashMap::new(),
+            customer_index: HashMap::new(),
+            order_index: HashMap::new(),
+            reservation_index: HashMap::new(),
+            contract_index: HashMap::new(),
+            events_applied: 0,
+        };
+        let t = horizon.periods() as usize;
+        for g in spec.generations {
+            let obj = format!("generation {}", g.key);
+            check_key(&obj, &g.key)?;
+            if book.gen_index.contains_key(&g.key) {
+                return Err(BookError::new(obj, "id", "duplicate generation id"));
+            }
+            if g.chips_per_unit == 0 {
+                return Err(BookError::new(obj, "chips_per_unit", "must be at least 1"));
+            }
+            if g.first_ship.0 >= horizon.periods() {
+                // A generation that ships after the horizon is allowed: it can be reserved but not served.
+            }
+            check_usd(
+                &obj,
+                "holding_usd_per_unit_period",
+                g.holding_usd_per_unit_period,
+            )?;
+            check_usd(&obj, "residual_usd_per_unit", g.residual_usd_per_unit)?;
+            check_usd(
+                &obj,
+                "cloud_value_usd_per_unit_period",
+                g.cloud_value_usd_per_unit_period,
+            )?;
+            if g.cloud_demand_units.len() != t {
+                return Err(BookError::new(
+                    obj,
+                    "cloud_demand_units",
+                    format!(
+                        "has {} periods, the horizon has {t}",
+                        g.cloud_demand_units.len()
+                    ),
+                ));
+            }
+            if let Some(v) = g.cloud_demand_units.iter().find(|&&v| v > MAX_UNITS) {
+                return Err(BookError::new(
+                    obj,
+                    "cloud_demand_units",
+                    format!("{v} exceeds {MAX_UNITS}"),
+                ));
+            }
+            book.gen_index
+                .insert(g.key.clone(), GenIdx(book.generations.len() as u16));
+            book.generations.push(g);
+        }
+        if book.generations.is_empty() {
+            return Err(BookError::new(
+                "book",
+                "generations",
+                "at least one generation is needed",
+            ));
+        }
+        book.set_supply(spec.supply)?;
+        for s in spec.skus {
+            let obj = format!("sku {}", s.key);
+            check_key(&obj, &s.key)?;
+            if book.sku_index.contains_key(&s.key) {
+                return Err(BookError::new(obj, "id", "duplicate sku id"));
+            }
+            let generation = book.gen_by_key(&obj, "generation", &s.generation)?;
+            if s.size_units == 0 || s.size_units > 1_000_000 {
+                return Err(BookError::new(
+                    obj,
+                    "size_units",
+                    "must be between 1 and 1000000",
+                ));
+            }
+            book.sku_index
+                .insert(s.key.clone(), SkuIdx(book.skus.len() as u32));
+            book.skus.push(Sku {
+                key: s.key,
+                name: s.name,
+                generation,
+                size_units: s.size_units,
+            });
+        }
+        for c in spec.customers {
+            let obj = format!("customer {}", c.key);
+            check_key(&obj, &c.key)?;
+            if book.customer_index.contains_key(&c.key) {
+                return Err(BookError::new(obj, "id", "duplicate customer id"));
+            }
+            book.customer_index
+                .insert(c.key.clone(), CustomerIdx(book.customers.len() as u32));
+            book.customers.push(c);
+        }
+        for c in spec.contracts {
+            book.apply_event(Event::ContractAdded(c), true)?;
+        }
+        for r in spec.reservations {
+            book.apply_event(Event::ReservationPlaced(r), true)?;
+        }
+        for o in spec.orders {
+            book.apply_event(Event::OrderPlaced(o), true)?;
+        }
+        Ok(book)
+    }
+
+    fn set_supply(&mut self, supply: SupplyInputs) -> Result<(), BookError> {
+        let t = self.horizon.periods() as usize;
+        let base = match &supply {
+            SupplyInputs::Explicit(rows) => {
+                if rows.len() != self.generations.len() {
+                    return Err(BookError::new(
+                        "supply",
+                        "units",
+                        format!(
+                            "has {} generations, the book has {}",
+                            rows.len(),
+                            self.generations.len()
+                        ),
+                    ));
+                }
+                for (g, row) in rows.iter().enumerate() {
+                    if row.len() != t {
+                        return Err(BookError::new(
+                            format!("supply of {}", self.generations[g].key),
+                            "units",
+                            format!("has {} periods, the horizon has {t}", row.len()),
+                        ));
+                    }
+                    if let Some(v) = row.iter().find(|&&v| v > MAX_UNITS) {
+                        return Err(BookError::new(
+                            format!("supply of {}", self.generations[g].key),
+                            "units",
+                            format!("{v} exceeds {MAX_UNITS}"),
+                        ));
+                    }
+                }
+                rows.clone()
+            }
+            SupplyInputs::Foundry(f) => {
+                if f.generations.len() != self.generations.len() {
+                    return Err(BookError::new(
+                        "supply",
+                        "foundry",
+                        format!(
+                            "has inputs for {} generations, the book has {}",
+                            f.generations.len(),
+                            self.generations.len()
+                        ),
+                    ));
+                }
+                let plan =
+                    supply::plan(&f.generations, &f.shared, &f.policy, self.horizon.periods())
+                        .map_err(|e| BookError::new("supply", "foundry", e.to_string()))?;
+                self.supply_binding = Some(
+                    (0..self.generations.len())
+                        .map(|g| {
+                            (0..t)
+                                .map(|p| plan.binding(g, p).unwrap_or(supply::Binding::None))
+                                .collect()
+                        })
+                        .collect(),
+                );
+                (0..self.generations.len())
+                    .map(|g| (0..t).map(|p| plan.units(g, p).unwrap_or(0)).collect())
+                    .collect()
+            }
+        };
+        self.supply = supply;
+        self.base_supply = base;
+        Ok(())
+    }
+
+    fn gen_by_key(&self, obj: &str, field: &str, key: &str) -> Result<GenIdx, BookError> {
+        self.gen_index
+            .get(key)
+            .copied()
+            .ok_or_else(|| BookError::new(obj, field, format!("unknown generation {key:?}")))
+    }
+
+    fn period_in(&self, obj: &str, field: &str, p: Period) -> Result<(), BookError> {
+        if p.0 < self.horizon.periods() {
+            Ok(())
+        } else {
+            Err(BookError::new(
+                obj,
+                field,
+                format!(
+                    "period {} is outside the horizon of {} periods",
+                    p.0,
+                    self.horizon.periods()
+                ),
+            ))
+        }
+    }
+
+    fn check_substitutes(
+        &self,
+        obj: &str,
+        primary: GenIdx,
+        subs: &[SubstituteSpec],
+    ) -> Result<Vec<Substitute>, BookError> {
+        let mut out: Vec<Substitute> = Vec::with_capacity(subs.len());
+        for s in subs {
+            let g = self.gen_by_key(obj, "substitutes", &s.generation)?;
+            if g == primary || out.iter().any(|o| o.generation == g) {
+                return Err(BookError::new(
+                    obj,
+                    "substitutes",
+                    format!("generation {:?} listed twice", s.generation),
+                ));
+            }
+            if s.value_factor_bp == 0 || s.value_factor_bp > MAX_VALUE_FACTOR_BP {
+                return Err(BookError::new(
+                    obj,
+                    "substitutes",
+                    format!(
+                        "value factor {} bp must be between 1 and {MAX_VALUE_FACTOR_BP}",
+                        s.value_factor_bp
+                    ),
+                ));
+            }
+            out.push(Substitute {
+                generation: g,
+                value_factor_bp: s.value_factor_bp,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Applies one event: validates it fully, then changes the book. A refused event changes nothing.
+    pub fn apply(&mut self, event: Event) -> Result<(), BookError> {
+        self.apply_event(event, false)
+    }
+
+    /// Applies a batch atomically: either every event applies, or the book is unchanged and the
+    /// index of the first refused event is returned with its error.
+    pub fn apply_all(&mut self, events: Vec<Event>) -> Result<(), (usize, BookError)> {
+        let mut scratch = self.clone();
+        for (i, e) in events.into_iter().enumerate() {
+            scratch.apply_event(e, false).map_err(|err| (i, err))?;
+        }
+        *self = scratch;
+        Ok(())
+    }
+
+    /// Checks that `events` would apply, without changing the book.
+    pub fn validate_all(&self, events: &[Event]) -> Result<(), (usize, BookError)> {
+        let mut scratch = self.clone();
+        for (i, e) in events.iter().enumerate() {
+            scratch
+                .apply_event(e.clone(), false)
+                .map_err(|err| (i, err))?;
+        }
+        Ok(())
+    }
+
+    fn apply_event(&mut self, event: Event, initial: bool) -> Result<(), BookError> {
+        match event {
+            Event::BookCreated(_) => {
+                return Err(BookError::new(
+                    "event",
+                    "kind",
+                    "a book is created once, by Book::new",
+                ));
+            }
+            Event::ContractAdded(c) => {
+                let obj = format!("contract {}", c.key);
+                check_key(&obj, &c.key)?;
+                if self.contract_index.contains_key(&c.key) {
+                    return Err(BookError::new(obj, "id", "duplicate contract id"));
+                }
+                let customer = self.customer(&obj, &c.customer)?;
+                check_usd(
+                    &obj,
+                    "shortfall_penalty_usd_per_unit",
+                    c.shortfall_penalty_usd_per_unit,
+                )?;
+                let mut commitments = Vec::with_capacity(c.commitments.len());
+                for (i, cm) in c.commitments.iter().enumerate() {
+                    let cobj = format!("{obj} commitment {}", i + 1);
+                    let generation = self.gen_by_key(&cobj, "generation", &cm.generation)?;
+                    check_units(&cobj, "units", cm.units)?;
+                    let kind = match cm.kind {
+                        CommitmentKindSpec::Delivery {
+                            earliest,
+                            due,
+                            price_usd_per_unit,
+                        } => {
+                            self.period_in(&cobj, "earliest", earliest)?;
+                            self.period_in(&cobj, "due", due)?;
+                            if earliest > due {
+                                return Err(BookError::new(cobj, "due", "is before earliest"));
+                            }
+                            check_usd(&cobj, "price_usd_per_unit", price_usd_per_unit)?;
+                            CommitmentKind::Delivery {
+                                earliest,
+                                due,
+                                price_usd_per_unit,
+                            }
+                        }
+                        CommitmentKindSpec::Capacity {
+                            start,
+                            end,
+                            price_usd_per_unit_period,
+                        } => {
+                            self.period_in(&cobj, "start", start)?;
+                            if end.0 <= start.0 || end.0 > self.horizon.periods() {
+                                return Err(BookError::new(
+                                    cobj,
+                                    "end",
+                                    format!(
+                                        "must be after start and at most {}",
+                                        self.horizon.periods()
+                                    ),
+                                ));
+                            }
+                            check_usd(
+                                &cobj,
+                                "price_usd_per_unit_period",
+                                price_usd_per_unit_period,
+                            )?;
+                            CommitmentKind::Capacity {
+                                start,
+                                end,
+                                price_usd_per_unit_period,
+                            }
+                        }
+                    };
+                    commitments.push(Commitment {
+                        generation,
+                        units: cm.units,
+                        kind,
+                    });
+                }
+                self.contract_index
+                    .insert(c.key.clone(), self.contracts.len());
+                self.contracts.push(Contract {
+                    key: c.key,
+                    customer,
+                    shortfall_penalty_usd_per_unit: c.shortfall_penalty_usd_per_unit,
+                    commitments,
+                    note: c.note,
+                });
+            }
+            Event::OrderPlaced(o) => {
+                let obj = format!("order {}", o.key);
+                check_key(&obj, &o.key)?;
+                if self.order_index.contains_key(&o.key) {
+                    return Err(BookError::new(obj, "id", "duplicate order id"));
+                }
+                let customer = self.customer(&obj, &o.customer)?;
+                let sku = *self.sku_index.get(&o.sku).ok_or_else(|| {
+                    BookError::new(&obj, "sku", format!("unknown sku {:?}", o.sku))
+                })?;
+                check_units(&obj, "quantity", o.quantity)?;
+                let units = o
+                    .quantity
+                    .saturating_mul(self.skus[sku.0 as usize].size_units as u64);
+                check_units(&obj, "quantity", units)?;
+                self.period_in(&obj, "earliest", o.earliest)?;
+                self.period_in(&obj, "latest", o.latest)?;
+                if o.earliest > o.latest {
+                    return Err(BookError::new(obj, "latest", "is before earliest"));
+                }
+                check_usd(&obj, "price_usd_per_unit", o.price_usd_per_unit)?;
+                check_usd(
+                    &obj,
+                    "lateness_penalty_usd_per_unit_period",
+                    o.lateness_penalty_usd_per_unit_period,
+                )?;
+                let primary = self.skus[sku.0 as usize].generation;
+                let substitutes = self.check_substitutes(&obj, primary, &o.substitutes)?;
+                let _ = initial;
+                let idx = OrderIdx(self.orders.len() as u32);
+                self.order_index.insert(o.key.clone(), idx);
+                self.orders.push(Order {
+                    key: o.key,
+                    customer,
+                    sku,
+                    quantity: o.quantity,
+                    units,
+                    earliest: o.earliest,
+                    latest: o.latest,
+                    price_usd_per_unit: o.price_usd_per_unit,
+                    lateness_penalty_usd_per_unit_period: o.lateness_penalty_usd_per_unit_period,
+                    substitutes,
+                    status: OrderStatus::Placed,
+                    promise: None,
+                    confirmed: None,
+                    delivered: None,
+                });
+            }
+            Event::OrderCancelled { order, reason: _ } => {
+                let i = self.order(&order)?;
+                let o = &self.orders[i.0 as usize];
+                if matches!(o.status, OrderStatus::Delivered | OrderStatus::Cancelled) {
+                    return Err(BookError::new(
+                        format!("order {order}"),
+                        "status",
+                        format!("a {} order cannot be cancelled", o.status.as_str()),
+                    ));
+                }
+                let o = &mut self.orders[i.0 as usize];
+                o.status = OrderStatus::Cancelled;
+                o.promise = None;
+                o.confirmed = None;
+            }
+            Event::OrderConfirmed { order } => {
+                let i = self.order(&order)?;
+                let o = &self.orders[i.0 as usize];
+                let Some(p) = o.promise else {
+                    return Err(BookError::new(
+                        format!("order {order}"),
+                        "status",
+                        format!(
+                            "is {}, only a promised order can be confirmed (run plan first)",
+                            o.status.as_str()
+                        ),
+                    ));
+                };
+                if o.status != OrderStatus::Promised {
+                    return Err(BookError::new(
+                        format!("order {order}"),
+                        "status",
+                        format!(
+                            "is {}, only a promised order can be confirmed",
+                            o.status.as_str()
+                        ),
+                    ));
+                }
+                let o = &mut self.orders[i.0 as usize];
+                o.confirmed = Some(p);
+                o.status = OrderStatus::Confirmed;
+            }
+            Event::OrderDelivered {
+                order,
+                units,
+                period,
+            } => {
+                let i = self.order(&order)?;
+                let obj = format!("order {order}");
+                self.period_in(&obj, "period", period)?;
+                let o = &self.orders[i.0 as usize];
+                if matches!(o.status, OrderStatus::Delivered | OrderStatus::Cancelled) {
+                    return Err(BookError::new(
+                        obj,
+                        "status",
+                        format!("is already {}", o.status.as_str()),
+                    ));
+                }
+                if units == 0 || units > o.units {
+                    return Err(BookError::new(
+                        obj,
+                        "units",
+                        format!("{units} must be between 1 and {}", o.units),
+                    ));
+                }
+                let o = &mut self.orders[i.0 as usize];
+                o.delivered = Some(Delivery { units, period });
+                o.status = OrderStatus::Delivered;
+            }
+            Event::ReservationPlaced(r) => {
+                let obj = format!("reservation {}", r.key);
+                check_key(&obj, &r.key)?;
+                if self.reservation_index.contains_key(&r.key) {
+                    return Err(BookError::new(obj, "id", "duplicate reservation id"));
+                }
+                let customer = self.customer(&obj, &r.customer)?;
+                let generation = self.gen_by_key(&obj, "generation", &r.generation)?;
+                check_units(&obj, "units", r.units)?;
+                self.period_in(&obj, "start", r.start)?;
+                if r.end.0 <= r.start.0 || r.end.0 > self.horizon.periods() {
+                    return Err(BookError::new(
+                        obj,
+                        "end",
+                        format!("must be after start and at most {}", self.horizon.periods()),
+                    ));
+                }
+                check_usd(
+                    &obj,
+                    "price_usd_per_unit_period",
+                    r.price_usd_per_unit_period,
+                )?;
+                let idx = ReservationIdx(self.reservations.len() as u32);
+                self.reservation_index.insert(r.key.clone(), idx);
+                self.reservations.push(Reservation {
+                    key: r.key,
+                    customer,
+                    generation,
+                    units: r.units,
+                    start: r.start,
+                    end: r.end,
+                    price_usd_per_unit_period: r.price_usd_per_unit_period,
+                    cancelled: false,
+                });
+            }
+            Event::ReservationCancelled { reservation } => {
+                let i = *self.reservation_index.get(&reservation).ok_or_else(|| {
+                    BookError::new(
+                        format!("reservation {reservation}"),
+                        "id",
+                        "no such reservation",
+                    )
+                })?;
+                let r = &mut self.reservations[i.0 as usize];
+                if r.cancelled {
+                    return Err(BookError::new(
+                        format!("reservation {reservation}"),
+                        "status",
+                        "is already cancelled",
+                    ));
+                }
+                r.cancelled = true;
+            }
+            Event::SupplyAdjusted(adj) => {
+                let obj = format!("supply adjustment of {}", adj.generation);
+                let g = self.gen_by_key(&obj, "generation", &adj.generation)?;
+                self.period_in(&obj, "period", adj.period)?;
+                let current = self.supply_units(g, adj.period) as i64;
+                if adj.delta_units == 0
+                    || current + adj.delta_units < 0
+                    || current + adj.delta_units > MAX_UNITS as i64
+                {
+                    return Err(BookError::new(
+                        obj,
+                        "delta_units",
+                        format!(
+                            "{} would take period {} supply from {current} to {}",
+                            adj.delta_units,
+                            adj.period.0,
+                            current + adj.delta_units
+                        ),
+                    ));
+                }
+                self.supply_adjustments.push(SupplyAdjustment {
+                    generation: g,
+                    period: adj.period,
+                    delta_units: adj.delta_units,
+                    note: adj.note,
+                });
+            }
+            Event::PlanRecorded(rec) => {
+                // Every order named must exist and be open; promises replace the previous ones.
+                let mut resolved = Vec::with_capacity(rec.promises.len());
+                for p in &rec.promises {
+                    let i = self.order(&p.order)?;
+                    let o = &self.orders[i.0 as usize];
+                    if p.units > o.units {
+                        return Err(BookError::new(
+                            format!("order {}", p.order),
+                            "promise",
+                            "promises more than ordered",
+                        ));
+                    }
+                    self.period_in(&format!("order {}", p.order), "promise", p.by)?;
+                    resolved.push((
+                        i,
+                        Promise {
+                            units: p.units,
+                            by: p.by,
+                        },
+                    ));
+                }
+                for o in &mut self.orders {
+                    if o.status == OrderStatus::Promised {
+                        o.status = OrderStatus::Placed;
+                        o.promise = None;
+                    } else if o.status == OrderStatus::Placed {
+                        o.promise = None;
+                    }
+                }
+                for (i, p) in resolved {
+                    let o = &mut self.orders[i.0 as usize];
+                    match o.status {
+                        OrderStatus::Placed => {
+                            if p.units > 0 {
+                                o.promise = Some(p);
+                                o.status = OrderStatus::Promised;
+                            }
+                        }
+                        OrderStatus::Confirmed => o.promise = Some(p),
+                        _ => {}
+                    }
+                }
+                self.last_plan = Some(rec);
+            }
+        }
+        self.events_applied += 1;
+        Ok(())
+    }
+
+    fn customer(&self, obj: &str, key: &str) -> Result<CustomerIdx, BookError> {
+        self.customer_index
+            .get(key)
+            .copied()
+            .ok_or_else(|| BookError::new(obj, "customer", format!("unknown customer {key:?}")))
+    }
+
+    fn order(&self, key: &str) -> Result<OrderIdx, BookError> {
+        self.order_index
+            .get(key)
+            .copied()
+            .ok_or_else(|| BookError::new(format!("order {key}"), "id", "no such order"))
+    }
+
+    /// The book's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The planning horizon.
+    pub fn horizon(&self) -> Horizon {
+        self.horizon
+    }
+    /// Generations in the order they were declared.
+    pub fn generations(&self) -> &[Generation] {
+        &self.generations
+    }
+    /// SKUs.
+    pub fn skus(&self) -> &[Sku] {
+        &self.skus
+    }
+    /// Customers.
+    pub fn customers(&self) -> &[Customer] {
+        &self.customers
+    }
+    /// Contracts with their commitments.
+    pub fn contracts(&self) -> &[Contract] {
+        &self.contracts
+    }
+    /// Merchant orders in placement order (cancelled and delivered ones included).
+    pub fn orders(&self) -> &[Order] {
+        &self.orders
+    }
+    /// Cloud capacity reservations (cancelled ones included).
+    pub fn reservations(&self) -> &[Reservation] {
+        &self.reservations
+    }
+    /// The supply inputs (explicit units or the foundry model).
+    pub fn supply_inputs(&self) -> &SupplyInputs {
+        &self.supply
+    }
+    /// Supply adjustments applied after the book was created, in order.
+    pub fn supply_adjustments(&self) -> &[SupplyAdjustment] {
+        &self.supply_adjustments
+    }
+    /// The last recorded plan's promises, if any plan was recorded.
+    pub fn last_plan(&self) -> Option<&PlanRecord> {
+        self.last_plan.as_ref()
+    }
+    /// Number of events applied since creation.
+    pub fn events_applied(&self) -> u64 {
+        self.events_applied
+    }
+    /// Supply before adjustments: planning units of `g` finished in period `t`.
+    pub fn base_supply_units(&self, g: GenIdx, t: Period) -> u64 {
+        self.base_supply[g.0 as usize][t.0 as usize]
+    }
+    /// Supply after adjustments: planning units of `g` finished in period `t`.
+    pub fn supply_units(&self, g: GenIdx, t: Period) -> u64 {
+        let base = self.base_supply[g.0 as usize][t.0 as usize] as i64;
+        let delta: i64 = self
+            .supply_adjustments
+            .iter()
+            .filter(|a| a.generation == g && a.period == t)
+            .map(|a| a.delta_units)
+            .sum();
+        (base + delta).max(0) as u64
+    }
+    /// Supply after adjustments for every generation and period.
+    pub fn supply_matrix(&self) -> Vec<Vec<u64>> {
+        let mut m = self.base_supply.clone();
+        for a in &self.supply_adjustments {
+            let cell = &mut m[a.generation.0 as usize][a.period.0 as usize];
+            *cell = (*cell as i64 + a.delta_units).max(0) as u64;
+        }
+        m
+    }
+    /// The input that binds the supply plan for `g` in period `t` (None for explicit supply).
+    pub fn supply_binding(&self, g: GenIdx, t: Period) -> Option<supply::Binding> {
+        self.supply_binding
+            .as_ref()
+            .map(|b| b[g.0 as usize][t.0 as usize])
+    }
+    /// Looks a generation up by id.
+    pub fn generation_idx(&self, key: &str) -> Option<GenIdx> {
+        self.gen_index.get(key).copied()
+    }
+    /// Looks a SKU up by id.
+    pub fn sku_idx(&self, key: &str) -> Option<SkuIdx> {
+        self.sku_index.get(key).copied()
+    }
+    /// Looks a customer up by id.
+    pub fn customer_idx(&self, key: &str) -> Option<CustomerIdx> {
+        self.customer_index.get(key).copied()
+    }
+    /// Looks an order up by id.
+    pub fn order_idx(&self, key: &str) -> Option<OrderIdx> {
+        self.order_index.get(key).copied()
+    }
+    /// The generation at `g`.
+    pub fn generation(&self, g: GenIdx) -> &Generation {
+        &self.generations[g.0 as usize]
+    }
+    /// The SKU at `s`.
+    pub fn sku(&self, s: SkuIdx) -> &Sku {
+        &self.skus[s.0 as usize]
+    }
+    /// The customer at `c`.
+    pub fn customer_at(&self, c: CustomerIdx) -> &Customer {
+        &self.customers[c.0 as usize]
+    }
+    /// The order at `o`.
+    pub fn order_at(&self, o: OrderIdx) -> &Order {
+        &self.orders[o.0 as usize]
+    }
+}

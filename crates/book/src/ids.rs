@@ -1,0 +1,154 @@
+//! Index newtypes and time.
+
+use std::fmt;
+
+/// A planning period: an index into the horizon (0 = the horizon's first month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Period(pub u32);
+
+/// Index of a generation in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GenIdx(pub u16);
+/// Index of a SKU in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SkuIdx(pub u32);
+/// Index of a customer in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CustomerIdx(pub u32);
+/// Index of an order in the book (its placement position).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrderIdx(pub u32);
+/// Index of a reservation in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReservationIdx(pub u32);
+
+/// A calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    year: i32,
+    month: u8,
+}
+
+impl YearMonth {
+    /// A month; `month` is 1-12.
+    pub fn new(year: i32, month: u8) -> Option<YearMonth> {
+        ((1..=12).contains(&month) && (1970..=9999).contains(&year))
+            .then_some(YearMonth { year, month })
+    }
+    /// Parses `YYYY-MM`.
+    pub fn parse(s: &str) -> Option<YearMonth> {
+        let (y, m) = s.trim().split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        YearMonth::new(y.parse().ok()?, m.parse().ok()?)
+    }
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+    /// The month, 1-12.
+    pub fn month(self) -> u8 {
+        self.month
+    }
+    /// Months since year 0, for arithmetic.
+    fn ordinal(self) -> i64 {
+        self.year as i64 * 12 + (self.month as i64 - 1)
+    }
+    /// The month `n` months later.
+    pub fn plus(self, n: u32) -> YearMonth {
+        let o = self.ordinal() + n as i64;
+        YearMonth {
+            year: (o / 12) as i32,
+            month: (o % 12 + 1) as u8,
+        }
+    }
+    /// Whole months from `self` to `later` (negative if `later` is earlier).
+    pub fn months_until(self, later: YearMonth) -> i64 {
+        later.ordinal() - self.ordinal()
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// The planning horizon: a first month and a number of monthly periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    start: YearMonth,
+    periods: u32,
+}
+
+impl Horizon {
+    /// A horizon of `periods` months from `start` (validated by `Book::new`).
+    pub fn new(start: YearMonth, periods: u32) -> Horizon {
+        Horizon { start, periods }
+    }
+    /// The first month.
+    pub fn start(self) -> YearMonth {
+        self.start
+    }
+    /// Number of periods.
+    pub fn periods(self) -> u32 {
+        self.periods
+    }
+    /// The calendar month of period `p`.
+    pub fn month_of(self, p: Period) -> YearMonth {
+        self.start.plus(p.0)
+    }
+    /// The period of a calendar month, if inside the horizon.
+    pub fn period_of(self, m: YearMonth) -> Option<Period> {
+        let d = self.start.months_until(m);
+        (0..self.periods as i64)
+            .contains(&d)
+            .then_some(Period(d as u32))
+    }
+    /// The period containing `m`, clamped into the horizon (used for "now").
+    pub fn clamp_period(self, m: YearMonth) -> Period {
+        Period(self.start.months_until(m).clamp(0, self.periods as i64 - 1) as u32)
+    }
+    /// Parses a period written as `YYYY-MM` (inside the horizon) or as a period index.
+    pub fn parse_period(self, s: &str) -> Result<Period, String> {
+        let s = s.trim();
+        if let Some(m) = YearMonth::parse(s) {
+            return self.period_of(m).ok_or_else(|| {
+                format!(
+                    "{m} is outside the horizon {}..{}",
+                    self.start,
+                    self.start.plus(self.periods - 1)
+                )
+            });
+        }
+        match s.parse::<u32>() {
+            Ok(p) if p < self.periods => Ok(Period(p)),
+            Ok(p) => Err(format!(
+                "period {p} is outside the horizon of {} periods",
+                self.periods
+            )),
+            Err(_) => Err(format!("{s:?} is neither YYYY-MM nor a period number")),
+        }
+    }
+    /// Like [`Horizon::parse_period`] but also accepts the period just past the end (for exclusive ends).
+    pub fn parse_period_end(self, s: &str) -> Result<Period, String> {
+        let s = s.trim();
+        if let Some(m) = YearMonth::parse(s) {
+            let d = self.start.months_until(m);
+            return if (1..=self.periods as i64).contains(&d) {
+                Ok(Period(d as u32))
+            } else {
+                Err(format!("{m} is not an end inside the horizon"))
+            };
+        }
+        match s.parse::<u32>() {
+            Ok(p) if p <= self.periods => Ok(Period(p)),
+            Ok(p) => Err(format!(
+                "end period {p} is past the horizon of {} periods",
+                self.periods
+            )),
+            Err(_) => Err(format!("{s:?} is neither YYYY-MM nor a period number")),
+        }
+    }
+}
