@@ -305,4 +305,6 @@ pub struct PlanRecord {
     pub objectives: [i64; 3],
     /// Promises for open orders.
     pub promises: Vec<PromiseRecord>,
+    /// How many supply adjustments the book held when the plan was made (to tell which came after).
+    pub supply_adjustments_seen: u32,
 }

@@ -1,1 +1,480 @@
-//! placeholder
+//! The allocation engine: the exact, certified split of scarce supply between sales and the cloud.
+//!
+//! [`plan`] takes a [`book::Book`] and the current period, builds the planning network
+//! ([`network`]), solves it with our own network simplex (`flow`) with lexicographic costs
+//! `[commitment shortfall, promise lateness, -value]`, checks the result with the independent
+//! checker (`certify`) before returning it, and explains it: deliveries, cloud deployments,
+//! reservations accepted, promises, the waitlist with earliest projected periods and a
+//! [`Reason`] for every unit not served. [`Atp`] answers available-to-promise queries from a
+//! plan in constant time; [`diff`] says which promises a re-plan moved and why.
+//!
+//! The engine is pure: no I/O, no clock (time is the `now` argument), deterministic.
+#![deny(missing_docs)]
+
+mod atp;
+mod explain;
+pub mod network;
+
+pub use atp::Atp;
+pub use explain::{diff, MoveReason, PromiseMove, Reason};
+
+use book::{Book, CommitmentKind, GenIdx, OrderIdx, Period, Promise};
+use flow::Lex3;
+use network::{ArcKind, LineKind};
+
+/// Stages reported to a progress callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Building the network.
+    Build,
+    /// Solving.
+    Solve,
+    /// Checking the certificate.
+    Certify,
+    /// Explaining (promises, waitlist, reasons).
+    Explain,
+}
+
+/// Why planning failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The book cannot be planned as it stands.
+    #[error(transparent)]
+    Build(#[from] network::BuildError),
+    /// The solver failed (a bug: the network is always feasible and bounded).
+    #[error("solver failed: {0:?}")]
+    Solver(flow::FlowError),
+    /// The solver's answer did not pass the independent check (a bug; never returned silently).
+    #[error("the plan's certificate was refused: {0}")]
+    Certificate(certify::CheckError),
+    /// `now` is outside the horizon.
+    #[error("now (period {0}) is outside the horizon")]
+    NowOutsideHorizon(u32),
+}
+
+/// The three tier objectives and the value's parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Objectives {
+    /// Tier 1: committed units not delivered by their date, weighted by their penalty (USD). Lower is better.
+    pub commitment_shortfall_usd: i64,
+    /// Tier 2: promised units late or missing, in unit-periods. Lower is better.
+    pub promise_lateness_unit_periods: i64,
+    /// Tier 3: total value (USD). Higher is better.
+    pub value_usd: i64,
+    /// Sale revenue from merchant orders and delivery commitments (after substitute factors).
+    pub sale_revenue_usd: i64,
+    /// Lateness penalties paid on merchant orders.
+    pub lateness_penalty_usd: i64,
+    /// Cloud value from internal demand (compute and attached services).
+    pub cloud_internal_usd: i64,
+    /// Reservation and capacity-commitment revenue.
+    pub cloud_reserved_usd: i64,
+    /// Residual value of the pool at the horizon's end.
+    pub residual_usd: i64,
+    /// Holding costs of carried inventory.
+    pub holding_usd: i64,
+}
+
+/// One delivery of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shipment {
+    /// Generation shipped.
+    pub generation: GenIdx,
+    /// Period shipped.
+    pub period: Period,
+    /// Units.
+    pub units: u64,
+}
+
+/// A waitlist entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitlistEntry {
+    /// 1-based position in line.
+    pub position: u32,
+    /// Units not served.
+    pub remaining_units: u64,
+    /// Earliest period from which the remaining units could be served from projected supply
+    /// that is not promised to anyone (now used by the vendor's own cloud or unused), after
+    /// everyone ahead in line; None if not within the horizon.
+    pub earliest_period: Option<Period>,
+    /// Why the units are not served.
+    pub reason: Reason,
+}
+
+/// What the plan says of one order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrderPlan {
+    /// Deliveries, by generation and period.
+    pub shipments: Vec<Shipment>,
+    /// Units served.
+    pub served_units: u64,
+    /// The promise this plan makes (all served units by the last shipment's period).
+    pub promise: Option<Promise>,
+    /// Set when the order is not served in full.
+    pub waitlist: Option<WaitlistEntry>,
+}
+
+/// What the plan says of one commitment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitmentPlan {
+    /// Contract index.
+    pub contract: usize,
+    /// Commitment index in the contract.
+    pub index: usize,
+    /// Units owed.
+    pub units: u64,
+    /// Units met on time.
+    pub met_units: u64,
+    /// Shipments (delivery commitments).
+    pub shipments: Vec<Shipment>,
+}
+
+/// Per generation and period flows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GenerationFlows {
+    /// Units finished (after adjustments).
+    pub supply: Vec<u64>,
+    /// Units shipped to buyers (orders and delivery commitments).
+    pub sold: Vec<u64>,
+    /// Units deployed into the cloud pool.
+    pub deployed: Vec<u64>,
+    /// Pool size during the period.
+    pub pool: Vec<u64>,
+    /// Pool units serving internal demand.
+    pub internal: Vec<u64>,
+    /// Pool units serving reservations and capacity commitments.
+    pub reserved: Vec<u64>,
+    /// Inventory carried into the next period.
+    pub carried: Vec<u64>,
+    /// Units demanded by buyers with a window covering the period (for supply-vs-demand views).
+    pub demand_in_window: Vec<u64>,
+}
+
+/// The certificate: the network in the checker's terms and the solver's flow and potentials.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    /// The network as the checker sees it.
+    pub network: certify::Network,
+    /// Flow and potentials.
+    pub solution: certify::Certificate,
+}
+
+/// A complete plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The period it was made in.
+    pub now: Period,
+    /// Tier objectives.
+    pub objectives: Objectives,
+    /// Per order, indexed like `book.orders()`.
+    pub orders: Vec<OrderPlan>,
+    /// Per commitment, contract by contract.
+    pub commitments: Vec<CommitmentPlan>,
+    /// Accepted units per reservation, indexed like `book.reservations()`.
+    pub reservations_accepted: Vec<u64>,
+    /// Per generation flows.
+    pub generations: Vec<GenerationFlows>,
+    /// Orders not served in full, in waitlist order.
+    pub waitlist: Vec<OrderIdx>,
+    /// Marginal value of one more unit of generation g in period t, USD (tier-3 dual price).
+    pub marginal_value_usd: Vec<Vec<i64>>,
+    /// The certificate.
+    pub certificate: Certificate,
+    /// Available-to-promise.
+    pub atp: Atp,
+    /// Network size and solver work.
+    pub stats: Stats,
+}
+
+/// Size of the solved problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Nodes.
+    pub nodes: usize,
+    /// Arcs.
+    pub arcs: usize,
+    /// Simplex pivots.
+    pub pivots: u64,
+}
+
+/// Plans `book` as seen in period `now`.
+pub fn plan(book: &Book, now: Period) -> Result<Plan, PlanError> {
+    plan_with_progress(book, now, &mut |_| {})
+}
+
+/// Like [`plan`], reporting each stage to `progress`.
+pub fn plan_with_progress(
+    book: &Book,
+    now: Period,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Plan, PlanError> {
+    if now.0 >= book.horizon().periods() {
+        return Err(PlanError::NowOutsideHorizon(now.0));
+    }
+    progress(Stage::Build);
+    let net = network::build(book, now)?;
+    let mut fnet: flow::Network<Lex3> =
+        flow::Network::with_capacity(net.node_count(), net.arc_count());
+    for &s in &net.supply {
+        fnet.add_node(s);
+    }
+    for a in 0..net.arc_count() {
+        fnet.add_arc(
+            flow::NodeId(net.from[a]),
+            flow::NodeId(net.to[a]),
+            net.cap[a],
+            Lex3(net.cost[a]),
+        );
+    }
+    progress(Stage::Solve);
+    let sol = flow::solve(&fnet).map_err(PlanError::Solver)?;
+    drop(fnet);
+    progress(Stage::Certify);
+    let certificate = Certificate {
+        network: certify::Network {
+            node_supply: net.supply.clone(),
+            arcs: (0..net.arc_count())
+                .map(|a| certify::Arc {
+                    from: net.from[a],
+                    to: net.to[a],
+                    capacity: net.cap[a],
+                    cost: net.cost[a],
+                })
+                .collect(),
+        },
+        solution: certify::Certificate {
+            flow: sol.flow,
+            potential: sol.potential.iter().map(|p| p.0).collect(),
+        },
+    };
+    let report = certify::check(&certificate.network, &certificate.solution)
+        .map_err(PlanError::Certificate)?;
+    progress(Stage::Explain);
+    let stats = Stats {
+        nodes: net.node_count(),
+        arcs: net.arc_count(),
+        pivots: sol.pivots,
+    };
+    Ok(extract(
+        book,
+        now,
+        &net,
+        certificate,
+        report.objective,
+        stats,
+    ))
+}
+
+fn extract(
+    book: &Book,
+    now: Period,
+    net: &network::Network,
+    certificate: Certificate,
+    objective: [i128; 3],
+    stats: Stats,
+) -> Plan {
+    let gens = net.gens;
+    let periods = net.periods;
+    let flow = &certificate.solution.flow;
+    let supply = book.supply_matrix();
+    let mut generations: Vec<GenerationFlows> = (0..gens)
+        .map(|g| GenerationFlows {
+            supply: supply[g].clone(),
+            sold: vec![0; periods],
+            deployed: vec![0; periods],
+            pool: vec![0; periods],
+            internal: vec![0; periods],
+            reserved: vec![0; periods],
+            carried: vec![0; periods],
+            demand_in_window: vec![0; periods],
+        })
+        .collect();
+    let mut orders = vec![OrderPlan::default(); book.orders().len()];
+    let mut commitments: Vec<CommitmentPlan> = Vec::new();
+    let mut commitment_index = Vec::with_capacity(book.contracts().len());
+    for (ci, c) in book.contracts().iter().enumerate() {
+        commitment_index.push(commitments.len());
+        for (k, cm) in c.commitments.iter().enumerate() {
+            commitments.push(CommitmentPlan {
+                contract: ci,
+                index: k,
+                units: cm.units,
+                met_units: 0,
+                shipments: Vec::new(),
+            });
+        }
+    }
+    let mut reservations_accepted = vec![0u64; book.reservations().len()];
+    let mut obj = Objectives {
+        commitment_shortfall_usd: (objective[0] + net.offsets[0] as i128) as i64,
+        promise_lateness_unit_periods: (objective[1] + net.offsets[1] as i128) as i64,
+        value_usd: (-objective[2]) as i64,
+        ..Objectives::default()
+    };
+    for a in 0..net.arc_count() {
+        let f = flow[a];
+        if f == 0 {
+            continue;
+        }
+        let fu = f as u64;
+        let c3 = net.cost[a][2];
+        match net.kind[a] {
+            ArcKind::Carry(g, t) => {
+                generations[g.0 as usize].carried[t as usize] += fu;
+                obj.holding_usd += f * c3;
+            }
+            ArcKind::Leftover(_) => {}
+            ArcKind::Deploy(g, t) => generations[g.0 as usize].deployed[t as usize] += fu,
+            ArcKind::Idle(..) => {}
+            ArcKind::Internal(g, t) => {
+                generations[g.0 as usize].internal[t as usize] += fu;
+                obj.cloud_internal_usd -= f * c3;
+            }
+            ArcKind::Reservation(r) => {
+                reservations_accepted[r as usize] = fu;
+                obj.cloud_reserved_usd -= f * c3;
+                let res = &book.reservations()[r as usize];
+                let g = res.generation.0 as usize;
+                for t in (res.start.0 as usize).max(now.0 as usize)..res.end.0 as usize {
+                    generations[g].reserved[t] += fu;
+                }
+            }
+            ArcKind::CapacityCommitment(ci, k) => {
+                commitments[commitment_index[ci as usize] + k as usize].met_units = fu;
+                obj.cloud_reserved_usd -= f * c3;
+                let cm = &book.contracts()[ci as usize].commitments[k as usize];
+                if let CommitmentKind::Capacity { start, end, .. } = cm.kind {
+                    for t in (start.0 as usize).max(now.0 as usize)..end.0 as usize {
+                        generations[cm.generation.0 as usize].reserved[t] += fu;
+                    }
+                }
+            }
+            ArcKind::Residual(_) => obj.residual_usd -= f * c3,
+            ArcKind::Deliver { line, g, t } => {
+                generations[g.0 as usize].sold[t as usize] += fu;
+                let shipment = Shipment {
+                    generation: g,
+                    period: Period(t as u32),
+                    units: fu,
+                };
+                match net.lines[line as usize].kind {
+                    LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
+                        let order = book.order_at(o);
+                        let factor = network::accepted_generations(book, o)
+                            .iter()
+                            .find(|(h, _)| *h == g)
+                            .map(|(_, f)| *f)
+                            .unwrap_or(10_000);
+                        let gross = network::unit_value(order.price_usd_per_unit, factor);
+                        obj.sale_revenue_usd += gross * f;
+                        obj.lateness_penalty_usd += (gross + c3) * f;
+                        let op = &mut orders[o.0 as usize];
+                        op.served_units += fu;
+                        match op
+                            .shipments
+                            .iter_mut()
+                            .find(|s| s.generation == g && s.period == shipment.period)
+                        {
+                            Some(s) => s.units += fu,
+                            None => op.shipments.push(shipment),
+                        }
+                    }
+                    LineKind::Commitment(ci, k) => {
+                        obj.sale_revenue_usd -= f * c3;
+                        let cp = &mut commitments[commitment_index[ci as usize] + k as usize];
+                        cp.met_units += fu;
+                        cp.shipments.push(shipment);
+                    }
+                }
+            }
+            ArcKind::LineSink(_) => {}
+        }
+    }
+    for o in book.orders() {
+        if let Some(d) = o.delivered {
+            generations[book.sku(o.sku).generation.0 as usize].sold[d.period.0 as usize] += d.units;
+        }
+    }
+    for gf in &mut generations {
+        let mut pool = 0;
+        for t in 0..periods {
+            pool += gf.deployed[t];
+            gf.pool[t] = pool;
+        }
+    }
+    for (i, o) in book.orders().iter().enumerate() {
+        if !o.status.is_open() {
+            continue;
+        }
+        for (h, _) in network::accepted_generations(book, OrderIdx(i as u32)) {
+            for t in o.earliest.0..=o.latest.0 {
+                generations[h.0 as usize].demand_in_window[t as usize] += o.units;
+            }
+        }
+        let op = &mut orders[i];
+        op.shipments.sort_by_key(|s| (s.period, s.generation));
+        if op.served_units > 0 {
+            let by = op.shipments.iter().map(|s| s.period).max().unwrap_or(now);
+            op.promise = Some(Promise {
+                units: op.served_units,
+                by,
+            });
+        }
+    }
+    for c in &mut commitments {
+        c.shipments.sort_by_key(|s| (s.period, s.generation));
+    }
+    // Tier-3 marginal value of a unit at S(g,t): potential(S) - potential(sink).
+    let pot = &certificate.solution.potential;
+    let sink = net.sink() as usize;
+    let marginal_value_usd: Vec<Vec<i64>> = (0..gens)
+        .map(|g| {
+            (0..periods)
+                .map(|t| pot[net.s(g, t) as usize][2] - pot[sink][2])
+                .collect()
+        })
+        .collect();
+    let atp = Atp::from_flows(book, now, &generations);
+    let mut plan = Plan {
+        now,
+        objectives: obj,
+        orders,
+        commitments,
+        reservations_accepted,
+        generations,
+        waitlist: Vec::new(),
+        marginal_value_usd,
+        certificate,
+        atp,
+        stats,
+    };
+    explain::waitlist(book, net, &mut plan);
+    debug_assert!(plan.check_conservation(), "supply not conserved");
+    plan
+}
+
+impl Plan {
+    /// Supply conservation per generation: finished units = sold + deployed + left over, and the
+    /// pool covers every use in every period. True when it holds.
+    pub fn check_conservation(&self) -> bool {
+        self.generations.iter().all(|g| {
+            let periods = g.supply.len();
+            let mut inv: i128 = 0;
+            for t in 0..periods {
+                inv += g.supply[t] as i128 - g.sold[t] as i128 - g.deployed[t] as i128;
+                if inv < 0 || (t + 1 < periods && inv != g.carried[t] as i128) {
+                    return false;
+                }
+                if g.internal[t] + g.reserved[t] > g.pool[t] {
+                    return false;
+                }
+            }
+            true
+        })
+    }
+
+    /// Units served over all open orders.
+    pub fn served_units(&self) -> u64 {
+        self.orders.iter().map(|o| o.served_units).sum()
+    }
+}

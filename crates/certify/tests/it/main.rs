@@ -1,0 +1,5 @@
+//! Integration tests for the `certify` checker.
+
+mod handmade;
+mod random;
+mod reference;

@@ -1,0 +1,462 @@
+//! The planning network: one min-cost flow whose lexicographic optimum is the plan.
+//!
+//! Nodes:
+//! - `S(g,t)`: supply of generation `g` finished in period `t` (node supply = units, less
+//!   recorded deliveries);
+//! - `P(g,t)`, `t = 0..=T`: the cloud pool of `g` during period `t` (`P(g,T)` = the horizon's end);
+//! - `SINK`: absorbs every unit;
+//! - one node per demand line (an open order, split in its confirmed and unconfirmed parts, or a
+//!   delivery commitment of a contract).
+//!
+//! Arcs (cost = `[tier 1, tier 2, tier 3]`, minimised lexicographically):
+//! - carry `S(g,t) -> S(g,t+1)`, uncapacitated, holding cost; leftover `S(g,T-1) -> SINK`;
+//! - deploy `S(g,t) -> P(g,t)` from `max(now, first ship)`;
+//! - idle `P(g,t) -> P(g,t+1)`; internal `P(g,t) -> P(g,t+1)` capped by the forecast, earning
+//!   the cloud value; reservation `P(g,a) -> P(g,b)` capped by its units, earning price x periods
+//!   (committed capacity also earns its shortfall penalty in tier 1): a unit on it is busy over
+//!   `[a,b)` and returns to the pool at `b`, so the cut between `t` and `t+1` is the pool size and
+//!   every use of period `t` fits inside it;
+//! - residual `P(g,T) -> SINK` earning the residual value;
+//! - delivery `S(h,t) -> line` for each accepted generation `h` and window period `t`, earning
+//!   price x value factor - lateness penalty (tier 3), the promise's reward minus its lateness
+//!   (tier 2, confirmed part), the shortfall penalty (tier 1, commitments, on time only);
+//! - `line -> SINK` capped by the line's units.
+//!
+//! Rewards are negative costs; the constant offsets that turn them back into "shortfall" and
+//! "lateness" objectives are kept in [`Network::offsets`].
+
+use book::{Book, CommitmentKind, GenIdx, OrderIdx, OrderStatus, Period};
+
+/// Uncapacitated.
+pub const INF: i64 = flow::INF_CAP;
+
+/// What a demand line stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// The confirmed (tier-2 protected) part of an order.
+    OrderConfirmed(OrderIdx),
+    /// The rest of an order.
+    OrderOpen(OrderIdx),
+    /// A delivery commitment: contract index, commitment index.
+    Commitment(u32, u32),
+}
+
+/// One demand line.
+#[derive(Debug, Clone, Copy)]
+pub struct Line {
+    /// What it is.
+    pub kind: LineKind,
+    /// Units demanded.
+    pub units: u64,
+}
+
+/// What an arc stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArcKind {
+    /// Inventory carried from `t` to `t+1`.
+    Carry(GenIdx, u16),
+    /// Inventory left at the horizon's end.
+    Leftover(GenIdx),
+    /// Units deployed into the cloud pool in period `t`.
+    Deploy(GenIdx, u16),
+    /// Pool units idle in period `t`.
+    Idle(GenIdx, u16),
+    /// Pool units serving internal demand in period `t`.
+    Internal(GenIdx, u16),
+    /// A reservation (index into the book).
+    Reservation(u32),
+    /// A capacity commitment: contract, commitment.
+    CapacityCommitment(u32, u32),
+    /// Residual value of the pool at the horizon's end.
+    Residual(GenIdx),
+    /// A delivery to a line from generation `g` in period `t`.
+    Deliver {
+        /// Line index.
+        line: u32,
+        /// Generation delivered.
+        g: GenIdx,
+        /// Period delivered.
+        t: u16,
+    },
+    /// A line's demand.
+    LineSink(u32),
+}
+
+/// The network in plain arrays, plus what each node and arc means.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// Generations.
+    pub gens: usize,
+    /// Periods.
+    pub periods: usize,
+    /// Node supplies.
+    pub supply: Vec<i64>,
+    /// Arc tails.
+    pub from: Vec<u32>,
+    /// Arc heads.
+    pub to: Vec<u32>,
+    /// Arc capacities.
+    pub cap: Vec<i64>,
+    /// Arc costs per tier.
+    pub cost: Vec<[i64; 3]>,
+    /// Arc meanings.
+    pub kind: Vec<ArcKind>,
+    /// Demand lines (node = `first_line_node + index`).
+    pub lines: Vec<Line>,
+    /// Constant added to tier 1 and tier 2 costs to obtain the reported objectives.
+    pub offsets: [i64; 2],
+    /// Delivery arcs of each line: `line_arcs[l]..line_arcs[l+1]` indexes `line_arc_list`.
+    pub line_arc_start: Vec<u32>,
+    /// Arc ids of delivery arcs, grouped by line.
+    pub line_arc_list: Vec<u32>,
+    /// Order -> its line indices (confirmed part, open part).
+    pub order_lines: Vec<[u32; 2]>,
+}
+
+/// Marker for "no line".
+pub const NO_LINE: u32 = u32::MAX;
+
+impl Network {
+    /// Node of `S(g,t)`.
+    pub fn s(&self, g: usize, t: usize) -> u32 {
+        (g * self.periods + t) as u32
+    }
+    /// Node of `P(g,t)`, `t` in `0..=T`.
+    pub fn p(&self, g: usize, t: usize) -> u32 {
+        (self.gens * self.periods + g * (self.periods + 1) + t) as u32
+    }
+    /// The sink.
+    pub fn sink(&self) -> u32 {
+        (self.gens * self.periods + self.gens * (self.periods + 1)) as u32
+    }
+    /// Node of a line.
+    pub fn line_node(&self, l: usize) -> u32 {
+        self.sink() + 1 + l as u32
+    }
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.supply.len()
+    }
+    /// Number of arcs.
+    pub fn arc_count(&self) -> usize {
+        self.from.len()
+    }
+    fn arc(&mut self, from: u32, to: u32, cap: i64, cost: [i64; 3], kind: ArcKind) -> u32 {
+        let id = self.from.len() as u32;
+        self.from.push(from);
+        self.to.push(to);
+        self.cap.push(cap);
+        self.cost.push(cost);
+        self.kind.push(kind);
+        id
+    }
+}
+
+/// The generations an order accepts, with value factors in basis points (primary first).
+pub fn accepted_generations(book: &Book, o: OrderIdx) -> Vec<(GenIdx, u32)> {
+    let order = book.order_at(o);
+    let mut v = vec![(book.sku(order.sku).generation, 10_000)];
+    v.extend(
+        order
+            .substitutes
+            .iter()
+            .map(|s| (s.generation, s.value_factor_bp)),
+    );
+    v
+}
+
+/// Value of one unit delivered from a generation with `factor_bp`, before lateness.
+pub fn unit_value(price_usd_per_unit: i64, factor_bp: u32) -> i64 {
+    ((price_usd_per_unit as i128 * factor_bp as i128) / 10_000) as i64
+}
+
+/// Errors building the network.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// Recorded deliveries use more units than supply provides up to that period.
+    #[error("recorded deliveries of {generation} exceed its supply up to period {period}")]
+    DeliveriesExceedSupply {
+        /// Generation id.
+        generation: String,
+        /// Period.
+        period: u32,
+    },
+}
+
+/// Builds the planning network of `book` as seen in period `now`.
+pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
+    let gens = book.generations().len();
+    let periods = book.horizon().periods() as usize;
+    let now = now.0 as usize;
+    let t_end = periods;
+    let mut net = Network {
+        gens,
+        periods,
+        supply: Vec::new(),
+        from: Vec::new(),
+        to: Vec::new(),
+        cap: Vec::new(),
+        cost: Vec::new(),
+        kind: Vec::new(),
+        lines: Vec::new(),
+        offsets: [0, 0],
+        line_arc_start: Vec::new(),
+        line_arc_list: Vec::new(),
+        order_lines: vec![[NO_LINE, NO_LINE]; book.orders().len()],
+    };
+    // Supply nodes, net of recorded deliveries.
+    let mut supply = book.supply_matrix();
+    let mut used = vec![vec![0u64; periods]; gens];
+    for o in book.orders() {
+        if let Some(d) = o.delivered {
+            let g = book.sku(o.sku).generation.0 as usize;
+            used[g][d.period.0 as usize] += d.units;
+        }
+    }
+    for g in 0..gens {
+        let (mut cum_s, mut cum_u) = (0u64, 0u64);
+        for t in 0..periods {
+            cum_s += supply[g][t];
+            cum_u += used[g][t];
+            if cum_u > cum_s {
+                return Err(BuildError::DeliveriesExceedSupply {
+                    generation: book.generations()[g].key.clone(),
+                    period: t as u32,
+                });
+            }
+        }
+    }
+    let mut total: i64 = 0;
+    for g in 0..gens {
+        for t in 0..periods {
+            let s = supply[g][t] as i64 - used[g][t] as i64;
+            total += s;
+            net.supply.push(s);
+        }
+        supply[g].clear();
+    }
+    net.supply
+        .extend(std::iter::repeat_n(0, gens * (periods + 1)));
+    net.supply.push(-total); // sink
+
+    // Lines: orders (placement order), then delivery commitments.
+    for (i, o) in book.orders().iter().enumerate() {
+        if !o.status.is_open() {
+            continue;
+        }
+        let oi = OrderIdx(i as u32);
+        let confirmed = if o.status == OrderStatus::Confirmed {
+            o.confirmed.map(|p| p.units.min(o.units))
+        } else {
+            None
+        };
+        let confirmed_units = confirmed.unwrap_or(0);
+        if confirmed_units > 0 {
+            net.order_lines[i][0] = net.lines.len() as u32;
+            net.lines.push(Line {
+                kind: LineKind::OrderConfirmed(oi),
+                units: confirmed_units,
+            });
+        }
+        if o.units > confirmed_units {
+            net.order_lines[i][1] = net.lines.len() as u32;
+            net.lines.push(Line {
+                kind: LineKind::OrderOpen(oi),
+                units: o.units - confirmed_units,
+            });
+        }
+    }
+    for (ci, c) in book.contracts().iter().enumerate() {
+        for (k, cm) in c.commitments.iter().enumerate() {
+            if let CommitmentKind::Delivery { .. } = cm.kind {
+                net.lines.push(Line {
+                    kind: LineKind::Commitment(ci as u32, k as u32),
+                    units: cm.units,
+                });
+            }
+        }
+    }
+    net.supply.extend(std::iter::repeat_n(0, net.lines.len()));
+    net.supply.shrink_to_fit();
+
+    let sink = net.sink();
+    // Supply chain.
+    for g in 0..gens {
+        let gi = GenIdx(g as u16);
+        let generation = &book.generations()[g];
+        for t in 0..periods {
+            if t + 1 < periods {
+                let (a, b) = (net.s(g, t), net.s(g, t + 1));
+                net.arc(
+                    a,
+                    b,
+                    INF,
+                    [0, 0, generation.holding_usd_per_unit_period],
+                    ArcKind::Carry(gi, t as u16),
+                );
+            } else {
+                let a = net.s(g, t);
+                net.arc(a, sink, INF, [0, 0, 0], ArcKind::Leftover(gi));
+            }
+        }
+        let first = (generation.first_ship.0 as usize).max(now);
+        for t in first..periods {
+            let (a, b) = (net.s(g, t), net.p(g, t));
+            net.arc(a, b, INF, [0, 0, 0], ArcKind::Deploy(gi, t as u16));
+        }
+        for t in 0..periods {
+            let (a, b) = (net.p(g, t), net.p(g, t + 1));
+            net.arc(a, b, INF, [0, 0, 0], ArcKind::Idle(gi, t as u16));
+            let demand = generation.cloud_demand_units[t];
+            if t >= now && demand > 0 {
+                net.arc(
+                    a,
+                    b,
+                    demand as i64,
+                    [0, 0, -generation.cloud_value_usd_per_unit_period],
+                    ArcKind::Internal(gi, t as u16),
+                );
+            }
+        }
+        let a = net.p(g, t_end);
+        net.arc(
+            a,
+            sink,
+            INF,
+            [0, 0, -generation.residual_usd_per_unit],
+            ArcKind::Residual(gi),
+        );
+    }
+    // Reservations and capacity commitments.
+    for (ri, r) in book.reservations().iter().enumerate() {
+        let start = (r.start.0 as usize).max(now);
+        let end = r.end.0 as usize;
+        if r.cancelled || start >= end {
+            continue;
+        }
+        let g = r.generation.0 as usize;
+        let value = r.price_usd_per_unit_period * (end - start) as i64;
+        let (a, b) = (net.p(g, start), net.p(g, end));
+        net.arc(
+            a,
+            b,
+            r.units as i64,
+            [0, 0, -value],
+            ArcKind::Reservation(ri as u32),
+        );
+    }
+    for (ci, c) in book.contracts().iter().enumerate() {
+        for (k, cm) in c.commitments.iter().enumerate() {
+            if let CommitmentKind::Capacity {
+                start,
+                end,
+                price_usd_per_unit_period,
+            } = cm.kind
+            {
+                net.offsets[0] += c.shortfall_penalty_usd_per_unit * cm.units as i64;
+                let start = (start.0 as usize).max(now);
+                let end = end.0 as usize;
+                if start >= end {
+                    continue;
+                }
+                let g = cm.generation.0 as usize;
+                let value = price_usd_per_unit_period * (end - start) as i64;
+                let (a, b) = (net.p(g, start), net.p(g, end));
+                net.arc(
+                    a,
+                    b,
+                    cm.units as i64,
+                    [-c.shortfall_penalty_usd_per_unit, 0, -value],
+                    ArcKind::CapacityCommitment(ci as u32, k as u32),
+                );
+            }
+        }
+    }
+    // Delivery arcs per line.
+    net.line_arc_start.reserve(net.lines.len() + 1);
+    for l in 0..net.lines.len() {
+        net.line_arc_start.push(net.line_arc_list.len() as u32);
+        let line = net.lines[l];
+        let node = net.line_node(l);
+        match line.kind {
+            LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
+                let order = book.order_at(o);
+                let promise = match line.kind {
+                    LineKind::OrderConfirmed(_) => order.confirmed.map(|p| p.by.0 as i64),
+                    _ => None,
+                };
+                if let Some(p) = promise {
+                    net.offsets[1] += (t_end as i64 - p) * line.units as i64;
+                }
+                for (h, factor) in accepted_generations(book, o) {
+                    let gen = book.generation(h);
+                    let lo = (order.earliest.0 as usize)
+                        .max(now)
+                        .max(gen.first_ship.0 as usize);
+                    let value = unit_value(order.price_usd_per_unit, factor);
+                    for t in lo..=order.latest.0 as usize {
+                        let late = (t - order.earliest.0 as usize) as i64;
+                        let v3 = value - order.lateness_penalty_usd_per_unit_period * late;
+                        let c2 = match promise {
+                            Some(p) => (t as i64 - p).max(0) - (t_end as i64 - p),
+                            None => 0,
+                        };
+                        let a = net.s(h.0 as usize, t);
+                        let id = net.arc(
+                            a,
+                            node,
+                            line.units as i64,
+                            [0, c2, -v3],
+                            ArcKind::Deliver {
+                                line: l as u32,
+                                g: h,
+                                t: t as u16,
+                            },
+                        );
+                        net.line_arc_list.push(id);
+                    }
+                }
+            }
+            LineKind::Commitment(ci, k) => {
+                let c = &book.contracts()[ci as usize];
+                let cm = &c.commitments[k as usize];
+                net.offsets[0] += c.shortfall_penalty_usd_per_unit * cm.units as i64;
+                if let CommitmentKind::Delivery {
+                    earliest,
+                    due,
+                    price_usd_per_unit,
+                } = cm.kind
+                {
+                    let gen = book.generation(cm.generation);
+                    let lo = (earliest.0 as usize)
+                        .max(now)
+                        .max(gen.first_ship.0 as usize);
+                    for t in lo..=due.0 as usize {
+                        let a = net.s(cm.generation.0 as usize, t);
+                        let id = net.arc(
+                            a,
+                            node,
+                            line.units as i64,
+                            [-c.shortfall_penalty_usd_per_unit, 0, -price_usd_per_unit],
+                            ArcKind::Deliver {
+                                line: l as u32,
+                                g: cm.generation,
+                                t: t as u16,
+                            },
+                        );
+                        net.line_arc_list.push(id);
+                    }
+                }
+            }
+        }
+        net.arc(
+            node,
+            sink,
+            line.units as i64,
+            [0, 0, 0],
+            ArcKind::LineSink(l as u32),
+        );
+    }
+    net.line_arc_start.push(net.line_arc_list.len() as u32);
+    Ok(net)
+}

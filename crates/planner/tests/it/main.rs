@@ -1,0 +1,3 @@
+//! Planner integration tests.
+
+mod smoke;
