@@ -1,1 +1,762 @@
-fn main() {}
+//! `allot`: the command line. It parses arguments and wires the libraries together: the book
+//! (`book`), its files (`scenario`), its storage (`store`) and the engine (`planner`).
+//! Errors carry context (anyhow); exit code 2 means bad input, 1 anything else.
+
+mod db;
+mod report;
+
+use anyhow::{anyhow, bail, Context, Result};
+use book::{Book, Event, OrderSpec, Period, ReservationSpec, SubstituteSpec, SupplyAdjustmentSpec};
+use clap::{Parser, Subcommand, ValueEnum};
+use db::BookDb;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Sells scarce AI accelerators: supply plan, order book and an exact, certified allocation
+/// between the vendor's cloud and outside buyers.
+#[derive(Parser)]
+#[command(name = "allot", version, about, long_about = None)]
+struct Cli {
+    /// The book's database file (embedded SQLite; created by `demo`, `init` or `gen`).
+    #[arg(long, global = true, env = "ALLOT_DB", default_value = "allot.db")]
+    db: PathBuf,
+    /// Who is making the change (recorded in the history).
+    #[arg(long, global = true, env = "ALLOT_ACTOR", default_value = "planner")]
+    actor: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the demo book from public figures, plan it and print the planner's summary.
+    Demo {
+        /// Replace an existing book in --db.
+        #[arg(long, default_value_t = true)]
+        force: bool,
+        /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Create a book from a scenario file (TOML or JSON; see docs/scenario.md).
+    Init {
+        /// The scenario file.
+        file: PathBuf,
+        /// Replace an existing book in --db.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Generate a realistic random book of N orders (same seed, same book).
+    Gen {
+        /// Number of merchant orders.
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Periods in the horizon.
+        #[arg(long, default_value_t = 36)]
+        periods: u32,
+        /// Replace an existing book in --db.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import orders from a CSV file, all or nothing (see docs/scenario.md for the columns).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Add, confirm, cancel or deliver orders.
+    #[command(subcommand)]
+    Order(OrderCmd),
+    /// Book or cancel cloud capacity reservations.
+    #[command(subcommand)]
+    Reservation(ReservationCmd),
+    /// Show or change supply.
+    #[command(subcommand)]
+    Supply(SupplyCmd),
+    /// Plan the book: exact three-tier optimum, certified; records the promises.
+    Plan {
+        /// Print the whole plan as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
+        /// Do not record the plan's promises.
+        #[arg(long)]
+        dry_run: bool,
+        /// Waitlist entries to show in the summary.
+        #[arg(long, default_value_t = 10)]
+        waitlist: usize,
+    },
+    /// Available-to-promise: how many of a SKU by a period, and the earliest period for a quantity.
+    Promise {
+        /// SKU id.
+        #[arg(long)]
+        sku: String,
+        /// Quantity of SKU items wanted (asks for the earliest period).
+        #[arg(long)]
+        qty: Option<u64>,
+        /// Period (YYYY-MM or index) to ask "how many by then?".
+        #[arg(long)]
+        by: Option<String>,
+        /// The current period; default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The waitlist with positions, estimated periods and reasons.
+    Waitlist {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+        /// The current period; default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
+        /// At most this many entries.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// The book's history: every change, who made it and when.
+    History {
+        /// Only the last N events.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Only events about this order, reservation or contract id.
+        #[arg(long)]
+        id: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the book as a scenario file (toml, json) or its orders as CSV.
+    Export {
+        /// Format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
+        format: ExportFormat,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Toml,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum OrderCmd {
+    /// Place an order.
+    Add {
+        /// Order id.
+        #[arg(long)]
+        id: String,
+        /// Customer id.
+        #[arg(long)]
+        customer: String,
+        /// SKU id.
+        #[arg(long)]
+        sku: String,
+        /// SKU items.
+        #[arg(long)]
+        qty: u64,
+        /// First delivery period (YYYY-MM or index).
+        #[arg(long)]
+        earliest: String,
+        /// Last delivery period (YYYY-MM or index).
+        #[arg(long)]
+        latest: String,
+        /// Price per planning unit, USD.
+        #[arg(long)]
+        price: i64,
+        /// Lateness penalty per unit per period after earliest, USD.
+        #[arg(long, default_value_t = 0)]
+        penalty: i64,
+        /// Substitute generation with value factor, e.g. trn3:0.9 (repeatable).
+        #[arg(long = "sub")]
+        substitutes: Vec<String>,
+    },
+    /// Confirm orders' current promises (they become tier-2 protected).
+    Confirm {
+        /// Order ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Cancel orders.
+    Cancel {
+        /// Order ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Record a delivery.
+    Deliver {
+        /// Order id.
+        id: String,
+        /// Units shipped (default: the whole order).
+        #[arg(long)]
+        units: Option<u64>,
+        /// Period shipped (YYYY-MM or index).
+        #[arg(long)]
+        period: String,
+    },
+    /// Show one order with its plan.
+    Show {
+        /// Order id.
+        id: String,
+        /// The current period; default: this month, clamped.
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReservationCmd {
+    /// Book cloud capacity: units of a generation over [start, end).
+    Add {
+        /// Reservation id.
+        #[arg(long)]
+        id: String,
+        /// Customer id.
+        #[arg(long)]
+        customer: String,
+        /// Generation id.
+        #[arg(long)]
+        generation: String,
+        /// Units.
+        #[arg(long)]
+        units: u64,
+        /// First period (YYYY-MM or index).
+        #[arg(long)]
+        start: String,
+        /// Period after the last (YYYY-MM or index).
+        #[arg(long)]
+        end: String,
+        /// Price per unit-period, USD.
+        #[arg(long)]
+        price: i64,
+    },
+    /// Cancel a reservation.
+    Cancel {
+        /// Reservation id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupplyCmd {
+    /// Supply per generation and period, with the binding input.
+    Show,
+    /// Cut supply of a generation in a period.
+    Cut {
+        /// Generation id.
+        #[arg(long)]
+        generation: String,
+        /// Period (YYYY-MM or index).
+        #[arg(long)]
+        period: String,
+        /// Units removed.
+        #[arg(long)]
+        units: u64,
+        /// Why.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Add supply of a generation in a period.
+    Add {
+        /// Generation id.
+        #[arg(long)]
+        generation: String,
+        /// Period (YYYY-MM or index).
+        #[arg(long)]
+        period: String,
+        /// Units added.
+        #[arg(long)]
+        units: u64,
+        /// Why.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+/// Bad input from the user (exit code 2).
+#[derive(Debug)]
+struct BadInput(String);
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BadInput {}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(msg.into()))
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        let code = if e.chain().any(|c| c.downcast_ref::<BadInput>().is_some()) { 2 } else { 1 };
+        std::process::exit(code);
+    }
+}
+
+/// "Now" from the flag or the clock, clamped into the horizon.
+fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
+    match flag {
+        Some(s) => book.horizon().parse_period(s).map_err(|e| bad(format!("--now: {e}"))),
+        None => {
+            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+            let days = secs.div_euclid(86_400);
+            let (y, m) = civil_month(days);
+            let ym = book::YearMonth::new(y, m).ok_or_else(|| anyhow!("clock out of range"))?;
+            Ok(book.horizon().clamp_period(ym))
+        }
+    }
+}
+
+/// Year and month of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
+fn civil_month(days: i64) -> (i32, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    (y as i32, m as u8)
+}
+
+fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
+    book.horizon().parse_period(s).map_err(|e| bad(format!("--{name}: {e}")))
+}
+
+fn parse_substitute(s: &str) -> Result<SubstituteSpec> {
+    let (g, f) = s.split_once(':').ok_or_else(|| bad(format!("--sub {s:?}: expected GENERATION:FACTOR, e.g. trn3:0.9")))?;
+    let f: f64 = f.parse().map_err(|_| bad(format!("--sub {s:?}: {f:?} is not a number")))?;
+    if !(0.0..=2.0).contains(&f) {
+        bail!(bad(format!("--sub {s:?}: factor must be between 0 and 2")));
+    }
+    Ok(SubstituteSpec { generation: g.to_string(), value_factor_bp: (f * 10_000.0).round() as u32 })
+}
+
+/// A spinner that names the planner's stages (hidden when stderr is not a terminal).
+fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, f64)> {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let start = Instant::now();
+    let plan = planner::plan_with_progress(book, now, &mut |stage| {
+        bar.set_message(match stage {
+            planner::Stage::Build => "building the planning network",
+            planner::Stage::Solve => "solving (network simplex, three tiers)",
+            planner::Stage::Certify => "checking the certificate",
+            planner::Stage::Explain => "explaining: promises, waitlist, reasons",
+        });
+    });
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    bar.finish_and_clear();
+    Ok((plan.context("planning")?, ms))
+}
+
+fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
+    let book = &db.book;
+    let promises = book
+        .orders()
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.status.is_open())
+        .filter_map(|(i, o)| {
+            plan.orders[i].promise.map(|p| book::PromiseRecord { order: o.key.clone(), units: p.units, by: p.by })
+        })
+        .collect();
+    let o = &plan.objectives;
+    db.commit(vec![Event::PlanRecorded(book::PlanRecord {
+        now: plan.now,
+        objectives: [o.commitment_shortfall_usd, o.promise_lateness_unit_periods, o.value_usd],
+        promises,
+        supply_adjustments_seen: book.supply_adjustments().len() as u32,
+    })])?;
+    Ok(())
+}
+
+fn print_plan(db: &mut BookDb, now: &Option<String>, json: bool, dry_run: bool, waitlist: usize) -> Result<()> {
+    let now = now_period(&db.book, now)?;
+    let (plan, ms) = plan_with_spinner(&db.book, now)?;
+    let moves = planner::diff(&db.book, &plan);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, ms, &moves))?);
+    } else {
+        print!("{}", report::summary(&db.book, &plan, ms, &moves, waitlist));
+    }
+    if !dry_run {
+        record_plan(db, &plan)?;
+        if !json {
+            println!("\nplan recorded as event {} in {}", db.head(), "the book's history");
+        }
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let actor = cli.actor.clone();
+    let path = cli.db.as_path();
+    match cli.command {
+        Command::Demo { force, now } => {
+            let spec = scenario::demo_spec();
+            let mut db = BookDb::create(path, spec, &actor, force)?;
+            println!("demo book written to {} (scenario from public figures: crates/scenario/demo/demo.toml)\n", path.display());
+            print_plan(&mut db, &now, false, false, 10)?;
+            println!("\nnext: `allot waitlist`, `allot promise --sku trn3-ultraserver --qty 2`, `allot supply cut --generation trn3 --period 2027-06 --units 20`, `allot plan`");
+        }
+        Command::Init { file, force } => {
+            let spec = scenario::load_scenario(&file).map_err(|e| bad(e.to_string()))?;
+            let db = BookDb::create(path, spec, &actor, force).map_err(|e| bad(format!("{}: {e:#}", file.display())))?;
+            println!(
+                "book {:?} created in {}: {} generations, {} orders, {} contracts",
+                db.book.name(),
+                path.display(),
+                db.book.generations().len(),
+                db.book.orders().len(),
+                db.book.contracts().len()
+            );
+        }
+        Command::Gen { orders, seed, periods, force } => {
+            let mut p = bookgen::Params::new(orders, seed);
+            p.periods = periods;
+            let g = bookgen::generate(&p);
+            let start = Instant::now();
+            let mut db = BookDb::create(path, g.spec, &actor, force)?;
+            if !g.events.is_empty() {
+                db.commit(g.events)?;
+            }
+            println!(
+                "generated book of {} orders (seed {seed}) in {} ({:.1} s)",
+                db.book.orders().len(),
+                path.display(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        Command::Import { file } => {
+            let mut db = BookDb::open(path, &actor)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.display().to_string();
+            let specs = scenario::parse_orders_csv(&text, &name, db.book.horizon()).map_err(|e| bad(e.to_string()))?;
+            scenario::check_orders_against(&db.book, &specs, &name).map_err(|e| bad(e.to_string()))?;
+            let n = specs.len();
+            let range = db.commit(specs.into_iter().map(Event::OrderPlaced).collect())?;
+            println!("imported {n} orders from {name} (events {}..={})", range.start(), range.end());
+        }
+        Command::Order(cmd) => order_cmd(path, &actor, cmd)?,
+        Command::Reservation(cmd) => {
+            let mut db = BookDb::open(path, &actor)?;
+            let event = match cmd {
+                ReservationCmd::Add { id, customer, generation, units, start, end, price } => {
+                    let start = period_arg(&db.book, "start", &start)?;
+                    let end = db.book.horizon().parse_period_end(&end).map_err(|e| bad(format!("--end: {e}")))?;
+                    Event::ReservationPlaced(ReservationSpec {
+                        key: id,
+                        customer,
+                        generation,
+                        units,
+                        start,
+                        end,
+                        price_usd_per_unit_period: price,
+                    })
+                }
+                ReservationCmd::Cancel { id } => Event::ReservationCancelled { reservation: id },
+            };
+            db.commit(vec![event]).map_err(|e| bad(format!("{e:#}")))?;
+            println!("recorded as event {}", db.head());
+        }
+        Command::Supply(cmd) => supply_cmd(path, &actor, cmd)?,
+        Command::Plan { json, now, dry_run, waitlist } => {
+            let mut db = BookDb::open(path, &actor)?;
+            print_plan(&mut db, &now, json, dry_run, waitlist)?;
+        }
+        Command::Promise { sku, qty, by, now, json } => {
+            let db = BookDb::open(path, &actor)?;
+            let book = &db.book;
+            let s = book.sku_idx(&sku).ok_or_else(|| bad(format!("--sku: unknown SKU {sku:?}")))?;
+            if qty.is_none() && by.is_none() {
+                bail!(bad("give --qty (earliest period for a quantity) and/or --by (quantity by a period)"));
+            }
+            let now = now_period(book, &now)?;
+            let (plan, _) = plan_with_spinner(book, now)?;
+            let by_p = by.as_deref().map(|b| period_arg(book, "by", b)).transpose()?;
+            let start = Instant::now();
+            let by_q = by_p.map(|p| plan.atp.sku_quantity_by(s, p));
+            let earliest = qty.map(|q| plan.atp.earliest_sku(s, q));
+            let query_ns = start.elapsed().as_nanos();
+            let month = |p: Period| book.horizon().month_of(p).to_string();
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "sku": sku,
+                        "now": month(now),
+                        "by": by_p.map(month),
+                        "quantity_by": by_q,
+                        "qty": qty,
+                        "earliest": earliest.flatten().map(month),
+                        "query_ns": query_ns,
+                    })
+                );
+            } else {
+                if let (Some(p), Some(q)) = (by_p, by_q) {
+                    println!("{q} x {sku} can be promised by {} without moving any existing promise", month(p));
+                }
+                if let (Some(q), Some(e)) = (qty, earliest) {
+                    match e {
+                        Some(p) => println!("{q} x {sku}: earliest {} without moving any existing promise", month(p)),
+                        None => println!("{q} x {sku}: not within the horizon without moving existing promises"),
+                    }
+                }
+            }
+        }
+        Command::Waitlist { json, now, limit } => {
+            let db = BookDb::open(path, &actor)?;
+            let now = now_period(&db.book, &now)?;
+            let (plan, _) = plan_with_spinner(&db.book, now)?;
+            if json {
+                let mut v = report::waitlist_json(&db.book, &plan);
+                if let (Some(l), Some(a)) = (limit, v.as_array_mut()) {
+                    a.truncate(l);
+                }
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("{} orders waiting (confirmed first, then in order placed)", plan.waitlist.len());
+                for &o in plan.waitlist.iter().take(limit.unwrap_or(usize::MAX)) {
+                    println!("{}", report::waitlist_line(&db.book, &plan, o));
+                }
+            }
+        }
+        Command::History { limit, id, json } => {
+            let db = BookDb::open(path, &actor)?;
+            let mut entries = db.history(None)?;
+            if let Some(id) = &id {
+                entries.retain(|e| event_mentions(&e.event, id));
+            }
+            if let Some(l) = limit {
+                let skip = entries.len().saturating_sub(l);
+                entries.drain(..skip);
+            }
+            for e in &entries {
+                let when = format_ms(e.at_unix_ms);
+                let what = describe_event(&db.book, &e.event);
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"seq": e.seq, "at": when, "actor": e.actor, "kind": e.kind, "what": what})
+                    );
+                } else {
+                    println!("{:>6}  {}  {:<10} {:<20} {}", e.seq, when, e.actor, e.kind, what);
+                }
+            }
+        }
+        Command::Export { format, output } => {
+            let db = BookDb::open(path, &actor)?;
+            let text = match format {
+                ExportFormat::Toml => scenario::write_scenario(&db.book, scenario::Format::Toml),
+                ExportFormat::Json => scenario::write_scenario(&db.book, scenario::Format::Json),
+                ExportFormat::Csv => scenario::write_orders_csv(&db.book),
+            };
+            match output {
+                Some(p) => {
+                    std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+                    eprintln!("exported to {}", p.display());
+                }
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
+    let mut db = BookDb::open(path, actor)?;
+    let events = match cmd {
+        OrderCmd::Show { id, now } => {
+            let o = db.book.order_idx(&id).ok_or_else(|| bad(format!("no order {id:?}")))?;
+            let now = now_period(&db.book, &now)?;
+            let (plan, _) = plan_with_spinner(&db.book, now)?;
+            let order = db.book.order_at(o);
+            let b = &db.book;
+            let m = |p: Period| b.horizon().month_of(p).to_string();
+            println!(
+                "order {} of {}: {} x {} ({} units), window {}..{}, ${}/unit, status {}",
+                order.key,
+                b.customer_at(order.customer).key,
+                order.quantity,
+                b.sku(order.sku).key,
+                order.units,
+                m(order.earliest),
+                m(order.latest),
+                planner::thousands(order.price_usd_per_unit),
+                order.status.as_str()
+            );
+            if let Some(c) = order.confirmed {
+                println!("confirmed promise: {} units by {}", c.units, m(c.by));
+            }
+            let p = &plan.orders[o.0 as usize];
+            for s in &p.shipments {
+                println!("  plan: {} units of {} in {}", s.units, b.generation(s.generation).key, m(s.period));
+            }
+            if p.waitlist.is_some() {
+                println!("  {}", report::waitlist_line(b, &plan, o));
+            }
+            return Ok(());
+        }
+        OrderCmd::Add { id, customer, sku, qty, earliest, latest, price, penalty, substitutes } => {
+            let spec = OrderSpec {
+                key: id,
+                customer,
+                sku,
+                quantity: qty,
+                earliest: period_arg(&db.book, "earliest", &earliest)?,
+                latest: period_arg(&db.book, "latest", &latest)?,
+                price_usd_per_unit: price,
+                lateness_penalty_usd_per_unit_period: penalty,
+                substitutes: substitutes.iter().map(|s| parse_substitute(s)).collect::<Result<_>>()?,
+            };
+            vec![Event::OrderPlaced(spec)]
+        }
+        OrderCmd::Confirm { ids } => ids.into_iter().map(|order| Event::OrderConfirmed { order }).collect(),
+        OrderCmd::Cancel { ids, reason } => {
+            ids.into_iter().map(|order| Event::OrderCancelled { order, reason: reason.clone() }).collect()
+        }
+        OrderCmd::Deliver { id, units, period } => {
+            let o = db.book.order_idx(&id).ok_or_else(|| bad(format!("no order {id:?}")))?;
+            let units = units.unwrap_or(db.book.order_at(o).units);
+            vec![Event::OrderDelivered { order: id, units, period: period_arg(&db.book, "period", &period)? }]
+        }
+    };
+    let n = events.len();
+    let range = db.commit(events).map_err(|e| bad(format!("{e:#}")))?;
+    println!("recorded {n} change(s) as events {}..={}", range.start(), range.end());
+    Ok(())
+}
+
+fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
+    let mut db = BookDb::open(path, actor)?;
+    let (generation, period, delta, note) = match cmd {
+        SupplyCmd::Show => {
+            let b = &db.book;
+            let h = b.horizon();
+            print!("{:<8}", "period");
+            for g in b.generations() {
+                print!(" {:>16}", g.key);
+            }
+            println!();
+            for t in 0..h.periods() {
+                print!("{:<8}", h.month_of(Period(t)).to_string());
+                for (gi, _) in b.generations().iter().enumerate() {
+                    let g = book::GenIdx(gi as u16);
+                    let units = b.supply_units(g, Period(t));
+                    let bind = b.supply_binding(g, Period(t)).map(|x| x.label()).unwrap_or("");
+                    print!(" {:>6} {:<9}", units, bind);
+                }
+                println!();
+            }
+            return Ok(());
+        }
+        SupplyCmd::Cut { generation, period, units, note } => (generation, period, -(units as i64), note),
+        SupplyCmd::Add { generation, period, units, note } => (generation, period, units as i64, note),
+    };
+    let period = period_arg(&db.book, "period", &period)?;
+    db.commit(vec![Event::SupplyAdjusted(SupplyAdjustmentSpec { generation, period, delta_units: delta, note })])
+        .map_err(|e| bad(format!("{e:#}")))?;
+    println!("supply adjusted (event {}); run `allot plan` to re-plan", db.head());
+    Ok(())
+}
+
+fn event_mentions(e: &Event, id: &str) -> bool {
+    match e {
+        Event::OrderPlaced(o) => o.key == id || o.customer == id,
+        Event::OrderCancelled { order, .. } | Event::OrderConfirmed { order } | Event::OrderDelivered { order, .. } => order == id,
+        Event::ReservationPlaced(r) => r.key == id || r.customer == id,
+        Event::ReservationCancelled { reservation } => reservation == id,
+        Event::ContractAdded(c) => c.key == id || c.customer == id,
+        Event::SupplyAdjusted(s) => s.generation == id,
+        Event::PlanRecorded(p) => p.promises.iter().any(|p| p.order == id),
+        Event::BookCreated(_) => false,
+    }
+}
+
+fn describe_event(book: &Book, e: &Event) -> String {
+    let m = |p: Period| book.horizon().month_of(p).to_string();
+    match e {
+        Event::BookCreated(s) => format!(
+            "book {:?} created: {} generations, {} orders, {} contracts, {} reservations",
+            s.name,
+            s.generations.len(),
+            s.orders.len(),
+            s.contracts.len(),
+            s.reservations.len()
+        ),
+        Event::ContractAdded(c) => format!("contract {} for {} ({} commitments)", c.key, c.customer, c.commitments.len()),
+        Event::OrderPlaced(o) => format!(
+            "order {} placed by {}: {} x {} in {}..{} at ${}/unit",
+            o.key,
+            o.customer,
+            o.quantity,
+            o.sku,
+            m(o.earliest),
+            m(o.latest),
+            planner::thousands(o.price_usd_per_unit)
+        ),
+        Event::OrderCancelled { order, reason } => format!("order {order} cancelled {reason}"),
+        Event::OrderConfirmed { order } => format!("order {order} confirmed its promise"),
+        Event::OrderDelivered { order, units, period } => format!("order {order}: {units} units delivered in {}", m(*period)),
+        Event::ReservationPlaced(r) => {
+            format!("reservation {} by {}: {} x {} over {}..{}", r.key, r.customer, r.units, r.generation, m(r.start), r.end.0)
+        }
+        Event::ReservationCancelled { reservation } => format!("reservation {reservation} cancelled"),
+        Event::SupplyAdjusted(s) => format!("supply of {} in {} {:+} units {}", s.generation, m(s.period), s.delta_units, s.note),
+        Event::PlanRecorded(p) => format!(
+            "plan recorded (now {}): {} promises; tiers {} / {} / {}",
+            m(p.now),
+            p.promises.len(),
+            report::usd(p.objectives[0]),
+            p.objectives[1],
+            report::usd(p.objectives[2])
+        ),
+    }
+}
+
+fn format_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, mo) = civil_month(days);
+    // Day of month: days since the first of the month.
+    let first = days_from_civil(y, mo);
+    format!(
+        "{y:04}-{mo:02}-{:02} {:02}:{:02}:{:02}Z",
+        days - first + 1,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn days_from_civil(y: i32, m: u8) -> i64 {
+    let y = if m <= 2 { y as i64 - 1 } else { y as i64 };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}

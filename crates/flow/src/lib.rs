@@ -1,1 +1,336 @@
-//! placeholder, being written
+//! Exact minimum-cost flow by the primal network simplex method.
+//!
+//! This crate is the solver underneath allot's planner. It solves the
+//! classic *min-cost flow* problem on a directed network with integer
+//! supplies and capacities (lower bounds are always 0) and costs taken from
+//! any ordered abelian group implementing [`Cost`]: plain `i64` for a single
+//! objective, or [`Lex3`] for a lexicographic three-tier objective. All
+//! arithmetic is exact integer arithmetic; there is no floating point and no
+//! general LP machinery.
+//!
+//! # Algorithm
+//!
+//! The solver is a primal network simplex in the style of LEMON's
+//! `NetworkSimplex`:
+//!
+//! * a spanning tree of basic arcs is stored with the `parent`, `pred`,
+//!   `pred_dir`, `thread`, `rev_thread`, `succ_num` and `last_succ` node
+//!   arrays and updated in time proportional to the changed part of the tree;
+//! * entering arcs are chosen by the *block search* pivot rule (block size
+//!   `sqrt(arcs)`), scanning the arcs cyclically in a mixed order;
+//! * leaving arcs are chosen so that the tree stays *strongly feasible*
+//!   (Cunningham's rule), which rules out cycling;
+//! * the initial basis is an artificial root joined to every node by an
+//!   artificial arc. Unlike LEMON, the artificial arcs are not priced with a
+//!   numeric "big M": internally every cost is a pair `(artificial, real)`
+//!   compared lexicographically, which is an exact, overflow-free "infinite
+//!   M". When the problem is feasible the artificial arcs end with zero flow
+//!   and the returned node potentials are folded back into plain `C` values
+//!   that certify optimality on the real arcs alone.
+//!
+//! # Conventions
+//!
+//! * Supplies must sum to zero ([`FlowError::Unbalanced`] otherwise). A
+//!   positive supply is a source, a negative one a demand.
+//! * The reduced cost of an arc `u -> v` is `cost + potential[u] - potential[v]`.
+//!   A returned [`Solution`] satisfies, on every arc, `0 <= flow <= capacity`,
+//!   reduced cost `> 0` ⇒ flow `0`, reduced cost `< 0` ⇒ flow `= capacity`,
+//!   and flow conservation `supply + inflow - outflow = 0` at every node.
+//! * An arc with capacity [`INF_CAP`] is uncapacitated. A negative-cost cycle
+//!   made only of such arcs makes the problem [`FlowError::Unbounded`].
+//! * Self-loops are allowed: a self-loop of negative cost is saturated (or
+//!   makes the problem unbounded when its capacity is [`INF_CAP`]); otherwise
+//!   it carries no flow. Parallel arcs are allowed.
+//! * The solver is deterministic: the same network always gives the same
+//!   solution, bit for bit, and the same pivot count.
+//!
+//! # Preconditions on magnitudes
+//!
+//! Capacities lie in `0..=INF_CAP` and supplies in `-INF_CAP..=INF_CAP`
+//! (checked, with a panic, when the network is built). The caller must keep
+//! the remaining magnitudes within `i64`: the total positive supply plus the
+//! sum of all finite capacities must stay below [`INF_CAP`], and
+//! `2 * (number of nodes + 1) * max |cost|` as well as the total cost
+//! `sum |cost| * flow` must fit in `i64` (per component for [`Lex3`]).
+//! Overflow in debug builds panics; in release builds it is not detected.
+//!
+//! # Example
+//!
+//! ```
+//! use flow::{solve, Network};
+//! let mut net: Network<i64> = Network::new();
+//! let s = net.add_node(5);
+//! let t = net.add_node(-5);
+//! let cheap = net.add_arc(s, t, 3, 1);
+//! let dear = net.add_arc(s, t, 10, 4);
+//! let sol = solve(&net).unwrap();
+//! assert_eq!(sol.flow[cheap.0 as usize], 3);
+//! assert_eq!(sol.flow[dear.0 as usize], 2);
+//! assert_eq!(sol.total_cost, 3 * 1 + 2 * 4);
+//! ```
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::ops::{Add, Neg, Sub};
+
+mod simplex;
+
+/// An ordered abelian group usable as an arc cost.
+pub trait Cost:
+    Copy
+    + Ord
+    + Eq
+    + fmt::Debug
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Neg<Output = Self>
+{
+    /// The neutral element.
+    const ZERO: Self;
+    /// cost * integer scalar (flow amount); must not overflow for validated inputs
+    fn scale(self, k: i64) -> Self;
+}
+
+impl Cost for i64 {
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn scale(self, k: i64) -> Self {
+        self * k
+    }
+}
+
+/// Lexicographic cost: component 0 is compared first (tier 1), then 1, then 2.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct Lex3(pub [i64; 3]);
+
+impl Add for Lex3 {
+    type Output = Lex3;
+    #[inline(always)]
+    fn add(self, o: Lex3) -> Lex3 {
+        Lex3([self.0[0] + o.0[0], self.0[1] + o.0[1], self.0[2] + o.0[2]])
+    }
+}
+
+impl Sub for Lex3 {
+    type Output = Lex3;
+    #[inline(always)]
+    fn sub(self, o: Lex3) -> Lex3 {
+        Lex3([self.0[0] - o.0[0], self.0[1] - o.0[1], self.0[2] - o.0[2]])
+    }
+}
+
+impl Neg for Lex3 {
+    type Output = Lex3;
+    #[inline(always)]
+    fn neg(self) -> Lex3 {
+        Lex3([-self.0[0], -self.0[1], -self.0[2]])
+    }
+}
+
+impl Cost for Lex3 {
+    const ZERO: Self = Lex3([0; 3]);
+    #[inline(always)]
+    fn scale(self, k: i64) -> Self {
+        Lex3([self.0[0] * k, self.0[1] * k, self.0[2] * k])
+    }
+}
+
+/// Capacity meaning "uncapacitated".
+pub const INF_CAP: i64 = i64::MAX / 4;
+
+/// Index of a node in a [`Network`] (in order of creation, from 0).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct NodeId(pub u32);
+
+/// Index of an arc in a [`Network`] (in order of creation, from 0).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ArcId(pub u32);
+
+/// A min-cost flow problem: nodes with supplies and arcs with capacities and costs.
+///
+/// Stored as a struct of arrays; node and arc ids are dense indices.
+#[derive(Clone, Debug)]
+pub struct Network<C: Cost> {
+    supply: Vec<i64>,
+    from: Vec<u32>,
+    to: Vec<u32>,
+    cap: Vec<i64>,
+    cost: Vec<C>,
+}
+
+impl<C: Cost> Default for Network<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: Cost> Network<C> {
+    /// An empty network.
+    pub fn new() -> Self {
+        Self::with_capacity(0, 0)
+    }
+
+    /// An empty network with room reserved for `nodes` nodes and `arcs` arcs.
+    pub fn with_capacity(nodes: usize, arcs: usize) -> Self {
+        Network {
+            supply: Vec::with_capacity(nodes),
+            from: Vec::with_capacity(arcs),
+            to: Vec::with_capacity(arcs),
+            cap: Vec::with_capacity(arcs),
+            cost: Vec::with_capacity(arcs),
+        }
+    }
+
+    /// Adds a node with the given supply (> 0 source, < 0 demand).
+    ///
+    /// # Panics
+    /// If `|supply| > INF_CAP` or the network already has `u32::MAX - 1` nodes.
+    pub fn add_node(&mut self, supply: i64) -> NodeId {
+        check_supply(supply);
+        let id = self.supply.len();
+        assert!(id < (u32::MAX - 1) as usize, "flow: too many nodes");
+        self.supply.push(supply);
+        NodeId(id as u32)
+    }
+
+    /// Changes the supply of node `n`.
+    ///
+    /// # Panics
+    /// If `n` is not a node of this network or `|supply| > INF_CAP`.
+    pub fn set_supply(&mut self, n: NodeId, supply: i64) {
+        check_supply(supply);
+        self.supply[n.0 as usize] = supply;
+    }
+
+    /// Adds an arc `from -> to` with lower bound 0, the given capacity and unit cost.
+    ///
+    /// Self-loops and parallel arcs are allowed.
+    ///
+    /// # Panics
+    /// If an endpoint is not a node of this network, if `capacity` is not in
+    /// `0..=INF_CAP`, or the network already has `u32::MAX - 1` arcs.
+    pub fn add_arc(&mut self, from: NodeId, to: NodeId, capacity: i64, cost: C) -> ArcId {
+        let n = self.supply.len();
+        assert!(
+            (from.0 as usize) < n && (to.0 as usize) < n,
+            "flow: arc endpoint out of range"
+        );
+        assert!(
+            (0..=INF_CAP).contains(&capacity),
+            "flow: arc capacity {capacity} outside 0..=INF_CAP"
+        );
+        let id = self.from.len();
+        assert!(id < (u32::MAX - 1) as usize, "flow: too many arcs");
+        self.from.push(from.0);
+        self.to.push(to.0);
+        self.cap.push(capacity);
+        self.cost.push(cost);
+        ArcId(id as u32)
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.supply.len()
+    }
+
+    /// Number of arcs.
+    pub fn arc_count(&self) -> usize {
+        self.from.len()
+    }
+
+    /// Tail of arc `a`.
+    pub fn arc_from(&self, a: ArcId) -> NodeId {
+        NodeId(self.from[a.0 as usize])
+    }
+
+    /// Head of arc `a`.
+    pub fn arc_to(&self, a: ArcId) -> NodeId {
+        NodeId(self.to[a.0 as usize])
+    }
+
+    /// Capacity of arc `a`.
+    pub fn arc_capacity(&self, a: ArcId) -> i64 {
+        self.cap[a.0 as usize]
+    }
+
+    /// Unit cost of arc `a`.
+    pub fn arc_cost(&self, a: ArcId) -> C {
+        self.cost[a.0 as usize]
+    }
+
+    /// Supply of node `n`.
+    pub fn node_supply(&self, n: NodeId) -> i64 {
+        self.supply[n.0 as usize]
+    }
+}
+
+fn check_supply(supply: i64) {
+    assert!(
+        (-INF_CAP..=INF_CAP).contains(&supply),
+        "flow: supply {supply} outside -INF_CAP..=INF_CAP"
+    );
+}
+
+/// An optimal solution with its optimality certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Solution<C> {
+    /// Flow on each arc, indexed by [`ArcId`].
+    pub flow: Vec<i64>,
+    /// Node potentials (duals), indexed by [`NodeId`]; see the crate docs for the conditions they satisfy.
+    pub potential: Vec<C>,
+    /// Total cost `sum(flow[a] * cost[a])`.
+    pub total_cost: C,
+    /// Number of simplex pivots performed (including degenerate ones).
+    pub pivots: u64,
+}
+
+/// Why a network has no optimal solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowError {
+    /// Supplies do not sum to zero.
+    Unbalanced {
+        /// The sum of all supplies.
+        total_supply: i64,
+    },
+    /// The supplies cannot be routed within the capacities.
+    Infeasible,
+    /// A negative-cost cycle of [`INF_CAP`] arcs exists.
+    Unbounded,
+}
+
+impl fmt::Display for FlowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlowError::Unbalanced { total_supply } => {
+                write!(f, "supplies do not sum to zero (total supply {total_supply})")
+            }
+            FlowError::Infeasible => write!(f, "supplies cannot be routed within the capacities"),
+            FlowError::Unbounded => {
+                write!(f, "a negative-cost cycle of uncapacitated arcs makes the cost unbounded")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FlowError {}
+
+/// Solves the min-cost flow problem on `net` exactly.
+///
+/// Returns [`FlowError::Unbalanced`] if supplies do not sum to zero,
+/// [`FlowError::Infeasible`] if they cannot be routed, and
+/// [`FlowError::Unbounded`] if a negative-cost cycle of [`INF_CAP`] arcs exists
+/// (when the problem is both infeasible and has such a cycle, either of the
+/// two errors may be returned, deterministically).
+///
+/// # Panics
+/// If the total positive supply exceeds [`INF_CAP`].
+pub fn solve<C: Cost>(net: &Network<C>) -> Result<Solution<C>, FlowError> {
+    simplex::solve_impl::<C, false>(net)
+}
+
+#[doc(hidden)]
+/// Same as [`solve`] but validates the whole spanning-tree structure after
+/// every pivot (quadratic; for tests only).
+pub fn solve_checked<C: Cost>(net: &Network<C>) -> Result<Solution<C>, FlowError> {
+    simplex::solve_impl::<C, true>(net)
+}

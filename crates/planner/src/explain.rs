@@ -336,7 +336,8 @@ pub fn diff(book: &Book, plan: &Plan) -> Vec<PromiseMove> {
         }
         let before = order.confirmed.or(order.promise);
         let after = plan.orders[i].promise;
-        if before == after || (before.is_none() && after.is_none()) {
+        // A first promise is news, not a move.
+        if before == after || before.is_none() {
             continue;
         }
         let worse = match (before, after) {

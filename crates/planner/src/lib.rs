@@ -16,7 +16,7 @@ mod explain;
 pub mod network;
 
 pub use atp::Atp;
-pub use explain::{diff, MoveReason, PromiseMove, Reason};
+pub use explain::{diff, thousands, MoveReason, PromiseMove, Reason};
 
 use book::{Book, CommitmentKind, GenIdx, OrderIdx, Period, Promise};
 use flow::Lex3;

