@@ -25,17 +25,26 @@ pub struct HistoryEntry {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn encode(e: &Event, actor: &str) -> NewEvent {
     let (kind, payload) = scenario::encode_event(e);
-    NewEvent { kind, actor: actor.to_string(), at_unix_ms: now_ms(), payload }
+    NewEvent {
+        kind,
+        actor: actor.to_string(),
+        at_unix_ms: now_ms(),
+        payload,
+    }
 }
 
 /// Opens the store file without requiring a book.
 fn open_store(path: &Path) -> Result<SqliteStore> {
-    SqliteStore::open(path, SqliteOptions::default()).with_context(|| format!("opening {}", path.display()))
+    SqliteStore::open(path, SqliteOptions::default())
+        .with_context(|| format!("opening {}", path.display()))
 }
 
 impl BookDb {
@@ -46,7 +55,10 @@ impl BookDb {
             if !force {
                 let store = open_store(path)?;
                 if store.head()? > 0 {
-                    bail!("{} already holds a book; pass --force to replace it", path.display());
+                    bail!(
+                        "{} already holds a book; pass --force to replace it",
+                        path.display()
+                    );
                 }
             } else {
                 remove_db(path)?;
@@ -55,13 +67,21 @@ impl BookDb {
         let mut store = open_store(path)?;
         let event = Event::BookCreated(Box::new(spec));
         let range = store.append(Some(0), &[encode(&event, actor)])?;
-        Ok(BookDb { store, book, head: *range.end(), actor: actor.to_string() })
+        Ok(BookDb {
+            store,
+            book,
+            head: *range.end(),
+            actor: actor.to_string(),
+        })
     }
 
     /// Opens an existing book and rebuilds it from its events, checking it as it goes.
     pub fn open(path: &Path, actor: &str) -> Result<BookDb> {
         if !path.exists() {
-            bail!("no book at {} (create one with `allot demo` or `allot init <scenario>`)", path.display());
+            bail!(
+                "no book at {} (create one with `allot demo` or `allot init <scenario>`)",
+                path.display()
+            );
         }
         let store = open_store(path)?;
         let mut book: Option<Book> = None;
@@ -71,20 +91,30 @@ impl BookDb {
                 .map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))?;
             match (&mut book, event) {
                 (None, Event::BookCreated(spec)) => {
-                    book = Some(
-                        Book::new(*spec).map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))?,
-                    );
+                    book = Some(Book::new(*spec).map_err(|e| {
+                        store::StoreError::Corrupt(format!("event {}: {e}", se.seq))
+                    })?);
                 }
-                (None, _) => return Err(store::StoreError::Corrupt(format!("event {} precedes the book's creation", se.seq))),
-                (Some(b), e) => b
-                    .apply(e)
-                    .map_err(|e| store::StoreError::Corrupt(format!("event {} no longer applies: {e}", se.seq)))?,
+                (None, _) => {
+                    return Err(store::StoreError::Corrupt(format!(
+                        "event {} precedes the book's creation",
+                        se.seq
+                    )))
+                }
+                (Some(b), e) => b.apply(e).map_err(|e| {
+                    store::StoreError::Corrupt(format!("event {} no longer applies: {e}", se.seq))
+                })?,
             }
             last = se.seq;
             Ok(())
         })?;
         let book = book.ok_or_else(|| anyhow!("{} holds no book", path.display()))?;
-        Ok(BookDb { store, book, head: last, actor: actor.to_string() })
+        Ok(BookDb {
+            store,
+            book,
+            head: last,
+            actor: actor.to_string(),
+        })
     }
 
     /// Validates `events` against the book, then appends them atomically and durably, then
@@ -92,7 +122,8 @@ impl BookDb {
     pub fn commit(&mut self, events: Vec<Event>) -> Result<std::ops::RangeInclusive<u64>> {
         let records: Vec<NewEvent> = events.iter().map(|e| encode(e, &self.actor)).collect();
         let mut next = self.book.clone();
-        next.apply_all(events).map_err(|(i, e)| anyhow!("change {} refused: {e}", i + 1))?;
+        next.apply_all(events)
+            .map_err(|(i, e)| anyhow!("change {} refused: {e}", i + 1))?;
         let range = self.store.append(Some(self.head), &records)?;
         self.book = next;
         self.head = *range.end();
@@ -105,7 +136,13 @@ impl BookDb {
         self.store.scan(0, None, &mut |se| {
             let event = scenario::decode_event(&se.kind, &se.payload)
                 .map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))?;
-            out.push(HistoryEntry { seq: se.seq, at_unix_ms: se.at_unix_ms, actor: se.actor, kind: se.kind, event });
+            out.push(HistoryEntry {
+                seq: se.seq,
+                at_unix_ms: se.at_unix_ms,
+                actor: se.actor,
+                kind: se.kind,
+                event,
+            });
             Ok(())
         })?;
         if let Some(l) = limit {

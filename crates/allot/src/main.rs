@@ -32,8 +32,8 @@ struct Cli {
 enum Command {
     /// Build the demo book from public figures, plan it and print the planner's summary.
     Demo {
-        /// Replace an existing book in --db.
-        #[arg(long, default_value_t = true)]
+        /// Replace an existing book in --db even if it is not a demo book.
+        #[arg(long)]
         force: bool,
         /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
         #[arg(long)]
@@ -306,7 +306,11 @@ fn main() {
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("error: {e:#}");
-        let code = if e.chain().any(|c| c.downcast_ref::<BadInput>().is_some()) { 2 } else { 1 };
+        let code = if e.chain().any(|c| c.downcast_ref::<BadInput>().is_some()) {
+            2
+        } else {
+            1
+        };
         std::process::exit(code);
     }
 }
@@ -314,9 +318,14 @@ fn main() {
 /// "Now" from the flag or the clock, clamped into the horizon.
 fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
     match flag {
-        Some(s) => book.horizon().parse_period(s).map_err(|e| bad(format!("--now: {e}"))),
+        Some(s) => book
+            .horizon()
+            .parse_period(s)
+            .map_err(|e| bad(format!("--now: {e}"))),
         None => {
-            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs() as i64;
             let days = secs.div_euclid(86_400);
             let (y, m) = civil_month(days);
             let ym = book::YearMonth::new(y, m).ok_or_else(|| anyhow!("clock out of range"))?;
@@ -339,22 +348,35 @@ fn civil_month(days: i64) -> (i32, u8) {
 }
 
 fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
-    book.horizon().parse_period(s).map_err(|e| bad(format!("--{name}: {e}")))
+    book.horizon()
+        .parse_period(s)
+        .map_err(|e| bad(format!("--{name}: {e}")))
 }
 
 fn parse_substitute(s: &str) -> Result<SubstituteSpec> {
-    let (g, f) = s.split_once(':').ok_or_else(|| bad(format!("--sub {s:?}: expected GENERATION:FACTOR, e.g. trn3:0.9")))?;
-    let f: f64 = f.parse().map_err(|_| bad(format!("--sub {s:?}: {f:?} is not a number")))?;
+    let (g, f) = s.split_once(':').ok_or_else(|| {
+        bad(format!(
+            "--sub {s:?}: expected GENERATION:FACTOR, e.g. trn3:0.9"
+        ))
+    })?;
+    let f: f64 = f
+        .parse()
+        .map_err(|_| bad(format!("--sub {s:?}: {f:?} is not a number")))?;
     if !(0.0..=2.0).contains(&f) {
         bail!(bad(format!("--sub {s:?}: factor must be between 0 and 2")));
     }
-    Ok(SubstituteSpec { generation: g.to_string(), value_factor_bp: (f * 10_000.0).round() as u32 })
+    Ok(SubstituteSpec {
+        generation: g.to_string(),
+        value_factor_bp: (f * 10_000.0).round() as u32,
+    })
 }
 
 /// A spinner that names the planner's stages (hidden when stderr is not a terminal).
 fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, f64)> {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+    );
     bar.enable_steady_tick(Duration::from_millis(100));
     let start = Instant::now();
     let plan = planner::plan_with_progress(book, now, &mut |stage| {
@@ -378,32 +400,53 @@ fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
         .enumerate()
         .filter(|(_, o)| o.status.is_open())
         .filter_map(|(i, o)| {
-            plan.orders[i].promise.map(|p| book::PromiseRecord { order: o.key.clone(), units: p.units, by: p.by })
+            plan.orders[i].promise.map(|p| book::PromiseRecord {
+                order: o.key.clone(),
+                units: p.units,
+                by: p.by,
+            })
         })
         .collect();
     let o = &plan.objectives;
     db.commit(vec![Event::PlanRecorded(book::PlanRecord {
         now: plan.now,
-        objectives: [o.commitment_shortfall_usd, o.promise_lateness_unit_periods, o.value_usd],
+        objectives: [
+            o.commitment_shortfall_usd,
+            o.promise_lateness_unit_periods,
+            o.value_usd,
+        ],
         promises,
         supply_adjustments_seen: book.supply_adjustments().len() as u32,
     })])?;
     Ok(())
 }
 
-fn print_plan(db: &mut BookDb, now: &Option<String>, json: bool, dry_run: bool, waitlist: usize) -> Result<()> {
+fn print_plan(
+    db: &mut BookDb,
+    now: &Option<String>,
+    json: bool,
+    dry_run: bool,
+    waitlist: usize,
+) -> Result<()> {
     let now = now_period(&db.book, now)?;
     let (plan, ms) = plan_with_spinner(&db.book, now)?;
     let moves = planner::diff(&db.book, &plan);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, ms, &moves))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, ms, &moves))?
+        );
     } else {
         print!("{}", report::summary(&db.book, &plan, ms, &moves, waitlist));
     }
     if !dry_run {
         record_plan(db, &plan)?;
         if !json {
-            println!("\nplan recorded as event {} in {}", db.head(), "the book's history");
+            println!(
+                "\nplan recorded as event {} in {}",
+                db.head(),
+                "the book's history"
+            );
         }
     }
     Ok(())
@@ -415,14 +458,27 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { force, now } => {
             let spec = scenario::demo_spec();
-            let mut db = BookDb::create(path, spec, &actor, force)?;
+            // Replace an earlier demo freely, but never someone's own book without --force.
+            let replace = force
+                || !path.exists()
+                || BookDb::open(path, &actor)
+                    .map(|d| d.book.name() == spec.name)
+                    .unwrap_or(false);
+            if !replace {
+                bail!(bad(format!(
+                    "{} holds a book that is not the demo; pass --force or --db another file",
+                    path.display()
+                )));
+            }
+            let mut db = BookDb::create(path, spec, &actor, true)?;
             println!("demo book written to {} (scenario from public figures: crates/scenario/demo/demo.toml)\n", path.display());
             print_plan(&mut db, &now, false, false, 10)?;
             println!("\nnext: `allot waitlist`, `allot promise --sku trn3-ultraserver --qty 2`, `allot supply cut --generation trn3 --period 2027-06 --units 20`, `allot plan`");
         }
         Command::Init { file, force } => {
             let spec = scenario::load_scenario(&file).map_err(|e| bad(e.to_string()))?;
-            let db = BookDb::create(path, spec, &actor, force).map_err(|e| bad(format!("{}: {e:#}", file.display())))?;
+            let db = BookDb::create(path, spec, &actor, force)
+                .map_err(|e| bad(format!("{}: {e:#}", file.display())))?;
             println!(
                 "book {:?} created in {}: {} generations, {} orders, {} contracts",
                 db.book.name(),
@@ -432,7 +488,12 @@ fn run(cli: Cli) -> Result<()> {
                 db.book.contracts().len()
             );
         }
-        Command::Gen { orders, seed, periods, force } => {
+        Command::Gen {
+            orders,
+            seed,
+            periods,
+            force,
+        } => {
             let mut p = bookgen::Params::new(orders, seed);
             p.periods = periods;
             let g = bookgen::generate(&p);
@@ -450,21 +511,40 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Import { file } => {
             let mut db = BookDb::open(path, &actor)?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
             let name = file.display().to_string();
-            let specs = scenario::parse_orders_csv(&text, &name, db.book.horizon()).map_err(|e| bad(e.to_string()))?;
-            scenario::check_orders_against(&db.book, &specs, &name).map_err(|e| bad(e.to_string()))?;
+            let specs = scenario::parse_orders_csv(&text, &name, db.book.horizon())
+                .map_err(|e| bad(e.to_string()))?;
+            scenario::check_orders_against(&db.book, &specs, &name)
+                .map_err(|e| bad(e.to_string()))?;
             let n = specs.len();
             let range = db.commit(specs.into_iter().map(Event::OrderPlaced).collect())?;
-            println!("imported {n} orders from {name} (events {}..={})", range.start(), range.end());
+            println!(
+                "imported {n} orders from {name} (events {}..={})",
+                range.start(),
+                range.end()
+            );
         }
         Command::Order(cmd) => order_cmd(path, &actor, cmd)?,
         Command::Reservation(cmd) => {
             let mut db = BookDb::open(path, &actor)?;
             let event = match cmd {
-                ReservationCmd::Add { id, customer, generation, units, start, end, price } => {
+                ReservationCmd::Add {
+                    id,
+                    customer,
+                    generation,
+                    units,
+                    start,
+                    end,
+                    price,
+                } => {
                     let start = period_arg(&db.book, "start", &start)?;
-                    let end = db.book.horizon().parse_period_end(&end).map_err(|e| bad(format!("--end: {e}")))?;
+                    let end = db
+                        .book
+                        .horizon()
+                        .parse_period_end(&end)
+                        .map_err(|e| bad(format!("--end: {e}")))?;
                     Event::ReservationPlaced(ReservationSpec {
                         key: id,
                         customer,
@@ -481,20 +561,36 @@ fn run(cli: Cli) -> Result<()> {
             println!("recorded as event {}", db.head());
         }
         Command::Supply(cmd) => supply_cmd(path, &actor, cmd)?,
-        Command::Plan { json, now, dry_run, waitlist } => {
+        Command::Plan {
+            json,
+            now,
+            dry_run,
+            waitlist,
+        } => {
             let mut db = BookDb::open(path, &actor)?;
             print_plan(&mut db, &now, json, dry_run, waitlist)?;
         }
-        Command::Promise { sku, qty, by, now, json } => {
+        Command::Promise {
+            sku,
+            qty,
+            by,
+            now,
+            json,
+        } => {
             let db = BookDb::open(path, &actor)?;
             let book = &db.book;
-            let s = book.sku_idx(&sku).ok_or_else(|| bad(format!("--sku: unknown SKU {sku:?}")))?;
+            let s = book
+                .sku_idx(&sku)
+                .ok_or_else(|| bad(format!("--sku: unknown SKU {sku:?}")))?;
             if qty.is_none() && by.is_none() {
                 bail!(bad("give --qty (earliest period for a quantity) and/or --by (quantity by a period)"));
             }
             let now = now_period(book, &now)?;
             let (plan, _) = plan_with_spinner(book, now)?;
-            let by_p = by.as_deref().map(|b| period_arg(book, "by", b)).transpose()?;
+            let by_p = by
+                .as_deref()
+                .map(|b| period_arg(book, "by", b))
+                .transpose()?;
             let start = Instant::now();
             let by_q = by_p.map(|p| plan.atp.sku_quantity_by(s, p));
             let earliest = qty.map(|q| plan.atp.earliest_sku(s, q));
@@ -515,12 +611,20 @@ fn run(cli: Cli) -> Result<()> {
                 );
             } else {
                 if let (Some(p), Some(q)) = (by_p, by_q) {
-                    println!("{q} x {sku} can be promised by {} without moving any existing promise", month(p));
+                    println!(
+                        "{q} x {sku} can be promised by {} without moving any existing promise",
+                        month(p)
+                    );
                 }
                 if let (Some(q), Some(e)) = (qty, earliest) {
                     match e {
-                        Some(p) => println!("{q} x {sku}: earliest {} without moving any existing promise", month(p)),
-                        None => println!("{q} x {sku}: not within the horizon without moving existing promises"),
+                        Some(p) => println!(
+                            "{q} x {sku}: earliest {} without moving any existing promise",
+                            month(p)
+                        ),
+                        None => println!(
+                            "{q} x {sku}: not within the horizon without moving existing promises"
+                        ),
                     }
                 }
             }
@@ -536,7 +640,10 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{} orders waiting (confirmed first, then in order placed)", plan.waitlist.len());
+                println!(
+                    "{} orders waiting (confirmed first, then in order placed)",
+                    plan.waitlist.len()
+                );
                 for &o in plan.waitlist.iter().take(limit.unwrap_or(usize::MAX)) {
                     println!("{}", report::waitlist_line(&db.book, &plan, o));
                 }
@@ -561,7 +668,10 @@ fn run(cli: Cli) -> Result<()> {
                         serde_json::json!({"seq": e.seq, "at": when, "actor": e.actor, "kind": e.kind, "what": what})
                     );
                 } else {
-                    println!("{:>6}  {}  {:<10} {:<20} {}", e.seq, when, e.actor, e.kind, what);
+                    println!(
+                        "{:>6}  {}  {:<10} {:<20} {}",
+                        e.seq, when, e.actor, e.kind, what
+                    );
                 }
             }
         }
@@ -588,7 +698,10 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
     let mut db = BookDb::open(path, actor)?;
     let events = match cmd {
         OrderCmd::Show { id, now } => {
-            let o = db.book.order_idx(&id).ok_or_else(|| bad(format!("no order {id:?}")))?;
+            let o = db
+                .book
+                .order_idx(&id)
+                .ok_or_else(|| bad(format!("no order {id:?}")))?;
             let now = now_period(&db.book, &now)?;
             let (plan, _) = plan_with_spinner(&db.book, now)?;
             let order = db.book.order_at(o);
@@ -611,14 +724,29 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
             }
             let p = &plan.orders[o.0 as usize];
             for s in &p.shipments {
-                println!("  plan: {} units of {} in {}", s.units, b.generation(s.generation).key, m(s.period));
+                println!(
+                    "  plan: {} units of {} in {}",
+                    s.units,
+                    b.generation(s.generation).key,
+                    m(s.period)
+                );
             }
             if p.waitlist.is_some() {
                 println!("  {}", report::waitlist_line(b, &plan, o));
             }
             return Ok(());
         }
-        OrderCmd::Add { id, customer, sku, qty, earliest, latest, price, penalty, substitutes } => {
+        OrderCmd::Add {
+            id,
+            customer,
+            sku,
+            qty,
+            earliest,
+            latest,
+            price,
+            penalty,
+            substitutes,
+        } => {
             let spec = OrderSpec {
                 key: id,
                 customer,
@@ -628,23 +756,44 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
                 latest: period_arg(&db.book, "latest", &latest)?,
                 price_usd_per_unit: price,
                 lateness_penalty_usd_per_unit_period: penalty,
-                substitutes: substitutes.iter().map(|s| parse_substitute(s)).collect::<Result<_>>()?,
+                substitutes: substitutes
+                    .iter()
+                    .map(|s| parse_substitute(s))
+                    .collect::<Result<_>>()?,
             };
             vec![Event::OrderPlaced(spec)]
         }
-        OrderCmd::Confirm { ids } => ids.into_iter().map(|order| Event::OrderConfirmed { order }).collect(),
-        OrderCmd::Cancel { ids, reason } => {
-            ids.into_iter().map(|order| Event::OrderCancelled { order, reason: reason.clone() }).collect()
-        }
+        OrderCmd::Confirm { ids } => ids
+            .into_iter()
+            .map(|order| Event::OrderConfirmed { order })
+            .collect(),
+        OrderCmd::Cancel { ids, reason } => ids
+            .into_iter()
+            .map(|order| Event::OrderCancelled {
+                order,
+                reason: reason.clone(),
+            })
+            .collect(),
         OrderCmd::Deliver { id, units, period } => {
-            let o = db.book.order_idx(&id).ok_or_else(|| bad(format!("no order {id:?}")))?;
+            let o = db
+                .book
+                .order_idx(&id)
+                .ok_or_else(|| bad(format!("no order {id:?}")))?;
             let units = units.unwrap_or(db.book.order_at(o).units);
-            vec![Event::OrderDelivered { order: id, units, period: period_arg(&db.book, "period", &period)? }]
+            vec![Event::OrderDelivered {
+                order: id,
+                units,
+                period: period_arg(&db.book, "period", &period)?,
+            }]
         }
     };
     let n = events.len();
     let range = db.commit(events).map_err(|e| bad(format!("{e:#}")))?;
-    println!("recorded {n} change(s) as events {}..={}", range.start(), range.end());
+    println!(
+        "recorded {n} change(s) as events {}..={}",
+        range.start(),
+        range.end()
+    );
     Ok(())
 }
 
@@ -664,27 +813,50 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
                 for (gi, _) in b.generations().iter().enumerate() {
                     let g = book::GenIdx(gi as u16);
                     let units = b.supply_units(g, Period(t));
-                    let bind = b.supply_binding(g, Period(t)).map(|x| x.label()).unwrap_or("");
+                    let bind = b
+                        .supply_binding(g, Period(t))
+                        .map(|x| x.label())
+                        .unwrap_or("");
                     print!(" {:>6} {:<9}", units, bind);
                 }
                 println!();
             }
             return Ok(());
         }
-        SupplyCmd::Cut { generation, period, units, note } => (generation, period, -(units as i64), note),
-        SupplyCmd::Add { generation, period, units, note } => (generation, period, units as i64, note),
+        SupplyCmd::Cut {
+            generation,
+            period,
+            units,
+            note,
+        } => (generation, period, -(units as i64), note),
+        SupplyCmd::Add {
+            generation,
+            period,
+            units,
+            note,
+        } => (generation, period, units as i64, note),
     };
     let period = period_arg(&db.book, "period", &period)?;
-    db.commit(vec![Event::SupplyAdjusted(SupplyAdjustmentSpec { generation, period, delta_units: delta, note })])
-        .map_err(|e| bad(format!("{e:#}")))?;
-    println!("supply adjusted (event {}); run `allot plan` to re-plan", db.head());
+    db.commit(vec![Event::SupplyAdjusted(SupplyAdjustmentSpec {
+        generation,
+        period,
+        delta_units: delta,
+        note,
+    })])
+    .map_err(|e| bad(format!("{e:#}")))?;
+    println!(
+        "supply adjusted (event {}); run `allot plan` to re-plan",
+        db.head()
+    );
     Ok(())
 }
 
 fn event_mentions(e: &Event, id: &str) -> bool {
     match e {
         Event::OrderPlaced(o) => o.key == id || o.customer == id,
-        Event::OrderCancelled { order, .. } | Event::OrderConfirmed { order } | Event::OrderDelivered { order, .. } => order == id,
+        Event::OrderCancelled { order, .. }
+        | Event::OrderConfirmed { order }
+        | Event::OrderDelivered { order, .. } => order == id,
         Event::ReservationPlaced(r) => r.key == id || r.customer == id,
         Event::ReservationCancelled { reservation } => reservation == id,
         Event::ContractAdded(c) => c.key == id || c.customer == id,
@@ -705,7 +877,12 @@ fn describe_event(book: &Book, e: &Event) -> String {
             s.contracts.len(),
             s.reservations.len()
         ),
-        Event::ContractAdded(c) => format!("contract {} for {} ({} commitments)", c.key, c.customer, c.commitments.len()),
+        Event::ContractAdded(c) => format!(
+            "contract {} for {} ({} commitments)",
+            c.key,
+            c.customer,
+            c.commitments.len()
+        ),
         Event::OrderPlaced(o) => format!(
             "order {} placed by {}: {} x {} in {}..{} at ${}/unit",
             o.key,
@@ -718,12 +895,32 @@ fn describe_event(book: &Book, e: &Event) -> String {
         ),
         Event::OrderCancelled { order, reason } => format!("order {order} cancelled {reason}"),
         Event::OrderConfirmed { order } => format!("order {order} confirmed its promise"),
-        Event::OrderDelivered { order, units, period } => format!("order {order}: {units} units delivered in {}", m(*period)),
+        Event::OrderDelivered {
+            order,
+            units,
+            period,
+        } => format!("order {order}: {units} units delivered in {}", m(*period)),
         Event::ReservationPlaced(r) => {
-            format!("reservation {} by {}: {} x {} over {}..{}", r.key, r.customer, r.units, r.generation, m(r.start), r.end.0)
+            format!(
+                "reservation {} by {}: {} x {} over {}..{}",
+                r.key,
+                r.customer,
+                r.units,
+                r.generation,
+                m(r.start),
+                r.end.0
+            )
         }
-        Event::ReservationCancelled { reservation } => format!("reservation {reservation} cancelled"),
-        Event::SupplyAdjusted(s) => format!("supply of {} in {} {:+} units {}", s.generation, m(s.period), s.delta_units, s.note),
+        Event::ReservationCancelled { reservation } => {
+            format!("reservation {reservation} cancelled")
+        }
+        Event::SupplyAdjusted(s) => format!(
+            "supply of {} in {} {:+} units {}",
+            s.generation,
+            m(s.period),
+            s.delta_units,
+            s.note
+        ),
         Event::PlanRecorded(p) => format!(
             "plan recorded (now {}): {} promises; tiers {} / {} / {}",
             m(p.now),

@@ -33,7 +33,11 @@ fn runs(book: &Book, labels: &[String]) -> Vec<String> {
             if !labels[start].is_empty() {
                 let a = month(book, Period(start as u32));
                 let b = month(book, Period(t as u32 - 1));
-                out.push(if start == t - 1 { format!("{a} {}", labels[start]) } else { format!("{a}..{b} {}", labels[start]) });
+                out.push(if start == t - 1 {
+                    format!("{a} {}", labels[start])
+                } else {
+                    format!("{a}..{b} {}", labels[start])
+                });
             }
             start = t;
         }
@@ -60,15 +64,25 @@ fn binding_labels(book: &Book, g: GenIdx, now: Period) -> Vec<String> {
 fn commitment_value_usd(book: &Book, ci: usize, k: usize) -> i64 {
     let cm = &book.contracts()[ci].commitments[k];
     match cm.kind {
-        CommitmentKind::Delivery { price_usd_per_unit, .. } => price_usd_per_unit * cm.units as i64,
-        CommitmentKind::Capacity { start, end, price_usd_per_unit_period } => {
-            price_usd_per_unit_period * (end.0 - start.0) as i64 * cm.units as i64
-        }
+        CommitmentKind::Delivery {
+            price_usd_per_unit, ..
+        } => price_usd_per_unit * cm.units as i64,
+        CommitmentKind::Capacity {
+            start,
+            end,
+            price_usd_per_unit_period,
+        } => price_usd_per_unit_period * (end.0 - start.0) as i64 * cm.units as i64,
     }
 }
 
 /// The planner's first-minute summary.
-pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], waitlist_head: usize) -> String {
+pub fn summary(
+    book: &Book,
+    plan: &Plan,
+    solve_ms: f64,
+    moves: &[PromiseMove],
+    waitlist_head: usize,
+) -> String {
     let mut s = String::new();
     let h = book.horizon();
     let _ = writeln!(
@@ -96,7 +110,10 @@ pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], w
         usd(o.value_usd)
     );
 
-    let _ = writeln!(s, "\nSUPPLY AGAINST DEMAND (planning units over the horizon from now)");
+    let _ = writeln!(
+        s,
+        "\nSUPPLY AGAINST DEMAND (planning units over the horizon from now)"
+    );
     let _ = writeln!(
         s,
         "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8}  {}",
@@ -111,14 +128,21 @@ pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], w
         let demand = demand_units(book, plan.now, GenIdx(gi as u16));
         let labels = binding_labels(book, GenIdx(gi as u16), plan.now);
         let mut counts: Vec<(String, usize)> = Vec::new();
-        for l in labels.iter().filter(|l| !l.is_empty() && *l != "not shipping") {
+        for l in labels
+            .iter()
+            .filter(|l| !l.is_empty() && *l != "not shipping")
+        {
             match counts.iter_mut().find(|(k, _)| k == l) {
                 Some(c) => c.1 += 1,
                 None => counts.push((l.clone(), 1)),
             }
         }
         counts.sort_by(|a, b| b.1.cmp(&a.1));
-        let binds = counts.iter().map(|(k, n)| format!("{k} {n}p")).collect::<Vec<_>>().join(", ");
+        let binds = counts
+            .iter()
+            .map(|(k, n)| format!("{k} {n}p"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let unit: String = g.unit_name.chars().take(32).collect();
         let _ = writeln!(
             s,
@@ -143,19 +167,32 @@ pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], w
 
     let _ = writeln!(s, "\nCOMMITMENTS (tier 1)");
     for (ci, c) in book.contracts().iter().enumerate() {
-        let cps: Vec<_> = plan.commitments.iter().filter(|p| p.contract == ci).collect();
+        let cps: Vec<_> = plan
+            .commitments
+            .iter()
+            .filter(|p| p.contract == ci)
+            .collect();
         let owed: u64 = cps.iter().map(|p| p.units).sum();
         let met: u64 = cps.iter().map(|p| p.met_units).sum();
-        let value: i64 = cps.iter().map(|p| commitment_value_usd(book, ci, p.index)).sum();
+        let value: i64 = cps
+            .iter()
+            .map(|p| commitment_value_usd(book, ci, p.index))
+            .sum();
         let short: Vec<String> = cps
             .iter()
             .filter(|p| p.met_units < p.units)
             .map(|p| {
                 let cm = &c.commitments[p.index];
-                format!("{} {} short by {}", book.generation(cm.generation).key, p.index + 1, p.units - p.met_units)
+                format!(
+                    "{} {} short by {}",
+                    book.generation(cm.generation).key,
+                    p.index + 1,
+                    p.units - p.met_units
+                )
             })
             .collect();
-        let _ = writeln!(
+        let _ =
+            writeln!(
             s,
             "  {:<14} {:<8} {} commitments, {} units owed in horizon, {} met ({:.1}%), value {}{}",
             c.key,
@@ -196,7 +233,12 @@ pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], w
         usd(o.holding_usd)
     );
     let accepted: u64 = plan.reservations_accepted.iter().sum();
-    let asked: u64 = book.reservations().iter().filter(|r| !r.cancelled).map(|r| r.units).sum();
+    let asked: u64 = book
+        .reservations()
+        .iter()
+        .filter(|r| !r.cancelled)
+        .map(|r| r.units)
+        .sum();
     let _ = writeln!(s, "  reservations: {accepted} of {asked} units accepted");
 
     let served = plan.orders.iter().filter(|p| p.promise.is_some()).count();
@@ -210,7 +252,11 @@ pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], w
         let _ = writeln!(s, "  {}", waitlist_line(book, plan, o));
     }
     if plan.waitlist.len() > waitlist_head {
-        let _ = writeln!(s, "  ... `allot waitlist` lists all {}", plan.waitlist.len());
+        let _ = writeln!(
+            s,
+            "  ... `allot waitlist` lists all {}",
+            plan.waitlist.len()
+        );
     }
     if !moves.is_empty() {
         let _ = writeln!(s, "\nPROMISES MOVED SINCE THE LAST PLAN ({})", moves.len());
@@ -218,7 +264,11 @@ pub fn summary(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove], w
             let _ = writeln!(s, "  {}", move_line(book, m));
         }
         if moves.len() > 20 {
-            let _ = writeln!(s, "  ... {} more (`allot plan --json` lists all)", moves.len() - 20);
+            let _ = writeln!(
+                s,
+                "  ... {} more (`allot plan --json` lists all)",
+                moves.len() - 20
+            );
         }
     }
     s
@@ -249,7 +299,10 @@ fn demand_units(book: &Book, now: Period, g: GenIdx) -> u64 {
 /// One waitlist line.
 pub fn waitlist_line(book: &Book, plan: &Plan, o: OrderIdx) -> String {
     let order = book.order_at(o);
-    let w = plan.orders[o.0 as usize].waitlist.as_ref().expect("waitlisted");
+    let w = plan.orders[o.0 as usize]
+        .waitlist
+        .as_ref()
+        .expect("waitlisted");
     let est = match w.earliest_period {
         Some(p) if p > order.latest => format!("est. {} (after its window)", month(book, p)),
         Some(p) => format!("est. {}", month(book, p)),
@@ -279,7 +332,11 @@ pub fn move_line(book: &Book, m: &PromiseMove) -> String {
         book.order_at(m.order).key,
         p(m.before),
         p(m.after),
-        if m.breaks_confirmed { " (breaks a confirmed promise)" } else { "" },
+        if m.breaks_confirmed {
+            " (breaks a confirmed promise)"
+        } else {
+            ""
+        },
         m.reason.describe(book)
     )
 }
@@ -298,7 +355,10 @@ pub fn waitlist_json(book: &Book, plan: &Plan) -> Value {
             .iter()
             .map(|&o| {
                 let order = book.order_at(o);
-                let w = plan.orders[o.0 as usize].waitlist.as_ref().expect("waitlisted");
+                let w = plan.orders[o.0 as usize]
+                    .waitlist
+                    .as_ref()
+                    .expect("waitlisted");
                 json!({
                     "position": w.position,
                     "order": order.key,

@@ -37,7 +37,11 @@ fn build(demands: usize, seed: u64) -> Instance {
         for _ in 0..rng.gen_range(2..=12) {
             let g = rng.gen_range(0..GENERATIONS);
             let p = rng.gen_range(0..PERIODS);
-            let cap = if rng.gen_bool(0.5) { INF_CAP } else { rng.gen_range(1..=d) };
+            let cap = if rng.gen_bool(0.5) {
+                INF_CAP
+            } else {
+                rng.gen_range(1..=d)
+            };
             // tier 1: unmet priority value, tier 2: price, tier 3: lateness
             let price = rng.gen_range(10..1000) + 20 * g as i64;
             let cost = [-(rng.gen_range(0..3)), price, p as i64];
@@ -90,7 +94,7 @@ fn certify<C: Cost>(net: &Network<C>, sol: &Solution<C>) {
         let cap = net.arc_capacity(id);
         assert!((0..=cap).contains(&f));
         let rc = net.arc_cost(id) + sol.potential[u] - sol.potential[v];
-        assert!(!(rc > C::ZERO && f != 0) && !(rc < C::ZERO && f != cap));
+        assert!(!(rc > C::ZERO && f != 0 || rc < C::ZERO && f != cap));
         bal[u] -= f;
         bal[v] += f;
     }
@@ -117,7 +121,9 @@ fn run<C: Cost>(label: &str, inst: &Instance, cost: impl Fn([i64; 3]) -> C) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let demands = args.next().map_or(100_000, |s| s.parse().expect("demand count"));
+    let demands = args
+        .next()
+        .map_or(100_000, |s| s.parse().expect("demand count"));
     let seed = args.next().map_or(7, |s| s.parse().expect("seed"));
     let inst = build(demands, seed);
     run("i64 ", &inst, |c| c[1] - 1000 * c[0]);

@@ -1,6 +1,6 @@
 //! The network simplex core (LEMON-style spanning tree representation).
 
-use crate::{Cost, FlowError, Network, Solution, INF_CAP};
+use crate::{Cost, FlowError, Network, Solution, SolveOptions, INF_CAP};
 use std::ops::{Add, Neg, Sub};
 
 /// "No node" marker (parent of the root).
@@ -101,6 +101,7 @@ struct Simplex<C: Cost> {
 
 pub(crate) fn solve_impl<C: Cost, const CHECK: bool>(
     net: &Network<C>,
+    opts: &SolveOptions,
 ) -> Result<Solution<C>, FlowError> {
     let n = net.supply.len();
     let m = net.from.len();
@@ -130,7 +131,7 @@ pub(crate) fn solve_impl<C: Cost, const CHECK: bool>(
         });
     }
 
-    let mut s = Simplex::init(net);
+    let mut s = Simplex::init(net, opts);
     let pivots = s.run::<CHECK>()?;
 
     // Feasibility: every artificial arc must end up empty.
@@ -203,7 +204,7 @@ fn mixed_order(m: usize, n: usize, mut f: impl FnMut(usize, usize)) {
 }
 
 impl<C: Cost> Simplex<C> {
-    fn init(net: &Network<C>) -> Self {
+    fn init(net: &Network<C>, opts: &SolveOptions) -> Self {
         let n = net.supply.len();
         let m = net.from.len();
         let all = m + n;
@@ -263,8 +264,11 @@ impl<C: Cost> Simplex<C> {
         succ_num[r] = n as u32 + 1;
         last_succ[r] = root - 1;
 
-        let bf: f64 = std::env::var("BF").map(|v| v.parse().unwrap()).unwrap_or(1.0);
-        let block_size = ((bf * (m as f64).sqrt()).ceil() as usize).max(10).min(m.max(1));
+        let block_size = match opts.block_size {
+            Some(b) => b.max(1),
+            None => ((crate::DEFAULT_BLOCK_FACTOR * (m as f64).sqrt()).ceil() as usize).max(10),
+        }
+        .min(m.max(1));
 
         Simplex {
             n,
@@ -319,7 +323,6 @@ impl<C: Cost> Simplex<C> {
                 self.check_tree();
             }
         }
-        unsafe { eprintln!("hist {:?} avg {}", HIST, TOT / pivots.max(1)); HIST = [0;10]; TOT = 0; }
         Ok(pivots)
     }
 
@@ -655,7 +658,6 @@ impl<C: Cost> Simplex<C> {
             - self.pi[u_in]
             - if self.pred_dir[u_in] == DIR_UP { c } else { -c };
         let end = self.thread[self.last_succ[u_in] as usize];
-        unsafe { let k = self.succ_num[u_in] as usize * 10 / (self.n + 1); HIST[k.min(9)] += 1; TOT += self.succ_num[u_in] as u64; }
         let mut u = u_in as u32;
         while u != end {
             let p = &mut self.pi[u as usize];
@@ -741,7 +743,10 @@ impl<C: Cost> Simplex<C> {
                 while x != NONE && x as usize != u {
                     x = self.parent[x as usize];
                 }
-                assert_eq!(x as usize, u, "thread block of {u} holds non-descendant {w}");
+                assert_eq!(
+                    x as usize, u,
+                    "thread block of {u} holds non-descendant {w}"
+                );
             }
         }
         // Flow bounds and conservation (artificial arcs included).
@@ -758,12 +763,42 @@ impl<C: Cost> Simplex<C> {
             bal[self.source[e] as usize] -= f;
             bal[self.target[e] as usize] += f;
         }
-        for u in 0..n {
-            assert_eq!(bal[u] + self.supply[u], 0, "conservation at {u}");
+        for (u, (b, s)) in bal.iter().zip(&self.supply).enumerate() {
+            assert_eq!(b + s, 0, "conservation at {u}");
         }
         assert_eq!(bal[root], 0, "conservation at root");
     }
 }
 
-static mut HIST: [u64; 10] = [0; 10];
-static mut TOT: u64 = 0;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_order_is_a_permutation() {
+        for (m, n) in [(0, 1), (1, 1), (7, 2), (100, 3), (1000, 999), (12, 0)] {
+            let mut seen = vec![false; m];
+            mixed_order(m, n, |ext, int| {
+                assert!(ext < m && int < m);
+                assert!(!seen[int], "slot {int} used twice (m={m}, n={n})");
+                seen[int] = true;
+            });
+            assert!(seen.iter().all(|&s| s));
+        }
+    }
+
+    #[test]
+    fn art_orders_artificial_part_first() {
+        let big = Art {
+            a: 0,
+            c: i64::MAX / 2,
+        };
+        let one = Art {
+            a: 1,
+            c: -(i64::MAX / 2),
+        };
+        assert!(big < one);
+        assert_eq!(one + (-one), Art::ZERO);
+        assert_eq!(one - one, Art::<i64>::ZERO);
+    }
+}

@@ -6,8 +6,8 @@
 //! keep a reader for each older version here, so stored events stay readable.
 
 use crate::convert::{
-    contract_from_dto, contract_to_dto, order_from_dto, order_to_dto, reservation_from_dto, reservation_to_dto,
-    spec_from_dto, spec_to_dto, At, Periods, Style,
+    contract_from_dto, contract_to_dto, order_from_dto, order_to_dto, reservation_from_dto,
+    reservation_to_dto, spec_from_dto, spec_to_dto, At, Periods, Style,
 };
 use crate::dto::{ContractDto, OrderDto, ReservationDto, ScenarioDto};
 use crate::error::CodecError;
@@ -103,7 +103,10 @@ struct PromiseV1 {
 /// Serialises `body` (a JSON object) with `"v"` as its first field.
 fn versioned<T: Serialize>(body: &T) -> String {
     let json = serde_json::to_string(body).expect("event DTOs always serialise");
-    debug_assert!(json.starts_with('{') && json.len() > 2, "event bodies are non-empty objects");
+    debug_assert!(
+        json.starts_with('{') && json.len() > 2,
+        "event bodies are non-empty objects"
+    );
     format!("{{\"v\":{PAYLOAD_VERSION},{}", &json[1..])
 }
 
@@ -126,8 +129,14 @@ pub fn encode_event(e: &Event) -> (String, String) {
             order: order.clone(),
             reason: reason.clone(),
         }),
-        Event::OrderConfirmed { order } => versioned(&OrderConfirmedV1 { order: order.clone() }),
-        Event::OrderDelivered { order, units, period } => versioned(&OrderDeliveredV1 {
+        Event::OrderConfirmed { order } => versioned(&OrderConfirmedV1 {
+            order: order.clone(),
+        }),
+        Event::OrderDelivered {
+            order,
+            units,
+            period,
+        } => versioned(&OrderDeliveredV1 {
             order: order.clone(),
             units: *units,
             period: period.0,
@@ -168,7 +177,8 @@ pub fn decode_event(kind: &str, payload: &str) -> Result<Event, CodecError> {
         kind: kind.to_string(),
         message,
     };
-    let mut value: serde_json::Value = serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
     let obj = value
         .as_object_mut()
         .ok_or_else(|| fail("payload is not a JSON object".into()))?;
@@ -235,7 +245,9 @@ fn decode_v1(kind: &str, value: serde_json::Value) -> Result<Event, String> {
         }
         "reservation_placed" => {
             let b: ReservationPlacedV1 = body(value)?;
-            Event::ReservationPlaced(reservation_from_dto(&b.reservation, pr, &[]).map_err(at_message)?)
+            Event::ReservationPlaced(
+                reservation_from_dto(&b.reservation, pr, &[]).map_err(at_message)?,
+            )
         }
         "reservation_cancelled" => {
             let b: ReservationCancelledV1 = body(value)?;

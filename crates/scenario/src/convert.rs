@@ -17,12 +17,12 @@ pub(crate) struct At {
 
 /// Builds a path from segments.
 macro_rules! path_of {
-    ($($s:expr),* $(,)?) => { vec![$(Seg::from($s)),*] };
+    ($($s:expr),* $(,)?) => { [$(Seg::from($s)),*] };
 }
 
-fn at(path: Path, message: impl Into<String>) -> At {
+fn at(path: impl Into<Path>, message: impl Into<String>) -> At {
     At {
-        path,
+        path: path.into(),
         message: message.into(),
     }
 }
@@ -40,11 +40,18 @@ pub(crate) struct Periods(pub Option<Horizon>);
 
 impl Periods {
     fn month(&self, s: &str, p: &[Seg]) -> Result<(Horizon, YearMonth), At> {
-        let h = self
-            .0
-            .ok_or_else(|| at(p.to_vec(), format!("{s:?}: periods are indices here, not months")))?;
-        let m = YearMonth::parse(s)
-            .ok_or_else(|| at(p.to_vec(), format!("{s:?} is neither \"YYYY-MM\" nor a period number")))?;
+        let h = self.0.ok_or_else(|| {
+            at(
+                p.to_vec(),
+                format!("{s:?}: periods are indices here, not months"),
+            )
+        })?;
+        let m = YearMonth::parse(s).ok_or_else(|| {
+            at(
+                p.to_vec(),
+                format!("{s:?} is neither \"YYYY-MM\" nor a period number"),
+            )
+        })?;
         Ok((h, m))
     }
 
@@ -149,9 +156,12 @@ fn series_of(v: &[u64], periods: u32) -> SeriesDto {
 }
 
 fn percent_bp(d: &Decimal, p: &[Seg]) -> Result<u32, At> {
-    let bp = d
-        .scaled(2)
-        .map_err(|m| at(p.to_vec(), format!("{m} (percent, at most 2 decimal places)")))?;
+    let bp = d.scaled(2).map_err(|m| {
+        at(
+            p.to_vec(),
+            format!("{m} (percent, at most 2 decimal places)"),
+        )
+    })?;
     u32::try_from(bp).map_err(|_| at(p.to_vec(), format!("{} % is too large", d.0)))
 }
 
@@ -163,7 +173,10 @@ fn factor_bp(d: &Decimal, p: &[Seg]) -> Result<u32, At> {
 /// Reads a whole scenario (or `book_created` body) into a book specification.
 pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
     let start = YearMonth::parse(&dto.start).ok_or_else(|| {
-        at(path_of!["start"], format!("{:?} is not a month written \"YYYY-MM\"", dto.start))
+        at(
+            path_of!["start"],
+            format!("{:?} is not a month written \"YYYY-MM\"", dto.start),
+        )
     })?;
     if dto.periods == 0 || dto.periods > MAX_PERIODS {
         return Err(at(
@@ -357,12 +370,22 @@ fn supply_from_dto(
             with(&p, "units"),
             "explicit `units` cannot be combined with `shared`/`foundry`",
         )),
-        (None, None, Some(_)) => Err(at(with(&p, "shared"), "`foundry` needs a `[supply.shared]` table")),
-        (None, Some(_), None) => Err(at(with(&p, "foundry"), "`shared` needs `[supply.foundry.<generation>]` tables")),
+        (None, None, Some(_)) => Err(at(
+            with(&p, "shared"),
+            "`foundry` needs a `[supply.shared]` table",
+        )),
+        (None, Some(_), None) => Err(at(
+            with(&p, "foundry"),
+            "`shared` needs `[supply.foundry.<generation>]` tables",
+        )),
     }
 }
 
-fn policy_from_dto(s: &SharedDto, gens: &[Generation], ps: &[Seg]) -> Result<supply::SplitPolicy, At> {
+fn policy_from_dto(
+    s: &SharedDto,
+    gens: &[Generation],
+    ps: &[Seg],
+) -> Result<supply::SplitPolicy, At> {
     match (s.policy.as_str(), &s.order, &s.shares_percent) {
         ("priority", Some(order), None) => {
             let po = with(ps, "order");
@@ -395,7 +418,10 @@ fn policy_from_dto(s: &SharedDto, gens: &[Generation], ps: &[Seg]) -> Result<sup
             if sum != supply::FULL_BP as u64 {
                 return Err(at(
                     pm,
-                    format!("shares sum to {}%, they must sum to 100%", Decimal::from_scaled(sum, 2).0),
+                    format!(
+                        "shares sum to {}%, they must sum to 100%",
+                        Decimal::from_scaled(sum, 2).0
+                    ),
                 ));
             }
             Ok(supply::SplitPolicy::FixedMix(bp))
@@ -422,34 +448,76 @@ fn need<T: Clone>(v: &Option<T>, p: &[Seg], field: &str, kind: &str) -> Result<T
 
 fn forbid<T>(v: &Option<T>, p: &[Seg], field: &str, kind: &str) -> Result<(), At> {
     match v {
-        Some(_) => Err(at(with(p, field), format!("is not a field of kind {kind:?}"))),
+        Some(_) => Err(at(
+            with(p, field),
+            format!("is not a field of kind {kind:?}"),
+        )),
         None => Ok(()),
     }
 }
 
-pub(crate) fn contract_from_dto(c: &ContractDto, pr: Periods, p: &[Seg]) -> Result<ContractSpec, At> {
+pub(crate) fn contract_from_dto(
+    c: &ContractDto,
+    pr: Periods,
+    p: &[Seg],
+) -> Result<ContractSpec, At> {
     let mut commitments = Vec::with_capacity(c.commitments.len());
     for (j, cm) in c.commitments.iter().enumerate() {
         let cp = with(&with(p, "commitment"), j);
         let kind = match cm.kind.as_str() {
             "delivery" => {
                 for f in ["start", "end"] {
-                    forbid(if f == "start" { &cm.start } else { &cm.end }, &cp, f, "delivery")?;
+                    forbid(
+                        if f == "start" { &cm.start } else { &cm.end },
+                        &cp,
+                        f,
+                        "delivery",
+                    )?;
                 }
-                forbid(&cm.price_usd_per_unit_period, &cp, "price_usd_per_unit_period", "delivery")?;
+                forbid(
+                    &cm.price_usd_per_unit_period,
+                    &cp,
+                    "price_usd_per_unit_period",
+                    "delivery",
+                )?;
                 CommitmentKind::Delivery {
-                    earliest: pr.inside(&need(&cm.earliest, &cp, "earliest", "delivery")?, &with(&cp, "earliest"))?,
+                    earliest: pr.inside(
+                        &need(&cm.earliest, &cp, "earliest", "delivery")?,
+                        &with(&cp, "earliest"),
+                    )?,
                     due: pr.inside(&need(&cm.due, &cp, "due", "delivery")?, &with(&cp, "due"))?,
-                    price_usd_per_unit: need(&cm.price_usd_per_unit, &cp, "price_usd_per_unit", "delivery")?,
+                    price_usd_per_unit: need(
+                        &cm.price_usd_per_unit,
+                        &cp,
+                        "price_usd_per_unit",
+                        "delivery",
+                    )?,
                 }
             }
             "capacity" => {
                 for f in ["earliest", "due"] {
-                    forbid(if f == "earliest" { &cm.earliest } else { &cm.due }, &cp, f, "capacity")?;
+                    forbid(
+                        if f == "earliest" {
+                            &cm.earliest
+                        } else {
+                            &cm.due
+                        },
+                        &cp,
+                        f,
+                        "capacity",
+                    )?;
                 }
-                forbid(&cm.price_usd_per_unit, &cp, "price_usd_per_unit", "capacity")?;
+                forbid(
+                    &cm.price_usd_per_unit,
+                    &cp,
+                    "price_usd_per_unit",
+                    "capacity",
+                )?;
                 CommitmentKind::Capacity {
-                    start: pr.inside(&need(&cm.start, &cp, "start", "capacity")?, &with(&cp, "start"))?,
+                    start: pr.inside(
+                        &need(&cm.start, &cp, "start", "capacity")?,
+                        &with(&cp, "start"),
+                    )?,
                     end: pr.end(&need(&cm.end, &cp, "end", "capacity")?, &with(&cp, "end"))?,
                     price_usd_per_unit_period: need(
                         &cm.price_usd_per_unit_period,
@@ -504,7 +572,11 @@ pub(crate) fn order_from_dto(o: &OrderDto, pr: Periods, p: &[Seg]) -> Result<Ord
     })
 }
 
-pub(crate) fn reservation_from_dto(r: &ReservationDto, pr: Periods, p: &[Seg]) -> Result<ReservationSpec, At> {
+pub(crate) fn reservation_from_dto(
+    r: &ReservationDto,
+    pr: Periods,
+    p: &[Seg],
+) -> Result<ReservationSpec, At> {
     Ok(ReservationSpec {
         key: r.id.clone(),
         customer: r.customer.clone(),
@@ -544,7 +616,10 @@ pub(crate) fn spec_to_dto(spec: &BookSpec, style: Style) -> ScenarioDto {
                 .map(|(g, gi)| {
                     let gen = gens.get(g);
                     let r = gi.yield_ramp();
-                    let yield_percent = if r.start_bp() == r.end_bp() && r.ramp_periods() == 0 && r.ramp_start_period() == 0 {
+                    let yield_percent = if r.start_bp() == r.end_bp()
+                        && r.ramp_periods() == 0
+                        && r.ramp_start_period() == 0
+                    {
                         YieldDto::Flat(Decimal::from_scaled(r.start_bp() as u64, 2))
                     } else {
                         YieldDto::Ramp(YieldRampDto {
@@ -563,7 +638,8 @@ pub(crate) fn spec_to_dto(spec: &BookSpec, style: Style) -> ScenarioDto {
                         initial_dies: gi.initial_dies(),
                         first_ship: (gen.map(|g| g.first_ship.0) != Some(gi.first_ship_period()))
                             .then(|| style.period(gi.first_ship_period())),
-                        name: (gen.map(|g| g.key.as_str()) != Some(gi.name())).then(|| gi.name().to_string()),
+                        name: (gen.map(|g| g.key.as_str()) != Some(gi.name()))
+                            .then(|| gi.name().to_string()),
                         source: None,
                     };
                     (key(g), dto)
@@ -589,7 +665,10 @@ pub(crate) fn spec_to_dto(spec: &BookSpec, style: Style) -> ScenarioDto {
                 units: None,
                 shared: Some(SharedDto {
                     hbm_stacks_per_period: series_of(f.shared.hbm_stacks_per_period(), periods),
-                    packaging_chips_per_period: series_of(f.shared.packaging_chips_per_period(), periods),
+                    packaging_chips_per_period: series_of(
+                        f.shared.packaging_chips_per_period(),
+                        periods,
+                    ),
                     initial_hbm_stacks: f.shared.initial_hbm_stacks(),
                     policy: policy.to_string(),
                     order,
@@ -642,8 +721,16 @@ pub(crate) fn spec_to_dto(spec: &BookSpec, style: Style) -> ScenarioDto {
                 source: None,
             })
             .collect(),
-        contracts: spec.contracts.iter().map(|c| contract_to_dto(c, style)).collect(),
-        reservations: spec.reservations.iter().map(|r| reservation_to_dto(r, style)).collect(),
+        contracts: spec
+            .contracts
+            .iter()
+            .map(|c| contract_to_dto(c, style))
+            .collect(),
+        reservations: spec
+            .reservations
+            .iter()
+            .map(|r| reservation_to_dto(r, style))
+            .collect(),
         orders: spec.orders.iter().map(|o| order_to_dto(o, style)).collect(),
     }
 }

@@ -131,7 +131,9 @@ pub(crate) fn parse_scaled(text: &str, decimals: u32) -> Result<u64, String> {
     let (int, frac) = t.split_once('.').unwrap_or((t, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty() || !digits(int) || !digits(frac) || (t.contains('.') && frac.is_empty()) {
-        return Err(format!("{t:?} is not a non-negative decimal number like 0.85"));
+        return Err(format!(
+            "{t:?} is not a non-negative decimal number like 0.85"
+        ));
     }
     if frac.len() > decimals as usize {
         return Err(format!("{t} has more than {decimals} decimal places"));
@@ -214,7 +216,9 @@ impl<'de> Deserialize<'de> for YieldDto {
         impl<'de> Visitor<'de> for V {
             type Value = YieldDto;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a yield in percent, or a table { start, end, ramp_periods, ramp_start }")
+                f.write_str(
+                    "a yield in percent, or a table { start, end, ramp_periods, ramp_start }",
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<YieldDto, E> {
                 DecimalVisitor.visit_u64(v).map(YieldDto::Flat)
@@ -234,7 +238,7 @@ impl<'de> Deserialize<'de> for YieldDto {
 }
 
 fn is_empty(s: &Option<String>) -> bool {
-    s.as_deref().map_or(true, str::is_empty)
+    s.as_deref().is_none_or(str::is_empty)
 }
 
 fn is_zero(v: &i64) -> bool {

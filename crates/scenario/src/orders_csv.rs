@@ -27,7 +27,13 @@ pub const ORDER_COLUMNS: [&str; 9] = [
 /// Columns that may be left out of the header.
 const OPTIONAL: [&str; 2] = ["lateness_penalty_usd_per_unit_period", "substitutes"];
 
-fn err(file: &str, line: usize, column: Option<usize>, field: &str, message: impl Into<String>) -> FileError {
+fn err(
+    file: &str,
+    line: usize,
+    column: Option<usize>,
+    field: &str,
+    message: impl Into<String>,
+) -> FileError {
     FileError {
         file: file.to_string(),
         line: Some(line),
@@ -42,7 +48,11 @@ fn err(file: &str, line: usize, column: Option<usize>, field: &str, message: imp
 ///
 /// Checks each cell's syntax; whether customers, SKUs and generations exist is
 /// [`check_orders_against`]'s job.
-pub fn parse_orders_csv(text: &str, file_name: &str, horizon: Horizon) -> Result<Vec<OrderSpec>, FileError> {
+pub fn parse_orders_csv(
+    text: &str,
+    file_name: &str,
+    horizon: Horizon,
+) -> Result<Vec<OrderSpec>, FileError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -58,7 +68,15 @@ pub fn parse_orders_csv(text: &str, file_name: &str, horizon: Horizon) -> Result
     let mut records = reader.records();
     let header = match records.next() {
         Some(r) => r.map_err(csv_error)?,
-        None => return Err(err(file_name, 1, None, "id", "the file is empty; a header row is needed")),
+        None => {
+            return Err(err(
+                file_name,
+                1,
+                None,
+                "id",
+                "the file is empty; a header row is needed",
+            ))
+        }
     };
     let header_line = header.position().map_or(1, |p| p.line() as usize);
     if header_line != 1 {
@@ -76,7 +94,10 @@ pub fn parse_orders_csv(text: &str, file_name: &str, horizon: Horizon) -> Result
                 1,
                 Some(i + 1),
                 name,
-                format!("unknown column; the columns are {}", ORDER_COLUMNS.join(",")),
+                format!(
+                    "unknown column; the columns are {}",
+                    ORDER_COLUMNS.join(",")
+                ),
             ));
         };
         if col[k].is_some() {
@@ -86,15 +107,23 @@ pub fn parse_orders_csv(text: &str, file_name: &str, horizon: Horizon) -> Result
     }
     for (k, name) in ORDER_COLUMNS.iter().enumerate() {
         if col[k].is_none() && !OPTIONAL.contains(name) {
-            return Err(err(file_name, 1, None, name, "required column is missing from the header"));
+            return Err(err(
+                file_name,
+                1,
+                None,
+                name,
+                "required column is missing from the header",
+            ));
         }
     }
     let mut specs = Vec::new();
     for (n, rec) in records.enumerate() {
         let rec = rec.map_err(csv_error)?;
         let line = n + 2;
-        let at = rec.position().map_or(line, |p| p.line() as usize);
-        if at != line {
+        let at = rec
+            .position()
+            .map_or(line, |p| line_at(text, p.byte() as usize));
+        if at != line || rec.iter().any(|f| f.contains('\n')) {
             return Err(FileError {
                 line: Some(at),
                 ..FileError::whole_file(
@@ -117,12 +146,20 @@ pub fn parse_orders_csv(text: &str, file_name: &str, horizon: Horizon) -> Result
                 None => Ok(None),
                 Some(i) => match rec.get(i) {
                     Some(v) => Ok(Some(v)),
-                    None => Err(err(file_name, line, Some(i + 1), ORDER_COLUMNS[k], "missing column")),
+                    None => Err(err(
+                        file_name,
+                        line,
+                        Some(i + 1),
+                        ORDER_COLUMNS[k],
+                        "missing column",
+                    )),
                 },
             }
         };
-        let bad = |k: usize, m: String| err(file_name, line, col[k].map(|i| i + 1), ORDER_COLUMNS[k], m);
-        let text_of = |k: usize| -> Result<String, FileError> { Ok(cell(k)?.unwrap_or("").to_string()) };
+        let bad =
+            |k: usize, m: String| err(file_name, line, col[k].map(|i| i + 1), ORDER_COLUMNS[k], m);
+        let text_of =
+            |k: usize| -> Result<String, FileError> { Ok(cell(k)?.unwrap_or("").to_string()) };
         let number = |k: usize| -> Result<i64, FileError> {
             match cell(k)? {
                 None | Some("") if OPTIONAL.contains(&ORDER_COLUMNS[k]) => Ok(0),
@@ -137,25 +174,49 @@ pub fn parse_orders_csv(text: &str, file_name: &str, horizon: Horizon) -> Result
             let v = cell(k)?.unwrap_or("");
             horizon.parse_period(v).map_err(|m| bad(k, m))
         };
+        let key = text_of(0)?;
+        let customer = text_of(1)?;
+        let sku = text_of(2)?;
         let quantity = number(3)?;
-        let quantity = u64::try_from(quantity).map_err(|_| bad(3, format!("{quantity} must not be negative")))?;
+        let quantity = u64::try_from(quantity)
+            .map_err(|_| bad(3, format!("{quantity} must not be negative")))?;
+        let earliest = period(4)?;
+        let latest = period(5)?;
+        let price_usd_per_unit = number(6)?;
+        let lateness_penalty_usd_per_unit_period = number(7)?;
         let substitutes = match cell(8)? {
             None | Some("") => Vec::new(),
             Some(v) => parse_substitutes(v).map_err(|m| bad(8, m))?,
         };
         specs.push(OrderSpec {
-            key: text_of(0)?,
-            customer: text_of(1)?,
-            sku: text_of(2)?,
+            key,
+            customer,
+            sku,
             quantity,
-            earliest: period(4)?,
-            latest: period(5)?,
-            price_usd_per_unit: number(6)?,
-            lateness_penalty_usd_per_unit_period: number(7)?,
+            earliest,
+            latest,
+            price_usd_per_unit,
+            lateness_penalty_usd_per_unit_period,
             substitutes,
         });
     }
     Ok(specs)
+}
+
+/// The 1-based line of the record the csv reader says starts at `byte`. The reader's own line
+/// count skips blank lines, and its byte offset points at blank lines skipped before the record,
+/// so step over those first.
+fn line_at(text: &str, byte: usize) -> usize {
+    let rest = &text.as_bytes()[byte.min(text.len())..];
+    let skipped = rest
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .count();
+    let start = byte + skipped;
+    1 + text.as_bytes()[..start.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 /// Parses `trn3:0.9;trn4:0.8` (value factors with at most 4 decimal places).
@@ -181,7 +242,11 @@ fn parse_substitutes(v: &str) -> Result<Vec<SubstituteSpec>, String> {
 
 /// Checks that the orders would be accepted by `book`, in file order (so duplicates within
 /// the file are found too); a refused order is reported at its CSV line.
-pub fn check_orders_against(book: &Book, specs: &[OrderSpec], file_name: &str) -> Result<(), FileError> {
+pub fn check_orders_against(
+    book: &Book,
+    specs: &[OrderSpec],
+    file_name: &str,
+) -> Result<(), FileError> {
     let events: Vec<Event> = specs.iter().cloned().map(Event::OrderPlaced).collect();
     book.validate_all(&events).map_err(|(i, e)| FileError {
         file: file_name.to_string(),
@@ -204,7 +269,13 @@ pub fn write_orders_csv(book: &Book) -> String {
         let subs: Vec<String> = s
             .substitutes
             .iter()
-            .map(|x| format!("{}:{}", x.generation, Decimal::from_scaled(x.value_factor_bp as u64, 4).0))
+            .map(|x| {
+                format!(
+                    "{}:{}",
+                    x.generation,
+                    Decimal::from_scaled(x.value_factor_bp as u64, 4).0
+                )
+            })
             .collect();
         w.write_record([
             s.key,

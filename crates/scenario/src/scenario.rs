@@ -76,7 +76,8 @@ pub fn write_scenario(book: &Book, format: Format) -> String {
             out
         }
         Format::Json => {
-            let mut out = serde_json::to_string_pretty(&dto).expect("scenario DTOs always serialise to JSON");
+            let mut out =
+                serde_json::to_string_pretty(&dto).expect("scenario DTOs always serialise to JSON");
             out.push('\n');
             out
         }
@@ -91,7 +92,14 @@ struct Doc<'a> {
 }
 
 /// Item sections and the word the domain uses for their objects.
-const SECTIONS: [&str; 6] = ["generation", "sku", "customer", "contract", "order", "reservation"];
+const SECTIONS: [&str; 6] = [
+    "generation",
+    "sku",
+    "customer",
+    "contract",
+    "order",
+    "reservation",
+];
 
 impl Doc<'_> {
     fn tree(&self) -> Option<Node> {
@@ -101,7 +109,13 @@ impl Doc<'_> {
         }
     }
 
-    fn error_at(&self, offset: Option<usize>, object: Option<String>, field: Option<String>, message: String) -> FileError {
+    fn error_at(
+        &self,
+        offset: Option<usize>,
+        object: Option<String>,
+        field: Option<String>,
+        message: String,
+    ) -> FileError {
         let (line, column) = match offset.map(|o| line_col(self.text, o)) {
             Some((l, c)) => (Some(l), Some(c)),
             None => (None, None),
@@ -162,7 +176,9 @@ impl Doc<'_> {
     /// Errors of our own conversion: the path names the item and field.
     fn at_error(&self, at: &At) -> FileError {
         let tree = self.tree();
-        let (object, field) = tree.as_ref().map_or((None, None), |t| describe(t, &at.path));
+        let (object, field) = tree
+            .as_ref()
+            .map_or((None, None), |t| describe(t, &at.path));
         let offset = tree.as_ref().map(|t| t.locate(&at.path));
         self.error_at(offset, object, field, at.message.clone())
     }
@@ -171,7 +187,12 @@ impl Doc<'_> {
     fn book_error(&self, e: &BookError, dto: &ScenarioDto) -> FileError {
         let path = book_error_path(e, dto);
         let offset = self.tree().map(|t| t.locate(&path));
-        self.error_at(offset, Some(e.object.clone()), Some(e.field.clone()), e.message.clone())
+        self.error_at(
+            offset,
+            Some(e.object.clone()),
+            Some(e.field.clone()),
+            e.message.clone(),
+        )
     }
 }
 
@@ -215,7 +236,11 @@ fn book_error_path(e: &BookError, dto: &ScenarioDto) -> Path {
     let key = |s: &str| Seg::Key(s.to_string());
     let duplicate = e.message.contains("duplicate");
     let find = |ids: Vec<&str>, id: &str| -> Option<usize> {
-        let mut hits = ids.iter().enumerate().filter(|(_, x)| **x == id).map(|(i, _)| i);
+        let mut hits = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| **x == id)
+            .map(|(i, _)| i);
         let first = hits.next();
         if duplicate {
             hits.next().or(first)
@@ -238,17 +263,37 @@ fn book_error_path(e: &BookError, dto: &ScenarioDto) -> Path {
         }
     };
     let mut path = match word {
-        "generation" => item(word, dto.generations.iter().map(|g| g.id.as_str()).collect(), rest),
+        "generation" => item(
+            word,
+            dto.generations.iter().map(|g| g.id.as_str()).collect(),
+            rest,
+        ),
         "sku" => item(word, dto.skus.iter().map(|g| g.id.as_str()).collect(), rest),
-        "customer" => item(word, dto.customers.iter().map(|g| g.id.as_str()).collect(), rest),
-        "order" => item(word, dto.orders.iter().map(|g| g.id.as_str()).collect(), rest),
-        "reservation" => item(word, dto.reservations.iter().map(|g| g.id.as_str()).collect(), rest),
+        "customer" => item(
+            word,
+            dto.customers.iter().map(|g| g.id.as_str()).collect(),
+            rest,
+        ),
+        "order" => item(
+            word,
+            dto.orders.iter().map(|g| g.id.as_str()).collect(),
+            rest,
+        ),
+        "reservation" => item(
+            word,
+            dto.reservations.iter().map(|g| g.id.as_str()).collect(),
+            rest,
+        ),
         "contract" => {
             let (id, commitment) = match rest.split_once(" commitment ") {
                 Some((id, n)) => (id, n.parse::<usize>().ok()),
                 None => (rest, None),
             };
-            let mut p = item(word, dto.contracts.iter().map(|g| g.id.as_str()).collect(), id);
+            let mut p = item(
+                word,
+                dto.contracts.iter().map(|g| g.id.as_str()).collect(),
+                id,
+            );
             if let Some(n) = commitment {
                 p.extend([key("commitment"), Seg::Index(n.saturating_sub(1))]);
             }

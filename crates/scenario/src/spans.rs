@@ -5,9 +5,6 @@
 //! positions but does not exist for JSON. So both formats are read a second time, only on
 //! error, into this format-neutral tree.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
-
 /// One step of a path into a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Seg {
@@ -52,7 +49,9 @@ pub(crate) enum Kind {
 impl Node {
     fn child(&self, seg: &Seg) -> Option<&Node> {
         match (&self.kind, seg) {
-            (Kind::Table(entries), Seg::Key(k)) => entries.iter().find(|(n, _)| n == k).map(|e| &e.1),
+            (Kind::Table(entries), Seg::Key(k)) => {
+                entries.iter().find(|(n, _)| n == k).map(|e| &e.1)
+            }
             (Kind::Array(items), Seg::Index(i)) => items.get(*i),
             _ => None,
         }
@@ -119,8 +118,14 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -129,7 +134,11 @@ pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            let col_bytes: usize = l.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
+            let col_bytes: usize = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
             return (offset + col_bytes).min(text.len());
         }
         offset += l.len();
@@ -137,93 +146,70 @@ pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
-// ---- TOML: read once more with `toml::Spanned` at every level. ----
+// ---- TOML: the spans toml_edit keeps in a parsed document. ----
+//
+// (`toml::Spanned` cannot be used: it fails on implicit tables such as `foundry` in
+// `[supply.foundry.trn2]`, which have no span of their own.)
 
-struct TNode(toml::Spanned<TKind>);
-
-enum TKind {
-    Table(Vec<(String, TNode)>),
-    Array(Vec<TNode>),
-    Str(String),
-    Other,
+/// Builds a node from children; a table without a span of its own (implicit, or whose span is
+/// only its header) extends over its children.
+fn node_over(span: Option<std::ops::Range<usize>>, kind: Kind) -> Node {
+    let children: Vec<&Node> = match &kind {
+        Kind::Table(e) => e.iter().map(|(_, n)| n).collect(),
+        Kind::Array(a) => a.iter().collect(),
+        _ => Vec::new(),
+    };
+    let child_start = children.iter().map(|n| n.start).min();
+    let child_end = children.iter().map(|n| n.end).max();
+    let start = span.as_ref().map(|s| s.start).or(child_start).unwrap_or(0);
+    let end = span
+        .as_ref()
+        .map(|s| s.end)
+        .into_iter()
+        .chain(child_end)
+        .max()
+        .unwrap_or(start);
+    Node { start, end, kind }
 }
 
-impl<'de> Deserialize<'de> for TNode {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        toml::Spanned::<TKind>::deserialize(d).map(TNode)
-    }
+fn from_table_like(t: &dyn toml_edit::TableLike, span: Option<std::ops::Range<usize>>) -> Node {
+    let entries = t
+        .iter()
+        .map(|(k, item)| (k.to_string(), from_item(item)))
+        .collect();
+    node_over(span, Kind::Table(entries))
 }
 
-impl<'de> Deserialize<'de> for TKind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TVisitor)
-    }
-}
-
-struct TVisitor;
-
-impl<'de> Visitor<'de> for TVisitor {
-    type Value = TKind;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any TOML value")
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<TKind, E> {
-        Ok(TKind::Other)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<TKind, E> {
-        Ok(TKind::Other)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<TKind, E> {
-        Ok(TKind::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<TKind, E> {
-        Ok(TKind::Other)
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<TKind, E> {
-        Ok(TKind::Str(s.to_string()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TKind, A::Error> {
-        let mut items = Vec::new();
-        while let Some(n) = seq.next_element::<TNode>()? {
-            items.push(n);
+fn from_value(v: &toml_edit::Value) -> Node {
+    match v {
+        toml_edit::Value::Array(a) => {
+            node_over(a.span(), Kind::Array(a.iter().map(from_value).collect()))
         }
-        Ok(TKind::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TKind, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(k) = map.next_key::<String>()? {
-            entries.push((k, map.next_value::<TNode>()?));
-        }
-        Ok(TKind::Table(entries))
+        toml_edit::Value::InlineTable(t) => from_table_like(t, t.span()),
+        toml_edit::Value::String(s) => node_over(v.span(), Kind::Str(s.value().clone())),
+        _ => node_over(v.span(), Kind::Other),
     }
 }
 
-fn from_tkind(kind: TKind) -> Kind {
-    match kind {
-        TKind::Table(e) => Kind::Table(e.into_iter().map(|(k, n)| (k, from_tnode(n))).collect()),
-        TKind::Array(a) => Kind::Array(a.into_iter().map(from_tnode).collect()),
-        TKind::Str(s) => Kind::Str(s),
-        TKind::Other => Kind::Other,
-    }
-}
-
-fn from_tnode(n: TNode) -> Node {
-    let span = n.0.span();
-    Node {
-        start: span.start,
-        end: span.end,
-        kind: from_tkind(n.0.into_inner()),
+fn from_item(item: &toml_edit::Item) -> Node {
+    match item {
+        toml_edit::Item::Value(v) => from_value(v),
+        toml_edit::Item::Table(t) => from_table_like(t, t.span()),
+        toml_edit::Item::ArrayOfTables(a) => node_over(
+            a.span(),
+            Kind::Array(a.iter().map(|t| from_table_like(t, t.span())).collect()),
+        ),
+        toml_edit::Item::None => node_over(None, Kind::Other),
     }
 }
 
 /// The position tree of a TOML document, or `None` if it does not parse.
 pub(crate) fn toml_tree(text: &str) -> Option<Node> {
-    let root: TKind = toml::from_str(text).ok()?;
-    Some(Node {
-        start: 0,
-        end: text.len(),
-        kind: from_tkind(root),
-    })
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut root = from_table_like(doc.as_table(), None);
+    root.start = 0;
+    root.end = text.len();
+    Some(root)
 }
 
 // ---- JSON: a small scanner over text serde_json already accepted. ----
@@ -334,4 +320,60 @@ pub(crate) fn json_tree(text: &str) -> Option<Node> {
         i: 0,
     }
     .value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> Seg {
+        Seg::Key(k.into())
+    }
+
+    #[test]
+    fn toml_tree_locates_items_fields_and_implicit_tables() {
+        let text = "a = 1\n[[order]]\nid = \"x\"\nq = [1, 2]\n\n[[order]]\nid = \"y\"\n[s.t]\nv = { w = 1 }\n";
+        let t = toml_tree(text).unwrap();
+        let line = |p: &[Seg]| line_col(text, t.locate(p)).0;
+        assert_eq!(line(&[key("order"), Seg::Index(0), key("id")]), 3);
+        assert_eq!(line(&[key("order"), Seg::Index(1), key("missing")]), 6);
+        assert_eq!(line(&[key("s"), key("t"), key("v"), key("w")]), 9);
+        assert_eq!(line(&[key("s")]), 8);
+        assert_eq!(
+            t.path_at(text.find("2]").unwrap()),
+            [key("order"), Seg::Index(0), key("q"), Seg::Index(1)]
+        );
+        assert_eq!(
+            t.get(&[key("order"), Seg::Index(1)]).unwrap().str_at("id"),
+            Some("y")
+        );
+    }
+
+    #[test]
+    fn json_tree_locates_items_and_fields() {
+        let text =
+            "{\n \"order\": [\n  {\"id\": \"a\\\"b\", \"q\": 1},\n  {\"id\": \"c\"}\n ]\n}\n";
+        let t = json_tree(text).unwrap();
+        assert_eq!(
+            t.get(&[key("order"), Seg::Index(0)]).unwrap().str_at("id"),
+            Some("a\"b")
+        );
+        assert_eq!(
+            line_col(text, t.locate(&[key("order"), Seg::Index(1), key("id")])).0,
+            4
+        );
+        assert_eq!(
+            t.path_at(text.find("1}").unwrap()),
+            [key("order"), Seg::Index(0), key("q")]
+        );
+    }
+
+    #[test]
+    fn offsets_and_lines() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, text.find('f').unwrap()), (3, 1));
+        assert_eq!(offset_of(text, 2, 4), text.find('\n').unwrap() + 1 + 4);
+        assert_eq!(line_col(text, offset_of(text, 3, 1)), (3, 1));
+    }
 }

@@ -42,7 +42,12 @@ fn nodes_without_arcs() {
 fn zero_supplies() {
     let p = Problem {
         supply: vec![0; 4],
-        arcs: vec![(0, 1, 5, 3i64), (1, 2, INF_CAP, 0), (2, 3, 2, 7), (3, 0, 9, 1)],
+        arcs: vec![
+            (0, 1, 5, 3i64),
+            (1, 2, INF_CAP, 0),
+            (2, 3, 2, 7),
+            (3, 0, 9, 1),
+        ],
     };
     let sol = ok(&p);
     assert!(sol.flow.iter().all(|&f| f == 0));
@@ -83,7 +88,12 @@ fn unbalanced() {
 fn parallel_arcs() {
     let p = Problem {
         supply: vec![7, -7],
-        arcs: vec![(0, 1, 3, 5i64), (0, 1, 3, 1), (0, 1, 3, 2), (0, 1, INF_CAP, 9)],
+        arcs: vec![
+            (0, 1, 3, 5i64),
+            (0, 1, 3, 1),
+            (0, 1, 3, 2),
+            (0, 1, INF_CAP, 9),
+        ],
     };
     let sol = ok(&p);
     assert_eq!(sol.flow, vec![1, 3, 3, 0]);
@@ -119,7 +129,11 @@ fn inf_cap_arcs() {
     let big = INF_CAP / 2;
     let p = Problem {
         supply: vec![big, 0, -big],
-        arcs: vec![(0, 1, INF_CAP, 2i64), (1, 2, INF_CAP, 3), (0, 2, INF_CAP, 6)],
+        arcs: vec![
+            (0, 1, INF_CAP, 2i64),
+            (1, 2, INF_CAP, 3),
+            (0, 2, INF_CAP, 6),
+        ],
     };
     let sol = ok(&p);
     assert_eq!(sol.flow, vec![big, big, 0]);

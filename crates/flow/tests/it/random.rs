@@ -24,7 +24,11 @@ pub fn random_problem<C: Cost>(
     let mut arcs = Vec::with_capacity(m);
     for _ in 0..m {
         let u = rng.gen_range(0..n);
-        let v = if rng.gen_bool(0.05) { u } else { rng.gen_range(0..n) };
+        let v = if rng.gen_bool(0.05) {
+            u
+        } else {
+            rng.gen_range(0..n)
+        };
         let cap = if rng.gen_bool(inf_p) {
             INF_CAP
         } else if rng.gen_bool(zero_p) {
@@ -62,7 +66,11 @@ pub fn random_problem<C: Cost>(
 /// Returns the outcome index: 0 solved, 1 unbalanced, 2 infeasible, 3 unbounded.
 pub fn compare<C: Cost>(p: &Problem<C>, checked: bool, label: &str) -> usize {
     let net = p.network();
-    let got = if checked { solve_checked(&net) } else { solve(&net) };
+    let got = if checked {
+        solve_checked(&net)
+    } else {
+        solve(&net)
+    };
     let want = reference(p);
     match &got {
         Ok(sol) => {
@@ -81,7 +89,11 @@ pub fn compare<C: Cost>(p: &Problem<C>, checked: bool, label: &str) -> usize {
                 "{label}: cost differs from reference; problem: {p:?}"
             );
             // Determinism (and the checked and unchecked paths agree).
-            let again = if checked { solve(&net) } else { solve_checked(&net) };
+            let again = if checked {
+                solve(&net)
+            } else {
+                solve_checked(&net)
+            };
             assert_eq!(again.as_ref(), Ok(sol), "{label}: nondeterministic");
             0
         }
@@ -161,7 +173,11 @@ fn random_small_lex3_against_reference() {
     for seed in 0..2500u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(1_000_000 + seed);
         let p = random_problem(&mut rng, &shape, lex_cost);
-        seen[compare(&p, seed % 2 == 0, &format!("lex3 small seed {}", 1_000_000 + seed))] += 1;
+        seen[compare(
+            &p,
+            seed % 2 == 0,
+            &format!("lex3 small seed {}", 1_000_000 + seed),
+        )] += 1;
     }
     assert_mix(seen);
 }
@@ -176,7 +192,11 @@ fn random_medium_i64_against_reference() {
     for seed in 0..300u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(2_000_000 + seed);
         let p = random_problem(&mut rng, &shape, small_cost);
-        seen[compare(&p, seed % 4 == 0, &format!("i64 medium seed {}", 2_000_000 + seed))] += 1;
+        seen[compare(
+            &p,
+            seed % 4 == 0,
+            &format!("i64 medium seed {}", 2_000_000 + seed),
+        )] += 1;
     }
     assert_mix(seen);
 }
@@ -191,7 +211,11 @@ fn random_medium_lex3_against_reference() {
     for seed in 0..200u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(3_000_000 + seed);
         let p = random_problem(&mut rng, &shape, lex_cost);
-        seen[compare(&p, seed % 4 == 0, &format!("lex3 medium seed {}", 3_000_000 + seed))] += 1;
+        seen[compare(
+            &p,
+            seed % 4 == 0,
+            &format!("lex3 medium seed {}", 3_000_000 + seed),
+        )] += 1;
     }
     assert_mix(seen);
 }
@@ -232,6 +256,38 @@ fn random_transportation_certified() {
             assert_eq!(checked, sol, "{label}");
             let want = reference(&p);
             assert_eq!(want.optimum, Some(sol.total_cost), "{label}");
+        }
+    }
+}
+
+/// Every block size (1 = first improving arc, huge = Dantzig) reaches the
+/// same optimum with a valid tree after every pivot.
+#[test]
+fn block_sizes_agree() {
+    use flow::{solve_checked_with, SolveOptions};
+    let shape = Shape {
+        max_nodes: 25,
+        max_arcs_per_node: 5,
+    };
+    for seed in 0..300u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(5_000_000 + seed);
+        let p = random_problem(&mut rng, &shape, small_cost);
+        let net = p.network();
+        let base = solve(&net);
+        for b in [1usize, 2, 3, 10, 1 << 20] {
+            let label = format!("block {b} seed {}", 5_000_000 + seed);
+            let opts = SolveOptions {
+                block_size: Some(b),
+            };
+            let got = solve_checked_with(&net, &opts);
+            match (&base, &got) {
+                (Ok(a), Ok(g)) => {
+                    assert_eq!(a.total_cost, g.total_cost, "{label}");
+                    certify(&net, g).unwrap_or_else(|e| panic!("{label}: {e}"));
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{label}: {base:?} vs {got:?}"),
+            }
         }
     }
 }

@@ -72,12 +72,8 @@ impl<C: Cost> Residual<C> {
 }
 
 /// Bellman–Ford from a virtual source at distance 0 to every node; returns a
-/// negative cycle (as a list of residual arcs) if one exists among arcs
-/// accepted by `usable`.
-fn negative_cycle<C: Cost>(
-    n: usize,
-    arcs: &[(usize, usize, C)],
-) -> Option<Vec<usize>> {
+/// negative cycle (as indices into `arcs`) if one exists.
+fn negative_cycle<C: Cost>(n: usize, arcs: &[(usize, usize, C)]) -> Option<Vec<usize>> {
     let mut dist = vec![C::ZERO; n];
     let mut pred: Vec<Option<usize>> = vec![None; n];
     let mut last = None;
@@ -90,9 +86,7 @@ fn negative_cycle<C: Cost>(
                 last = Some(v);
             }
         }
-        if last.is_none() {
-            return None;
-        }
+        last?;
     }
     let mut x = last.unwrap();
     for _ in 0..n {
@@ -265,7 +259,10 @@ pub fn certify<C: Cost>(net: &Network<C>, sol: &Solution<C>) -> Result<(), Strin
         return Err(format!("node {u}: conservation violated by {}", bal[u]));
     }
     if cost != sol.total_cost {
-        return Err(format!("total_cost {:?} != recomputed {cost:?}", sol.total_cost));
+        return Err(format!(
+            "total_cost {:?} != recomputed {cost:?}",
+            sol.total_cost
+        ));
     }
     Ok(())
 }

@@ -19,7 +19,11 @@ pub fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
 }
 
 /// Runs `f` for every seed, collecting failures; panics listing the failing seeds (first few in full).
-pub fn for_seeds(name: &str, seeds: impl IntoIterator<Item = u64>, mut f: impl FnMut(u64) -> Result<(), String>) {
+pub fn for_seeds(
+    name: &str,
+    seeds: impl IntoIterator<Item = u64>,
+    mut f: impl FnMut(u64) -> Result<(), String>,
+) {
     let mut failures: Vec<(u64, String)> = Vec::new();
     let mut n = 0;
     for seed in seeds {
@@ -39,8 +43,11 @@ pub fn for_seeds(name: &str, seeds: impl IntoIterator<Item = u64>, mut f: impl F
         }
     }
     if !failures.is_empty() {
-        let mut s = format!("{name}: {} of {n} seeds failed; seeds {:?}\n", failures.len(),
-            failures.iter().map(|f| f.0).take(50).collect::<Vec<_>>());
+        let mut s = format!(
+            "{name}: {} of {n} seeds failed; seeds {:?}\n",
+            failures.len(),
+            failures.iter().map(|f| f.0).take(50).collect::<Vec<_>>()
+        );
         for (seed, e) in failures.iter().take(5) {
             s.push_str(&format!("--- seed {seed}:\n{e}\n"));
         }
@@ -55,7 +62,11 @@ pub fn gen_key(book: &Book, g: GenIdx) -> String {
 /// The generations an order accepts with their value factor, primary first (read from the book).
 pub fn accepted(book: &Book, o: &Order) -> Vec<(GenIdx, u32)> {
     let mut v = vec![(book.sku(o.sku).generation, 10_000u32)];
-    v.extend(o.substitutes.iter().map(|s| (s.generation, s.value_factor_bp)));
+    v.extend(
+        o.substitutes
+            .iter()
+            .map(|s| (s.generation, s.value_factor_bp)),
+    );
     v
 }
 
@@ -116,7 +127,11 @@ pub fn reserved_use(book: &Book, now: Period, plan: &Plan) -> (Vec<Vec<u64>>, Ve
 
 /// Tier-2 lateness of one confirmed order given its shipments (confirmed units take the earliest
 /// shipments; an undelivered unit counts T - promised period).
-pub fn promise_lateness(periods: u32, confirmed: (u64, u32), shipments: &[planner::Shipment]) -> i64 {
+pub fn promise_lateness(
+    periods: u32,
+    confirmed: (u64, u32),
+    shipments: &[planner::Shipment],
+) -> i64 {
     let (mut need, p) = confirmed;
     let mut s: Vec<_> = shipments.iter().map(|s| (s.period.0, s.units)).collect();
     s.sort();
@@ -144,10 +159,14 @@ pub fn verify_plan(book: &Book, now: Period, plan: &Plan) -> Result<(), String> 
     ensure!(plan.now == now, "plan.now {:?} != {:?}", plan.now, now);
     ensure!(plan.orders.len() == book.orders().len(), "orders length");
     // Orders.
-    for (i, (o, op)) in book.orders().iter().zip(&plan.orders).enumerate() {
+    for (o, op) in book.orders().iter().zip(&plan.orders) {
         if !o.status.is_open() {
-            ensure!(op.shipments.is_empty() && op.served_units == 0 && op.waitlist.is_none(),
-                "order {} ({}) is not open but planned: {op:?}", o.key, o.status.as_str());
+            ensure!(
+                op.shipments.is_empty() && op.served_units == 0 && op.waitlist.is_none(),
+                "order {} ({}) is not open but planned: {op:?}",
+                o.key,
+                o.status.as_str()
+            );
             continue;
         }
         let acc = accepted(book, o);
@@ -156,12 +175,19 @@ pub fn verify_plan(book: &Book, now: Period, plan: &Plan) -> Result<(), String> 
             served += s.units;
             ensure!(s.units > 0, "order {}: empty shipment", o.key);
             let Some(&(_, bp)) = acc.iter().find(|(g, _)| *g == s.generation) else {
-                errs.push(format!("order {}: ships generation {} it does not accept", o.key, s.generation.0));
+                errs.push(format!(
+                    "order {}: ships generation {} it does not accept",
+                    o.key, s.generation.0
+                ));
                 continue;
             };
             let lo = first_delivery(book, now, s.generation, o.earliest);
-            ensure!(s.period.0 >= lo && s.period <= o.latest,
-                "order {}: shipment {s:?} outside [{lo}, {}]", o.key, o.latest.0);
+            ensure!(
+                s.period.0 >= lo && s.period <= o.latest,
+                "order {}: shipment {s:?} outside [{lo}, {}]",
+                o.key,
+                o.latest.0
+            );
             sold[s.generation.0 as usize][s.period.0 as usize] += s.units;
             let v = unit_value(o.price_usd_per_unit, bp);
             obj.sale_revenue_usd += v * s.units as i64;
@@ -169,60 +195,141 @@ pub fn verify_plan(book: &Book, now: Period, plan: &Plan) -> Result<(), String> 
                 * (s.period.0 as i64 - o.earliest.0 as i64)
                 * s.units as i64;
         }
-        ensure!(served == op.served_units, "order {}: served {} != sum of shipments {served}", o.key, op.served_units);
-        ensure!(served <= o.units, "order {}: over-allocated {served} > {}", o.key, o.units);
+        ensure!(
+            served == op.served_units,
+            "order {}: served {} != sum of shipments {served}",
+            o.key,
+            op.served_units
+        );
+        ensure!(
+            served <= o.units,
+            "order {}: over-allocated {served} > {}",
+            o.key,
+            o.units
+        );
         let want = (served > 0).then(|| Promise {
             units: served,
             by: op.shipments.iter().map(|s| s.period).max().unwrap(),
         });
-        ensure!(op.promise == want, "order {}: promise {:?}, shipments say {want:?}", o.key, op.promise);
-        ensure!(op.waitlist.is_some() == (served < o.units), "order {}: waitlist {:?} with {served}/{} served", o.key, op.waitlist, o.units);
+        ensure!(
+            op.promise == want,
+            "order {}: promise {:?}, shipments say {want:?}",
+            o.key,
+            op.promise
+        );
+        ensure!(
+            op.waitlist.is_some() == (served < o.units),
+            "order {}: waitlist {:?} with {served}/{} served",
+            o.key,
+            op.waitlist,
+            o.units
+        );
         if let Some((u, p)) = confirmed_part(o) {
             obj.promise_lateness_unit_periods += promise_lateness(tt, (u, p), &op.shipments);
         }
-        let _ = i;
     }
     // Commitments.
     let ncm: usize = book.contracts().iter().map(|c| c.commitments.len()).sum();
-    ensure!(plan.commitments.len() == ncm, "commitments length {} != {ncm}", plan.commitments.len());
+    ensure!(
+        plan.commitments.len() == ncm,
+        "commitments length {} != {ncm}",
+        plan.commitments.len()
+    );
     let mut k = 0;
     for (ci, c) in book.contracts().iter().enumerate() {
         for (j, cm) in c.commitments.iter().enumerate() {
-            let Some(cp) = plan.commitments.get(k) else { break };
+            let Some(cp) = plan.commitments.get(k) else {
+                break;
+            };
             k += 1;
-            ensure!(cp.contract == ci && cp.index == j && cp.units == cm.units, "commitment {ci}/{j} mislabelled: {cp:?}");
-            ensure!(cp.met_units <= cm.units, "commitment {}/{j}: met {} > owed {}", c.key, cp.met_units, cm.units);
-            obj.commitment_shortfall_usd += c.shortfall_penalty_usd_per_unit * (cm.units.saturating_sub(cp.met_units)) as i64;
+            ensure!(
+                cp.contract == ci && cp.index == j && cp.units == cm.units,
+                "commitment {ci}/{j} mislabelled: {cp:?}"
+            );
+            ensure!(
+                cp.met_units <= cm.units,
+                "commitment {}/{j}: met {} > owed {}",
+                c.key,
+                cp.met_units,
+                cm.units
+            );
+            obj.commitment_shortfall_usd +=
+                c.shortfall_penalty_usd_per_unit * (cm.units.saturating_sub(cp.met_units)) as i64;
             match cm.kind {
-                CommitmentKind::Delivery { earliest, due, price_usd_per_unit } => {
+                CommitmentKind::Delivery {
+                    earliest,
+                    due,
+                    price_usd_per_unit,
+                } => {
                     let lo = first_delivery(book, now, cm.generation, earliest);
                     let mut met = 0;
                     for s in &cp.shipments {
                         met += s.units;
-                        ensure!(s.generation == cm.generation, "commitment {}/{j}: wrong generation {s:?}", c.key);
-                        ensure!(s.period.0 >= lo && s.period <= due, "commitment {}/{j}: shipment {s:?} outside [{lo}, {}]", c.key, due.0);
+                        ensure!(
+                            s.generation == cm.generation,
+                            "commitment {}/{j}: wrong generation {s:?}",
+                            c.key
+                        );
+                        ensure!(
+                            s.period.0 >= lo && s.period <= due,
+                            "commitment {}/{j}: shipment {s:?} outside [{lo}, {}]",
+                            c.key,
+                            due.0
+                        );
                         sold[s.generation.0 as usize][s.period.0 as usize] += s.units;
                         obj.sale_revenue_usd += price_usd_per_unit * s.units as i64;
                     }
-                    ensure!(met == cp.met_units, "commitment {}/{j}: met {} != shipments {met}", c.key, cp.met_units);
+                    ensure!(
+                        met == cp.met_units,
+                        "commitment {}/{j}: met {} != shipments {met}",
+                        c.key,
+                        cp.met_units
+                    );
                 }
-                CommitmentKind::Capacity { start, end, price_usd_per_unit_period } => {
+                CommitmentKind::Capacity {
+                    start,
+                    end,
+                    price_usd_per_unit_period,
+                } => {
                     ensure!(cp.shipments.is_empty(), "capacity commitment ships");
                     let a = start.0.max(now.0);
-                    ensure!(cp.met_units == 0 || a < end.0, "capacity commitment {}/{j} met over an empty span", c.key);
-                    obj.cloud_reserved_usd += price_usd_per_unit_period * (end.0.saturating_sub(a)) as i64 * cp.met_units as i64;
+                    ensure!(
+                        cp.met_units == 0 || a < end.0,
+                        "capacity commitment {}/{j} met over an empty span",
+                        c.key
+                    );
+                    obj.cloud_reserved_usd += price_usd_per_unit_period
+                        * (end.0.saturating_sub(a)) as i64
+                        * cp.met_units as i64;
                 }
             }
         }
     }
     // Reservations.
-    ensure!(plan.reservations_accepted.len() == book.reservations().len(), "reservations length");
+    ensure!(
+        plan.reservations_accepted.len() == book.reservations().len(),
+        "reservations length"
+    );
     for (r, &acc) in book.reservations().iter().zip(&plan.reservations_accepted) {
-        ensure!(acc <= r.units, "reservation {}: accepted {acc} > {}", r.key, r.units);
-        ensure!(!r.cancelled || acc == 0, "cancelled reservation {} accepted", r.key);
+        ensure!(
+            acc <= r.units,
+            "reservation {}: accepted {acc} > {}",
+            r.key,
+            r.units
+        );
+        ensure!(
+            !r.cancelled || acc == 0,
+            "cancelled reservation {} accepted",
+            r.key
+        );
         let a = r.start.0.max(now.0);
-        ensure!(acc == 0 || a < r.end.0, "reservation {} accepted over an empty span", r.key);
-        obj.cloud_reserved_usd += r.price_usd_per_unit_period * r.end.0.saturating_sub(a) as i64 * acc as i64;
+        ensure!(
+            acc == 0 || a < r.end.0,
+            "reservation {} accepted over an empty span",
+            r.key
+        );
+        obj.cloud_reserved_usd +=
+            r.price_usd_per_unit_period * r.end.0.saturating_sub(a) as i64 * acc as i64;
     }
     // Generations.
     let (res, cap) = reserved_use(book, now, plan);
@@ -230,39 +337,87 @@ pub fn verify_plan(book: &Book, now: Period, plan: &Plan) -> Result<(), String> 
     for (g, gf) in plan.generations.iter().enumerate().take(ng) {
         let gen = &book.generations()[g];
         let key = &gen.key;
-        ensure!(gf.supply == supply[g], "{key}: supply {:?} != book {:?}", gf.supply, supply[g]);
-        ensure!(gf.sold == sold[g], "{key}: sold {:?} != recomputed {:?}", gf.sold, sold[g]);
+        ensure!(
+            gf.supply == supply[g],
+            "{key}: supply {:?} != book {:?}",
+            gf.supply,
+            supply[g]
+        );
+        ensure!(
+            gf.sold == sold[g],
+            "{key}: sold {:?} != recomputed {:?}",
+            gf.sold,
+            sold[g]
+        );
         let first = gen.first_ship.0.max(now.0) as usize;
         let (mut inv, mut pool) = (0i64, 0u64);
         for p in 0..t {
             if p < first {
-                ensure!(gf.deployed[p] == 0, "{key}: deployed {} in period {p} before {first}", gf.deployed[p]);
+                ensure!(
+                    gf.deployed[p] == 0,
+                    "{key}: deployed {} in period {p} before {first}",
+                    gf.deployed[p]
+                );
             }
             if p < now.0 as usize {
                 ensure!(gf.internal[p] == 0, "{key}: internal use before now");
             }
-            ensure!(gf.internal[p] <= gen.cloud_demand_units[p], "{key}: internal {} > forecast {} in {p}", gf.internal[p], gen.cloud_demand_units[p]);
+            ensure!(
+                gf.internal[p] <= gen.cloud_demand_units[p],
+                "{key}: internal {} > forecast {} in {p}",
+                gf.internal[p],
+                gen.cloud_demand_units[p]
+            );
             let reserved = res[g][p] + cap[g][p];
-            ensure!(gf.reserved[p] == reserved, "{key}: reserved {} != recomputed {reserved} in {p}", gf.reserved[p]);
+            ensure!(
+                gf.reserved[p] == reserved,
+                "{key}: reserved {} != recomputed {reserved} in {p}",
+                gf.reserved[p]
+            );
             pool += gf.deployed[p];
-            ensure!(gf.pool[p] == pool, "{key}: pool {} != cumulative deployments {pool} in {p}", gf.pool[p]);
-            ensure!(gf.internal[p] + reserved <= pool, "{key}: pool {pool} < internal {} + reserved {reserved} in {p}", gf.internal[p]);
+            ensure!(
+                gf.pool[p] == pool,
+                "{key}: pool {} != cumulative deployments {pool} in {p}",
+                gf.pool[p]
+            );
+            ensure!(
+                gf.internal[p] + reserved <= pool,
+                "{key}: pool {pool} < internal {} + reserved {reserved} in {p}",
+                gf.internal[p]
+            );
             inv += supply[g][p] as i64 - sold[g][p] as i64 - gf.deployed[p] as i64;
-            ensure!(inv >= 0, "{key}: cumulative sold + deployed exceeds supply in period {p} by {}", -inv);
+            ensure!(
+                inv >= 0,
+                "{key}: cumulative sold + deployed exceeds supply in period {p} by {}",
+                -inv
+            );
             if p + 1 < t {
-                ensure!(gf.carried[p] as i64 == inv, "{key}: carried {} != inventory {inv} in {p}", gf.carried[p]);
+                ensure!(
+                    gf.carried[p] as i64 == inv,
+                    "{key}: carried {} != inventory {inv} in {p}",
+                    gf.carried[p]
+                );
                 obj.holding_usd += gen.holding_usd_per_unit_period * inv;
             }
             obj.cloud_internal_usd += gen.cloud_value_usd_per_unit_period * gf.internal[p] as i64;
         }
         let total: u64 = supply[g].iter().sum();
         let used: u64 = sold[g].iter().sum::<u64>() + gf.deployed.iter().sum::<u64>();
-        ensure!(total as i64 == used as i64 + inv, "{key}: supply {total} != sold+deployed {used} + leftover {inv}");
+        ensure!(
+            total as i64 == used as i64 + inv,
+            "{key}: supply {total} != sold+deployed {used} + leftover {inv}"
+        );
         obj.residual_usd += gen.residual_usd_per_unit * pool as i64;
     }
-    obj.value_usd = obj.sale_revenue_usd + obj.cloud_internal_usd + obj.cloud_reserved_usd + obj.residual_usd
-        - obj.lateness_penalty_usd - obj.holding_usd;
-    ensure!(plan.objectives == obj, "objectives reported {:?}\n            recomputed {obj:?}", plan.objectives);
+    obj.value_usd =
+        obj.sale_revenue_usd + obj.cloud_internal_usd + obj.cloud_reserved_usd + obj.residual_usd
+            - obj.lateness_penalty_usd
+            - obj.holding_usd;
+    ensure!(
+        plan.objectives == obj,
+        "objectives reported {:?}\n            recomputed {obj:?}",
+        plan.objectives
+    );
     if let Err(e) = certify::check(&plan.certificate.network, &plan.certificate.solution) {
         errs.push(format!("certificate refused: {e}"));
     }
@@ -290,11 +445,17 @@ pub fn small_case(seed: u64) -> Case {
     p.substitute_pct = r.gen_range(0..=60);
     p.confirmed_pct = *[0, 0, 10, 30, 60].get(r.gen_range(0..5)).unwrap();
     p.demand_over_supply_pct = r.gen_range(60..=220);
-    let mut book = bookgen::generate(&p).into_book().expect("bookgen book is valid");
+    let mut book = bookgen::generate(&p)
+        .into_book()
+        .expect("bookgen book is valid");
     let mut what = format!("bookgen {p:?}");
     vary(&mut book, &mut r, &mut what);
     let tt = book.horizon().periods();
-    let now = if r.gen_bool(0.3) { Period(r.gen_range(0..tt)) } else { Period(0) };
+    let now = if r.gen_bool(0.3) {
+        Period(r.gen_range(0..tt))
+    } else {
+        Period(0)
+    };
     what.push_str(&format!("; now {}", now.0));
     Case { book, now, what }
 }
@@ -361,14 +522,25 @@ pub fn vary(book: &mut Book, r: &mut ChaCha8Rng, what: &mut String) {
         book.apply(ev).expect("valid reservation");
     }
     if r.gen_bool(0.1) && !book.reservations().is_empty() {
-        let k = book.reservations()[r.gen_range(0..book.reservations().len())].key.clone();
-        if book.apply(Event::ReservationCancelled { reservation: k }).is_ok() {
+        let k = book.reservations()[r.gen_range(0..book.reservations().len())]
+            .key
+            .clone();
+        if book
+            .apply(Event::ReservationCancelled { reservation: k })
+            .is_ok()
+        {
             what.push_str("; reservation cancelled");
         }
     }
     if r.gen_bool(0.15) && !book.orders().is_empty() {
-        let k = book.orders()[r.gen_range(0..book.orders().len())].key.clone();
-        book.apply(Event::OrderCancelled { order: k, reason: "test".into() }).ok();
+        let k = book.orders()[r.gen_range(0..book.orders().len())]
+            .key
+            .clone();
+        book.apply(Event::OrderCancelled {
+            order: k,
+            reason: "test".into(),
+        })
+        .ok();
         what.push_str("; order cancelled");
     }
     if r.gen_bool(0.15) && !book.orders().is_empty() {
@@ -388,8 +560,12 @@ pub fn vary(book: &mut Book, r: &mut ChaCha8Rng, what: &mut String) {
         };
         if ok {
             let key = o.key.clone();
-            book.apply(Event::OrderDelivered { order: key, units: 1, period: Period(d) })
-                .expect("valid delivery");
+            book.apply(Event::OrderDelivered {
+                order: key,
+                units: 1,
+                period: Period(d),
+            })
+            .expect("valid delivery");
             what.push_str("; delivery recorded");
         }
     }
@@ -408,7 +584,11 @@ pub fn tiny_case(seed: u64) -> Case {
             name: format!("G{g}"),
             unit_name: "server".into(),
             chips_per_unit: 8,
-            first_ship: Period(if r.gen_bool(0.7) { 0 } else { r.gen_range(0..tt) }),
+            first_ship: Period(if r.gen_bool(0.7) {
+                0
+            } else {
+                r.gen_range(0..tt)
+            }),
             holding_usd_per_unit_period: r.gen_range(0..=3),
             residual_usd_per_unit: r.gen_range(0..=30),
             cloud_value_usd_per_unit_period: r.gen_range(0..=12),
@@ -416,7 +596,9 @@ pub fn tiny_case(seed: u64) -> Case {
             source: "test".into(),
         })
         .collect();
-    let supply: Vec<Vec<u64>> = (0..ng).map(|_| (0..t).map(|_| r.gen_range(0..=4)).collect()).collect();
+    let supply: Vec<Vec<u64>> = (0..ng)
+        .map(|_| (0..t).map(|_| r.gen_range(0..=4)).collect())
+        .collect();
     let skus: Vec<SkuSpec> = (0..ng)
         .flat_map(|g| {
             [1u32, 2].map(|s| SkuSpec {
@@ -428,7 +610,11 @@ pub fn tiny_case(seed: u64) -> Case {
         })
         .collect();
     let customers: Vec<Customer> = (0..2)
-        .map(|c| Customer { key: format!("c{c}"), name: format!("C{c}"), kind: CustomerKind::Other })
+        .map(|c| Customer {
+            key: format!("c{c}"),
+            name: format!("C{c}"),
+            kind: CustomerKind::Other,
+        })
         .collect();
     let mut contracts = Vec::new();
     if r.gen_bool(0.6) {
@@ -450,7 +636,11 @@ pub fn tiny_case(seed: u64) -> Case {
                         price_usd_per_unit_period: r.gen_range(0..=10),
                     }
                 };
-                CommitmentSpec { generation: format!("g{g}"), units: r.gen_range(1..=3), kind }
+                CommitmentSpec {
+                    generation: format!("g{g}"),
+                    units: r.gen_range(1..=3),
+                    kind,
+                }
             })
             .collect();
         contracts.push(ContractSpec {
@@ -480,7 +670,10 @@ pub fn tiny_case(seed: u64) -> Case {
             let g = r.gen_range(0..ng);
             let e = r.gen_range(0..tt);
             let substitutes = if ng > 1 && r.gen_bool(0.4) {
-                vec![SubstituteSpec { generation: format!("g{}", 1 - g), value_factor_bp: r.gen_range(5_000..=15_000) }]
+                vec![SubstituteSpec {
+                    generation: format!("g{}", 1 - g),
+                    value_factor_bp: r.gen_range(5_000..=15_000),
+                }]
             } else {
                 vec![]
             };
@@ -514,14 +707,27 @@ pub fn tiny_case(seed: u64) -> Case {
     let promises: Vec<PromiseRecord> = book
         .orders()
         .iter()
-        .filter(|_| r.gen_bool(0.4))
-        .map(|o| PromiseRecord { order: o.key.clone(), units: r.gen_range(1..=o.units), by: Period(r.gen_range(0..tt)) })
+        .map(|o| (o.key.clone(), o.units))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(|(key, units)| {
+            r.gen_bool(0.4).then(|| PromiseRecord {
+                order: key,
+                units: r.gen_range(1..=units),
+                by: Period(r.gen_range(0..tt)),
+            })
+        })
         .collect();
     if !promises.is_empty() {
         let keys: Vec<String> = promises.iter().map(|p| p.order.clone()).collect();
         what.push_str(&format!("\npromises {promises:?}"));
-        book.apply(Event::PlanRecorded(PlanRecord { now: Period(0), objectives: [0; 3], promises, supply_adjustments_seen: 0 }))
-            .unwrap();
+        book.apply(Event::PlanRecorded(PlanRecord {
+            now: Period(0),
+            objectives: [0; 3],
+            promises,
+            supply_adjustments_seen: 0,
+        }))
+        .unwrap();
         for k in keys {
             book.apply(Event::OrderConfirmed { order: k }).unwrap();
         }
@@ -529,7 +735,11 @@ pub fn tiny_case(seed: u64) -> Case {
     let mut w = String::new();
     vary(&mut book, &mut r, &mut w);
     what.push_str(&w);
-    let now = if r.gen_bool(0.25) { Period(r.gen_range(0..tt)) } else { Period(0) };
+    let now = if r.gen_bool(0.25) {
+        Period(r.gen_range(0..tt))
+    } else {
+        Period(0)
+    };
     what.push_str(&format!("\nnow {}", now.0));
     Case { book, now, what }
 }
@@ -546,13 +756,23 @@ pub fn record_and_confirm(book: &mut Book, plan: &Plan) {
         .iter()
         .zip(&plan.orders)
         .filter(|(o, _)| o.status.is_open())
-        .filter_map(|(o, op)| op.promise.map(|p| PromiseRecord { order: o.key.clone(), units: p.units, by: p.by }))
+        .filter_map(|(o, op)| {
+            op.promise.map(|p| PromiseRecord {
+                order: o.key.clone(),
+                units: p.units,
+                by: p.by,
+            })
+        })
         .collect();
     let keys: Vec<String> = promises.iter().map(|p| p.order.clone()).collect();
     let o = &plan.objectives;
     book.apply(Event::PlanRecorded(PlanRecord {
         now: plan.now,
-        objectives: [o.commitment_shortfall_usd, o.promise_lateness_unit_periods, o.value_usd],
+        objectives: [
+            o.commitment_shortfall_usd,
+            o.promise_lateness_unit_periods,
+            o.value_usd,
+        ],
         promises,
         supply_adjustments_seen: book.supply_adjustments().len() as u32,
     }))
@@ -560,7 +780,8 @@ pub fn record_and_confirm(book: &mut Book, plan: &Plan) {
     for k in keys {
         let st = book.order_at(book.order_idx(&k).unwrap()).status;
         if st == OrderStatus::Promised {
-            book.apply(Event::OrderConfirmed { order: k }).expect("confirm");
+            book.apply(Event::OrderConfirmed { order: k })
+                .expect("confirm");
         }
     }
 }

@@ -25,7 +25,11 @@ impl Lp {
     }
 
     fn solve(&self, tier: usize, fixed: &[(usize, f64)]) -> Result<f64, String> {
-        let dir = if tier == 2 { OptimizationDirection::Maximize } else { OptimizationDirection::Minimize };
+        let dir = if tier == 2 {
+            OptimizationDirection::Maximize
+        } else {
+            OptimizationDirection::Minimize
+        };
         let mut p = Problem::new(dir);
         let vars: Vec<_> = self
             .bounds
@@ -37,15 +41,24 @@ impl Lp {
             if terms.is_empty() {
                 continue;
             }
-            p.add_constraint(terms.iter().map(|&(v, c)| (vars[v], c)).collect::<Vec<_>>(), *op, *rhs);
+            p.add_constraint(
+                terms.iter().map(|&(v, c)| (vars[v], c)).collect::<Vec<_>>(),
+                *op,
+                *rhs,
+            );
         }
         for &(k, best) in fixed {
-            let terms: Vec<_> = (0..vars.len()).filter(|&v| self.obj[v][k] != 0.0).map(|v| (vars[v], self.obj[v][k])).collect();
+            let terms: Vec<_> = (0..vars.len())
+                .filter(|&v| self.obj[v][k] != 0.0)
+                .map(|v| (vars[v], self.obj[v][k]))
+                .collect();
             if terms.is_empty() {
                 continue;
             }
-            let tol = 1e-6 * best.abs().max(1.0);
-            p.add_constraint(terms, ComparisonOp::Le, best + tol);
+            // The data are integers and the LP is integral: the optimum of a tier is an integer.
+            // Fixing it at the rounded value (not value + tolerance) keeps the next tier from
+            // buying a fraction of a unit with the slack.
+            p.add_constraint(terms, ComparisonOp::Le, best.round());
         }
         let sol = p
             .solve()
@@ -61,7 +74,12 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
     let tt = book.horizon().periods() as usize;
     let ng = book.generations().len();
     let now_u = now.0 as usize;
-    let mut lp = Lp { bounds: vec![], obj: vec![], constant: [0.0; 3], rows: vec![] };
+    let mut lp = Lp {
+        bounds: vec![],
+        obj: vec![],
+        constant: [0.0; 3],
+        rows: vec![],
+    };
     // Units of g leaving the warehouse in period t (sales), as variable lists.
     let mut out: Vec<Vec<Vec<(usize, f64)>>> = vec![vec![vec![]; tt]; ng];
     // Pool use in period t (internal + reservations + capacity), as variable lists.
@@ -106,7 +124,11 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
             lp.constant[0] += pen * cm.units as f64;
             let g = cm.generation.0 as usize;
             match cm.kind {
-                CommitmentKind::Delivery { earliest, due, price_usd_per_unit } => {
+                CommitmentKind::Delivery {
+                    earliest,
+                    due,
+                    price_usd_per_unit,
+                } => {
                     let lo = first_delivery(book, now, cm.generation, earliest);
                     let mut line = Vec::new();
                     for t in lo..=due.0 {
@@ -116,13 +138,25 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
                     }
                     lp.rows.push((line, ComparisonOp::Le, cm.units as f64));
                 }
-                CommitmentKind::Capacity { start, end, price_usd_per_unit_period } => {
+                CommitmentKind::Capacity {
+                    start,
+                    end,
+                    price_usd_per_unit_period,
+                } => {
                     let a = (start.0 as usize).max(now_u);
                     let b = end.0 as usize;
                     if a >= b {
                         continue;
                     }
-                    let q = lp.var(0.0, cm.units as f64, [-pen, 0.0, (price_usd_per_unit_period * (b - a) as i64) as f64]);
+                    let q = lp.var(
+                        0.0,
+                        cm.units as f64,
+                        [
+                            -pen,
+                            0.0,
+                            (price_usd_per_unit_period * (b - a) as i64) as f64,
+                        ],
+                    );
                     for t in a..b {
                         pool_use[g][t].push((q, 1.0));
                     }
@@ -137,7 +171,15 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
         if a >= b {
             continue;
         }
-        let q = lp.var(0.0, r.units as f64, [0.0, 0.0, (r.price_usd_per_unit_period * (b - a) as i64) as f64]);
+        let q = lp.var(
+            0.0,
+            r.units as f64,
+            [
+                0.0,
+                0.0,
+                (r.price_usd_per_unit_period * (b - a) as i64) as f64,
+            ],
+        );
         for t in a..b {
             pool_use[r.generation.0 as usize][t].push((q, 1.0));
         }
@@ -151,7 +193,11 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
         let mut prev_inv: Option<usize> = None;
         let mut deployed_so_far: Vec<(usize, f64)> = Vec::new();
         for t in 0..tt {
-            let hold = if t + 1 < tt { -(gen.holding_usd_per_unit_period as f64) } else { 0.0 };
+            let hold = if t + 1 < tt {
+                -(gen.holding_usd_per_unit_period as f64)
+            } else {
+                0.0
+            };
             let inv = lp.var(0.0, big, [0.0, 0.0, hold]);
             let mut bal = vec![(inv, 1.0)];
             if let Some(p) = prev_inv {
@@ -164,10 +210,18 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
                 bal.push((d, 1.0));
                 deployed_so_far.push((d, -1.0));
             }
-            lp.rows.push((bal, ComparisonOp::Eq, supply[g][t] as f64 - used[g][t] as f64));
+            lp.rows.push((
+                bal,
+                ComparisonOp::Eq,
+                supply[g][t] as f64 - used[g][t] as f64,
+            ));
             prev_inv = Some(inv);
             if t >= now_u && gen.cloud_demand_units[t] > 0 {
-                let i = lp.var(0.0, gen.cloud_demand_units[t] as f64, [0.0, 0.0, gen.cloud_value_usd_per_unit_period as f64]);
+                let i = lp.var(
+                    0.0,
+                    gen.cloud_demand_units[t] as f64,
+                    [0.0, 0.0, gen.cloud_value_usd_per_unit_period as f64],
+                );
                 pool_use[g][t].push((i, 1.0));
             }
             if !pool_use[g][t].is_empty() {
@@ -179,6 +233,7 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
     }
     let t1 = lp.solve(0, &[])?;
     let t2 = lp.solve(1, &[(0, t1)])?;
+    // Tier 2 is fixed as a linear part; its constant is added back below.
     let t3 = lp.solve(2, &[(0, t1), (1, t2)])?;
     Ok([t1 + lp.constant[0], t2 + lp.constant[1], t3])
 }
@@ -186,13 +241,24 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
 /// Compares a plan's objectives with the LP's.
 pub fn compare(plan: &planner::Plan, lp: [f64; 3]) -> Result<(), String> {
     let o = &plan.objectives;
-    let got = [o.commitment_shortfall_usd as f64, o.promise_lateness_unit_periods as f64, o.value_usd as f64];
+    let got = [
+        o.commitment_shortfall_usd as f64,
+        o.promise_lateness_unit_periods as f64,
+        o.value_usd as f64,
+    ];
     let names = ["tier 1 (shortfall)", "tier 2 (lateness)", "tier 3 (value)"];
     let mut errs = Vec::new();
     for k in 0..3 {
         if (got[k] - lp[k]).abs() > 1e-6 * lp[k].abs().max(1.0) {
-            errs.push(format!("{}: planner {} but LP optimum {}", names[k], got[k], lp[k]));
+            errs.push(format!(
+                "{}: planner {} but LP optimum {}",
+                names[k], got[k], lp[k]
+            ));
         }
     }
-    if errs.is_empty() { Ok(()) } else { Err(errs.join("; ")) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("; "))
+    }
 }

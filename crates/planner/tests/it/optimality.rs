@@ -9,7 +9,10 @@ fn tiny_books_match_the_lp_reference_in_all_three_tiers() {
     for_seeds("tiny books vs LP", 0..n, |seed| {
         let case = tiny_case(seed);
         let b = &case.book;
-        confirmed += b.orders().iter().any(|o| confirmed_part(o).is_some() && o.status.is_open()) as u32;
+        confirmed += b
+            .orders()
+            .iter()
+            .any(|o| confirmed_part(o).is_some() && o.status.is_open()) as u32;
         commitments += (!b.contracts().is_empty()) as u32;
         subs += b.orders().iter().any(|o| !o.substitutes.is_empty()) as u32;
         let plan = plan(b, case.now)?;
@@ -19,5 +22,8 @@ fn tiny_books_match_the_lp_reference_in_all_three_tiers() {
     });
     // The generator must actually exercise the tiers.
     let n = n as u32;
-    assert!(confirmed > n / 5 && commitments > n / 3 && subs > n / 10, "coverage: {confirmed} {commitments} {subs} of {n}");
+    assert!(
+        confirmed > n / 5 && commitments > n / 3 && subs > n / 10,
+        "coverage: {confirmed} {commitments} {subs} of {n}"
+    );
 }

@@ -19,7 +19,12 @@ pub fn tier1_exact(book: &Book, now: Period) -> Option<i64> {
                 CommitmentKind::Capacity { .. } => return None,
                 CommitmentKind::Delivery { earliest, due, .. } => {
                     if first_delivery(book, now, cm.generation, earliest) <= due.0 {
-                        items.push((c.shortfall_penalty_usd_per_unit, cm.generation.0 as usize, due.0 as usize, cm.units));
+                        items.push((
+                            c.shortfall_penalty_usd_per_unit,
+                            cm.generation.0 as usize,
+                            due.0 as usize,
+                            cm.units,
+                        ));
                     }
                 }
             }
@@ -32,12 +37,23 @@ pub fn tier1_exact(book: &Book, now: Period) -> Option<i64> {
     let mut room: Vec<Vec<i64>> = (0..book.generations().len())
         .map(|g| {
             let mut c = 0i64;
-            (0..tt).map(|t| { c += supply[g][t] as i64 - used[g][t] as i64; c }).collect()
+            (0..tt)
+                .map(|t| {
+                    c += supply[g][t] as i64 - used[g][t] as i64;
+                    c
+                })
+                .collect()
         })
         .collect();
     let mut met = 0i64;
     for (pen, g, due, units) in items {
-        let can = room[g][due..].iter().copied().min().unwrap_or(0).max(0).min(units as i64);
+        let can = room[g][due..]
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(0)
+            .max(0)
+            .min(units as i64);
         for r in &mut room[g][due..] {
             *r -= can;
         }
@@ -79,7 +95,11 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
     // Shipments to orders: (generation, period, is_confirmed_part) per order.
     let mut order_ship: Vec<(usize, u32, bool)> = Vec::new();
     for (o, op) in book.orders().iter().zip(&plan.orders) {
-        let mut s: Vec<_> = op.shipments.iter().map(|s| (s.period.0, s.generation.0 as usize, s.units)).collect();
+        let mut s: Vec<_> = op
+            .shipments
+            .iter()
+            .map(|s| (s.period.0, s.generation.0 as usize, s.units))
+            .collect();
         s.sort();
         let mut conf = confirmed_part(o).map(|c| c.0).unwrap_or(0);
         for (t, g, u) in s {
@@ -148,7 +168,10 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
                     continue;
                 }
                 let gf = &plan.generations[g];
-                let pool_room = (a..b).map(|t| gf.pool[t] as i64 - capc[g][t] as i64).min().unwrap();
+                let pool_room = (a..b)
+                    .map(|t| gf.pool[t] as i64 - capc[g][t] as i64)
+                    .min()
+                    .unwrap();
                 let fs = book.generation(cm.generation).first_ship.0.max(now.0);
                 let unit = free_unit(g, fs, a as u32, 0);
                 if pool_room > 0 || unit.is_some() {
@@ -160,7 +183,9 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
     }
     // Tier 2: a confirmed promise late or missing cannot have a free unit that makes it less late.
     for (o, op) in book.orders().iter().zip(&plan.orders) {
-        let Some((cu, p)) = confirmed_part(o) else { continue };
+        let Some((cu, p)) = confirmed_part(o) else {
+            continue;
+        };
         let mut s: Vec<_> = op.shipments.iter().map(|s| (s.period.0, s.units)).collect();
         s.sort();
         let delivered: u64 = s.iter().map(|x| x.1).sum::<u64>().min(cu);
@@ -196,8 +221,14 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
     for g in 0..ng {
         let gen = &book.generations()[g];
         let leftover = tail_inv[g][tt - 1];
-        if leftover > 0 && gen.residual_usd_per_unit > 0 && (gen.first_ship.0.max(now.0) as usize) < tt {
-            errs.push(format!("tier 3: {leftover} units of {} left over though deploying earns {}", gen.key, gen.residual_usd_per_unit));
+        if leftover > 0
+            && gen.residual_usd_per_unit > 0
+            && (gen.first_ship.0.max(now.0) as usize) < tt
+        {
+            errs.push(format!(
+                "tier 3: {leftover} units of {} left over though deploying earns {}",
+                gen.key, gen.residual_usd_per_unit
+            ));
         }
     }
     for (o, op) in book.orders().iter().zip(&plan.orders) {
@@ -208,7 +239,8 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
             let g = h.0 as usize;
             let gen = book.generation(h);
             for t in first_delivery(book, now, h, o.earliest)..=o.latest.0 {
-                let v = unit_value(o.price_usd_per_unit, bp) - o.lateness_penalty_usd_per_unit_period * (t - o.earliest.0) as i64;
+                let v = unit_value(o.price_usd_per_unit, bp)
+                    - o.lateness_penalty_usd_per_unit_period * (t - o.earliest.0) as i64;
                 let gain = v + gen.holding_usd_per_unit_period * (tt as i64 - 1 - t as i64);
                 if tail_inv[g][t as usize] > 0 && gain > 0 {
                     errs.push(format!("tier 3: order {} waits for {} units but an unused unit of {} in period {t} would earn {gain}",
@@ -217,7 +249,11 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
             }
         }
     }
-    if errs.is_empty() { Ok(()) } else { Err(errs.join("\n")) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("\n"))
+    }
 }
 
 fn check_case(case: &Case) -> Result<Plan, String> {
@@ -225,7 +261,10 @@ fn check_case(case: &Case) -> Result<Plan, String> {
     verify_plan(&case.book, case.now, &plan)?;
     if let Some(t1) = tier1_exact(&case.book, case.now) {
         if plan.objectives.commitment_shortfall_usd != t1 {
-            return Err(format!("tier 1: planner {} but the exact optimum is {t1}", plan.objectives.commitment_shortfall_usd));
+            return Err(format!(
+                "tier 1: planner {} but the exact optimum is {t1}",
+                plan.objectives.commitment_shortfall_usd
+            ));
         }
     }
     local_checks(&case.book, case.now, &plan)?;
@@ -235,15 +274,25 @@ fn check_case(case: &Case) -> Result<Plan, String> {
 #[test]
 fn random_small_books_satisfy_every_property() {
     let n = seeds(2_000, 20_000);
-    let mut with_t1 = 0;
+    let (mut with_t1, mut short, mut late, mut now_later, mut orders) = (0, 0, 0, 0, 0);
     for_seeds("small books", 0..n, |seed| {
         let case = small_case(seed);
         if tier1_exact(&case.book, case.now).is_some() {
             with_t1 += 1;
         }
-        check_case(&case).map(|_| ()).map_err(|e| format!("{e}\n[{}]", case.what))
+        now_later += (case.now.0 > 0) as u64;
+        orders += case.book.orders().len();
+        let plan = check_case(&case).map_err(|e| format!("{e}\n[{}]", case.what))?;
+        short += (plan.objectives.commitment_shortfall_usd > 0) as u64;
+        late += (plan.objectives.promise_lateness_unit_periods > 0) as u64;
+        Ok(())
     });
-    assert!(with_t1 > n / 2, "the exact tier-1 check ran on only {with_t1} of {n} books");
+    eprintln!("{n} books, {orders} orders: exact tier 1 on {with_t1}, commitments short in {short}, promises late in {late}, now > 0 in {now_later}");
+    // The generator must exercise every tier.
+    assert!(
+        with_t1 > n / 2 && short > n / 20 && late > n / 10 && now_later > n / 5,
+        "coverage: exact tier 1 {with_t1}, short {short}, late {late}, now>0 {now_later} of {n}"
+    );
 }
 
 #[test]
@@ -262,4 +311,94 @@ fn random_small_books_match_the_lp_reference() {
         crate::lp::compare(&plan, lp).map_err(|e| format!("{e}\n[{}]", case.what))
     });
     assert!(ran >= n / 2, "only {ran} books small enough");
+}
+
+/// The checkers must be able to fail: corrupt a correct plan and expect them to object.
+#[test]
+fn the_checkers_catch_corrupted_plans() {
+    let gen = Generation {
+        key: "g".into(),
+        name: "G".into(),
+        unit_name: "server".into(),
+        chips_per_unit: 16,
+        first_ship: Period(0),
+        holding_usd_per_unit_period: 1,
+        residual_usd_per_unit: 0,
+        cloud_value_usd_per_unit_period: 0,
+        cloud_demand_units: vec![0, 0],
+        source: String::new(),
+    };
+    let spec = BookSpec {
+        name: "corrupt".into(),
+        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), 2),
+        generations: vec![gen],
+        supply: SupplyInputs::Explicit(vec![vec![2, 0]]),
+        skus: vec![SkuSpec {
+            key: "s".into(),
+            name: "s".into(),
+            generation: "g".into(),
+            size_units: 1,
+        }],
+        customers: vec![Customer {
+            key: "c".into(),
+            name: "c".into(),
+            kind: CustomerKind::Lab,
+        }],
+        contracts: vec![ContractSpec {
+            key: "k".into(),
+            customer: "c".into(),
+            shortfall_penalty_usd_per_unit: 1_000,
+            commitments: vec![CommitmentSpec {
+                generation: "g".into(),
+                units: 2,
+                kind: CommitmentKind::Delivery {
+                    earliest: Period(0),
+                    due: Period(0),
+                    price_usd_per_unit: 10,
+                },
+            }],
+            note: String::new(),
+        }],
+        reservations: vec![],
+        orders: vec![OrderSpec {
+            key: "o".into(),
+            customer: "c".into(),
+            sku: "s".into(),
+            quantity: 2,
+            earliest: Period(0),
+            latest: Period(1),
+            price_usd_per_unit: 100,
+            lateness_penalty_usd_per_unit_period: 0,
+            substitutes: vec![],
+        }],
+    };
+    let book = Book::new(spec).unwrap();
+    let now = Period(0);
+    let good = planner::plan(&book, now).unwrap();
+    verify_plan(&book, now, &good).unwrap();
+    local_checks(&book, now, &good).unwrap();
+    assert_eq!(tier1_exact(&book, now), Some(0));
+    assert_eq!(good.commitments[0].met_units, 2);
+    // Objective off by one dollar.
+    let mut p = good.clone();
+    p.objectives.value_usd += 1;
+    assert!(verify_plan(&book, now, &p).is_err());
+    // One unit more shipped than supply holds.
+    let mut p = good.clone();
+    p.commitments[0].shipments[0].units += 1;
+    p.commitments[0].met_units += 1;
+    assert!(verify_plan(&book, now, &p).is_err());
+    // Tier 1 traded for tier 3: the commitment's units go to the order instead (a consistent plan).
+    let mut p = good.clone();
+    let s = p.commitments[0].shipments.remove(0);
+    p.commitments[0].met_units = 0;
+    p.orders[0].shipments = vec![s];
+    p.orders[0].served_units = 2;
+    p.orders[0].promise = Some(Promise {
+        units: 2,
+        by: Period(0),
+    });
+    p.orders[0].waitlist = None;
+    let e = local_checks(&book, now, &p).unwrap_err();
+    assert!(e.contains("tier 1 traded"), "{e}");
 }

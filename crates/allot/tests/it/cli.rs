@@ -1,0 +1,287 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("book.db")
+    }
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_allot"))
+            .args(args)
+            .env("ALLOT_DB", self.db())
+            .env("ALLOT_ACTOR", "test")
+            .output()
+            .expect("run allot")
+    }
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "allot {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "allot {args:?} should fail");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "bad input exits 2: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).expect("utf-8")
+    }
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+    pub fn history_len(&self) -> usize {
+        self.ok(&["history"]).lines().count()
+    }
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).expect("valid JSON")
+}
+
+#[test]
+fn demo_plans_and_leaves_the_book_for_further_commands() {
+    let env = Env::new();
+    let out = env.ok(&["demo", "--now", "2026-12"]);
+    for section in [
+        "SUPPLY AGAINST DEMAND",
+        "WHAT BINDS",
+        "COMMITMENTS",
+        "CLOUD AND SALE SPLIT",
+        "WAITLIST",
+    ] {
+        assert!(out.contains(section), "demo output lacks {section}:\n{out}");
+    }
+    assert!(out.contains("certificate checked independently: OK"));
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2026-12", "--dry-run"]));
+    assert_eq!(plan["certificate"], "checked");
+    assert_eq!(plan["generations"].as_array().map(|g| g.len()), Some(4));
+    // Commitments of the two labs are all met in the demo, and the figures are consistent.
+    assert_eq!(plan["objectives"]["tier1_commitment_shortfall_usd"], 0);
+    let wl = json(&env.ok(&["waitlist", "--json", "--now", "2026-12"]));
+    let wl = wl.as_array().expect("array");
+    assert!(!wl.is_empty(), "the demo has a waitlist");
+    for (i, w) in wl.iter().enumerate() {
+        assert_eq!(w["position"], i as u64 + 1);
+        assert!(w["reason_text"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    let hist = env.ok(&["history"]);
+    assert!(
+        hist.contains("book_created") && hist.contains("plan_recorded"),
+        "{hist}"
+    );
+}
+
+#[test]
+fn promise_answers_quantity_by_period_and_earliest_period() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let v = json(&env.ok(&[
+        "promise",
+        "--sku",
+        "trn2-server",
+        "--by",
+        "2028-06",
+        "--qty",
+        "1",
+        "--now",
+        "2026-12",
+        "--json",
+    ]));
+    let q = v["quantity_by"].as_u64().expect("quantity");
+    assert!(q > 0, "trn2 has unpromised supply by mid-2028: {v}");
+    assert!(v["earliest"].as_str().is_some());
+    // Asking for more than can be had by then gives a later (or no) earliest period.
+    let more = (q + 1).to_string();
+    let v2 = json(&env.ok(&[
+        "promise",
+        "--sku",
+        "trn2-server",
+        "--qty",
+        &more,
+        "--now",
+        "2026-12",
+        "--json",
+    ]));
+    if let Some(e) = v2["earliest"].as_str() {
+        assert!(e > "2028-06", "{v2}");
+    }
+    let err = env.fails(&["promise", "--sku", "no-such-sku", "--qty", "1"]);
+    assert!(err.contains("unknown SKU"), "{err}");
+}
+
+#[test]
+fn order_lifecycle_from_the_cli() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    env.ok(&[
+        "order",
+        "add",
+        "--id",
+        "t-1",
+        "--customer",
+        "ent-a",
+        "--sku",
+        "trn2-server",
+        "--qty",
+        "2",
+        "--earliest",
+        "2027-03",
+        "--latest",
+        "2027-08",
+        "--price",
+        "900000",
+        "--sub",
+        "trn3:0.9",
+    ]);
+    env.ok(&["plan", "--now", "2026-12"]);
+    let show = env.ok(&["order", "show", "t-1", "--now", "2026-12"]);
+    assert!(show.contains("status promised"), "{show}");
+    env.ok(&["order", "confirm", "t-1"]);
+    assert!(env
+        .ok(&["order", "show", "t-1", "--now", "2026-12"])
+        .contains("status confirmed"));
+    env.ok(&["order", "cancel", "t-1", "--reason", "changed plans"]);
+    let err = env.fails(&["order", "confirm", "t-1"]);
+    assert!(err.contains("t-1"), "{err}");
+    let hist = env.ok(&["history", "--id", "t-1"]);
+    assert_eq!(
+        hist.lines().count(),
+        4,
+        "placed, promised, confirmed, cancelled:\n{hist}"
+    );
+}
+
+#[test]
+fn bad_csv_is_refused_with_line_and_field_and_nothing_is_written() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let header = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
+    let good = "n-1,ent-a,trn2-server,1,2027-03,2027-06,800000,0,";
+    let cases = [
+        (
+            format!("{header}\n{good}\nn-2,ent-a,trn2-server,lots,2027-03,2027-06,800000,0,\n"),
+            ":3",
+            "quantity",
+        ),
+        (format!("{header}\n{good}\n{good}\n"), ":3", "id"),
+        (
+            format!("{header}\n{good}\nn-3,ent-a,no-sku,1,2027-03,2027-06,800000,0,\n"),
+            ":3",
+            "sku",
+        ),
+        (
+            format!("{header}\n{good}\nn-4,ent-a,trn2-server,1,2027-03,2031-06,800000,0,\n"),
+            ":3",
+            "latest",
+        ),
+    ];
+    for (text, line, field) in cases {
+        let p = env.write("orders.csv", &text);
+        let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+        assert!(
+            err.contains("orders.csv") && err.contains(line) && err.contains(field),
+            "expected {line} {field}: {err}"
+        );
+        assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+    }
+    let p = env.write("orders.csv", &format!("{header}\n{good}\nn-2,ent-b,trn3-ultraserver,1,2027-06,2027-12,7000000,1000,trn4:0.8\n"));
+    let out = env.ok(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(out.contains("imported 2 orders"), "{out}");
+    assert_eq!(env.history_len(), before + 2);
+}
+
+#[test]
+fn bad_scenario_is_refused_with_file_and_line_and_no_book_is_created() {
+    let env = Env::new();
+    let good = env.ok(&["demo", "--now", "2026-12"]);
+    assert!(!good.is_empty());
+    let exported = env.ok(&["export", "--format", "toml"]);
+    // Break one order's window: latest before earliest.
+    let broken = exported.replacen("latest = ", "latest = \"2026-12\" # broken\n#", 1);
+    let p = env.write("broken.toml", &broken);
+    let fresh = Env::new();
+    let err = fresh.fails(&["init", p.to_str().expect("utf-8 path")]);
+    assert!(
+        err.contains("broken.toml:"),
+        "names the file and line: {err}"
+    );
+    assert!(!fresh.db().exists(), "nothing was written");
+    // The unbroken export loads back into an equivalent book.
+    let p = env.write("roundtrip.toml", &exported);
+    let out = fresh.ok(&["init", p.to_str().expect("utf-8 path")]);
+    assert!(out.contains("created"), "{out}");
+    let a = json(&env.ok(&["plan", "--json", "--now", "2026-12", "--dry-run"]));
+    let b = json(&fresh.ok(&["plan", "--json", "--now", "2026-12", "--dry-run"]));
+    assert_eq!(
+        a["objectives"], b["objectives"],
+        "export/init round trip plans the same"
+    );
+}
+
+#[test]
+fn replan_after_a_supply_cut_moves_only_what_it_must_and_says_why() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2026-12", "--dry-run"]));
+    // Confirm every promised trn3 order.
+    let ids: Vec<String> = plan["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter(|o| !o["promise"].is_null())
+        .map(|o| o["order"].as_str().expect("id").to_string())
+        .collect();
+    let mut args = vec!["order", "confirm"];
+    args.extend(ids.iter().map(String::as_str));
+    env.ok(&args);
+    // A deep cut of trn3 in one period.
+    env.ok(&[
+        "supply",
+        "cut",
+        "--generation",
+        "trn3",
+        "--period",
+        "2027-03",
+        "--units",
+        "250",
+        "--note",
+        "packaging line down",
+    ]);
+    let after = json(&env.ok(&["plan", "--json", "--now", "2026-12"]));
+    for m in after["moves"].as_array().expect("moves") {
+        let reason = m["reason"].as_str().expect("reason");
+        assert!(!reason.is_empty());
+        if m["breaks_confirmed"] == true {
+            assert!(
+                reason.contains("trn3") || reason.contains("cut"),
+                "a broken promise names its cause: {m}"
+            );
+        }
+    }
+    // Tier 2 measures exactly the lateness the cut forced; with cloud units to take from, it is zero.
+    assert_eq!(after["objectives"]["tier1_commitment_shortfall_usd"], 0);
+    assert_eq!(
+        after["objectives"]["tier2_promise_lateness_unit_periods"], 0,
+        "the cut is absorbed by the cloud"
+    );
+}

@@ -1,0 +1,233 @@
+//! Order CSV: import, checks against a book, export.
+
+use crate::example_book;
+use book::{Book, Event, OrderSpec, Period};
+use scenario::{check_orders_against, parse_orders_csv, write_orders_csv};
+
+const HEADER: &str = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
+const GOOD: &str = "o-10,colo-a,trn2-server,3,2027-02,2027-06,300000,4500,trn3:0.9\no-11,ent-a,trn3-server,2,4,9,410000,,";
+
+fn csv_with(row: &str) -> String {
+    format!("{HEADER}\n{GOOD}\n{row}\n")
+}
+
+#[test]
+fn good_csv_parses_and_checks() {
+    let book = example_book();
+    let specs = parse_orders_csv(
+        &csv_with("o-12,lab-a,trn2-ultraserver,1,0,11,320000,0,trn3:1;"),
+        "in.csv",
+        book.horizon(),
+    )
+    .map_err(|e| e.to_string());
+    // A trailing ';' leaves an empty substitute: refused, at line 4, column substitutes.
+    assert!(specs.unwrap_err().starts_with("in.csv:4: substitutes: "));
+    let text = csv_with("o-12,lab-a,trn2-ultraserver,1,0,11,320000,0,");
+    let specs = parse_orders_csv(&text, "in.csv", book.horizon()).unwrap();
+    assert_eq!(specs.len(), 3);
+    assert_eq!(specs[0].substitutes[0].value_factor_bp, 9_000);
+    assert_eq!(specs[1].lateness_penalty_usd_per_unit_period, 0);
+    assert_eq!(specs[1].earliest, Period(4));
+    check_orders_against(&book, &specs, "in.csv").unwrap();
+}
+
+#[test]
+fn optional_columns_may_be_left_out_and_columns_reordered() {
+    let book = example_book();
+    let text = "sku,id,customer,quantity,earliest,latest,price_usd_per_unit\ntrn2-server,o-9,ent-a,1,2027-01,2027-02,1\n";
+    let specs = parse_orders_csv(text, "in.csv", book.horizon()).unwrap();
+    assert_eq!(specs[0].key, "o-9");
+    assert!(specs[0].substitutes.is_empty());
+}
+
+/// A bad third data row: the error is on line `line` and names `column`.
+fn check(cases: &[(&str, &str, usize, &str, &str)]) {
+    let book = example_book();
+    for &(name, row, line, column, message) in cases {
+        let text = csv_with(row);
+        let err = match parse_orders_csv(&text, "in.csv", book.horizon()) {
+            Err(e) => e,
+            Ok(specs) => check_orders_against(&book, &specs, "in.csv").expect_err(name),
+        };
+        assert_eq!(err.line, Some(line), "{name}: {err}");
+        assert_eq!(err.field.as_deref(), Some(column), "{name}: {err}");
+        assert!(err.message.contains(message), "{name}: {err}");
+        assert!(
+            err.to_string().starts_with(&format!("in.csv:{line}: ")),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn broken_rows_name_line_and_column() {
+    check(&[
+        (
+            "bad number",
+            "o-12,ent-a,trn2-server,ten,0,3,1,0,",
+            4,
+            "quantity",
+            "not a whole number",
+        ),
+        (
+            "negative quantity",
+            "o-12,ent-a,trn2-server,-1,0,3,1,0,",
+            4,
+            "quantity",
+            "negative",
+        ),
+        (
+            "bad price",
+            "o-12,ent-a,trn2-server,1,0,3,1.5,0,",
+            4,
+            "price_usd_per_unit",
+            "not a whole number",
+        ),
+        (
+            "unknown sku",
+            "o-12,ent-a,trn9-server,1,0,3,1,0,",
+            4,
+            "sku",
+            "unknown sku",
+        ),
+        (
+            "unknown customer",
+            "o-12,nobody,trn2-server,1,0,3,1,0,",
+            4,
+            "customer",
+            "unknown customer",
+        ),
+        (
+            "missing column",
+            "o-12,ent-a,trn2-server,1,0",
+            4,
+            "latest",
+            "missing column",
+        ),
+        (
+            "bad substitute",
+            "o-12,ent-a,trn2-server,1,0,3,1,0,trn3-0.9",
+            4,
+            "substitutes",
+            "generation:factor",
+        ),
+        (
+            "too many decimals",
+            "o-12,ent-a,trn2-server,1,0,3,1,0,trn3:0.12345",
+            4,
+            "substitutes",
+            "more than 4 decimal places",
+        ),
+        (
+            "unknown substitute",
+            "o-12,ent-a,trn2-server,1,0,3,1,0,trn9:0.5",
+            4,
+            "substitutes",
+            "unknown generation",
+        ),
+        (
+            "window outside horizon",
+            "o-12,ent-a,trn2-server,1,2026-12,3,1,0,",
+            4,
+            "earliest",
+            "outside the horizon",
+        ),
+        (
+            "index outside horizon",
+            "o-12,ent-a,trn2-server,1,0,12,1,0,",
+            4,
+            "latest",
+            "outside the horizon",
+        ),
+        (
+            "bad period",
+            "o-12,ent-a,trn2-server,1,soon,3,1,0,",
+            4,
+            "earliest",
+            "neither",
+        ),
+        (
+            "earliest after latest",
+            "o-12,ent-a,trn2-server,1,5,3,1,0,",
+            4,
+            "latest",
+            "is before earliest",
+        ),
+        (
+            "duplicate id in the file",
+            "o-10,ent-a,trn2-server,1,0,3,1,0,",
+            4,
+            "id",
+            "duplicate",
+        ),
+        (
+            "duplicate of a booked order",
+            "o-1,ent-a,trn2-server,1,0,3,1,0,",
+            4,
+            "id",
+            "duplicate",
+        ),
+    ]);
+}
+
+#[test]
+fn broken_headers_and_layout() {
+    let h = example_book().horizon();
+    let err = parse_orders_csv("id,customer,sku,qty\n", "in.csv", h).unwrap_err();
+    assert_eq!(
+        (err.line, err.column, err.field.as_deref()),
+        (Some(1), Some(4), Some("qty"))
+    );
+    let err =
+        parse_orders_csv("id,customer,sku,quantity,earliest,latest\n", "in.csv", h).unwrap_err();
+    assert_eq!(
+        (err.line, err.field.as_deref()),
+        (Some(1), Some("price_usd_per_unit"))
+    );
+    let err = parse_orders_csv(
+        &format!("{HEADER}\n{GOOD}\n\no-12,ent-a,trn2-server,1,0,3,1,0,\n"),
+        "in.csv",
+        h,
+    )
+    .unwrap_err();
+    assert_eq!(err.line, Some(5), "{err}");
+    assert!(err.message.contains("blank lines"));
+    let err = parse_orders_csv(
+        &format!("{HEADER}\no-12,ent-a,trn2-server,1,0,3,1,0,,extra\n"),
+        "in.csv",
+        h,
+    )
+    .unwrap_err();
+    assert_eq!(err.line, Some(2), "{err}");
+    let err = parse_orders_csv("", "in.csv", h).unwrap_err();
+    assert_eq!(err.line, Some(1));
+}
+
+#[test]
+fn write_then_parse_gives_the_open_orders() {
+    let mut book = Book::new(scenario::demo_spec()).unwrap();
+    let first = book.orders()[0].key.clone();
+    book.apply(Event::OrderCancelled {
+        order: first,
+        reason: String::new(),
+    })
+    .unwrap();
+    let text = write_orders_csv(&book);
+    let specs = parse_orders_csv(&text, "out.csv", book.horizon()).unwrap();
+    let want: Vec<OrderSpec> = scenario::spec_of(&book).orders;
+    assert_eq!(specs, want);
+    assert_eq!(specs.len(), book.orders().len() - 1);
+    assert!(text.starts_with(HEADER));
+    // Into a fresh copy of the demo without orders, the exported orders all check.
+    let mut empty = scenario::demo_spec();
+    empty.orders.clear();
+    check_orders_against(&Book::new(empty).unwrap(), &specs, "out.csv").unwrap();
+}
+
+#[test]
+fn line_breaks_inside_fields_are_refused_at_their_line() {
+    let h = example_book().horizon();
+    let text = format!("{HEADER}\n{GOOD}\n\"o-\n12\",ent-a,trn2-server,1,0,3,1,0,\n");
+    let err = parse_orders_csv(&text, "in.csv", h).unwrap_err();
+    assert_eq!(err.line, Some(4), "{err}");
+}

@@ -1,0 +1,417 @@
+//! Scenario files: round trips and error locations.
+
+use crate::{example_book, line_of, spec, EXAMPLE};
+use book::{Book, Event, Period, SupplyAdjustmentSpec};
+use scenario::{load_scenario, parse_scenario, spec_of, write_scenario, Format};
+
+#[test]
+fn example_round_trips_through_toml_and_json() {
+    let book = example_book();
+    for format in [Format::Toml, Format::Json] {
+        let text = write_scenario(&book, format);
+        let again = Book::new(spec(&text, format)).unwrap();
+        assert_eq!(again, book, "{format:?}:\n{text}");
+        // Writing the re-read book gives the same text: the export is a fixed point.
+        assert_eq!(write_scenario(&again, format), text);
+    }
+}
+
+#[test]
+fn demo_round_trips_through_toml_and_json() {
+    let book = Book::new(scenario::demo_spec()).unwrap();
+    for format in [Format::Toml, Format::Json] {
+        let text = write_scenario(&book, format);
+        assert_eq!(Book::new(spec(&text, format)).unwrap(), book, "{format:?}");
+    }
+}
+
+#[test]
+fn load_picks_the_format_by_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = example_book();
+    for (name, format) in [("a.toml", Format::Toml), ("b.JSON", Format::Json)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, write_scenario(&book, format)).unwrap();
+        assert_eq!(Book::new(load_scenario(&path).unwrap()).unwrap(), book);
+    }
+    let missing = load_scenario(&dir.path().join("none.toml")).unwrap_err();
+    assert_eq!(missing.line, None);
+    assert!(
+        missing.to_string().contains("none.toml: cannot read"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn export_leaves_history_out_and_folds_supply_adjustments_in() {
+    let mut book = example_book();
+    let trn2 = book.generation_idx("trn2").unwrap();
+    let before = book.supply_units(trn2, Period(2));
+    book.apply(Event::OrderCancelled {
+        order: "o-1".into(),
+        reason: "test".into(),
+    })
+    .unwrap();
+    book.apply(Event::ReservationCancelled {
+        reservation: "r-1".into(),
+    })
+    .unwrap();
+    book.apply(Event::SupplyAdjusted(SupplyAdjustmentSpec {
+        generation: "trn2".into(),
+        period: Period(2),
+        delta_units: -3,
+        note: "fab excursion".into(),
+    }))
+    .unwrap();
+    let text = write_scenario(&book, Format::Toml);
+    assert!(text.contains("# Left out: 1 delivered or cancelled orders, 1 cancelled reservations."));
+    let again = Book::new(spec(&text, Format::Toml)).unwrap();
+    assert_eq!(again.supply_matrix(), book.supply_matrix());
+    assert_eq!(again.supply_units(trn2, Period(2)), before - 3);
+    let keys = |b: &Book| b.orders().iter().map(|o| o.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(&again), ["o-2"]);
+    assert!(again.reservations().is_empty());
+    let (a, b) = (spec_of(&again), spec_of(&book));
+    assert_eq!(
+        (a.orders, a.contracts, a.generations),
+        (b.orders, b.contracts, b.generations)
+    );
+}
+
+#[test]
+fn explicit_supply_and_compact_series() {
+    let text = r#"
+name = "explicit"
+start = "2027-01"
+periods = 4
+[[generation]]
+id = "g"
+name = "G"
+unit_name = "server"
+chips_per_unit = 8
+first_ship = 0
+holding_usd_per_unit_period = 1
+residual_usd_per_unit = 2
+cloud_value_usd_per_unit_period = 3
+cloud_demand_units = { value = 10, start = 1, end = "2027-04", growth_per_period = -4 }
+[supply]
+units = { g = [5, 0, 7, 1] }
+"#;
+    let s = spec(text, Format::Toml);
+    assert_eq!(s.generations[0].cloud_demand_units, [0, 10, 6, 0]);
+    assert_eq!(
+        s.supply,
+        book::SupplyInputs::Explicit(vec![vec![5, 0, 7, 1]])
+    );
+    let book = Book::new(s).unwrap();
+    let out = write_scenario(&book, Format::Toml);
+    assert!(out.contains("g = [5, 0, 7, 1]"), "{out}");
+    assert_eq!(Book::new(spec(&out, Format::Toml)).unwrap(), book);
+}
+
+#[test]
+fn decimals_convert_to_basis_points_exactly() {
+    let book = example_book();
+    let o1 = &book.orders()[0];
+    assert_eq!(o1.substitutes[0].value_factor_bp, 9_500);
+    let book::SupplyInputs::Foundry(f) = book.supply_inputs() else {
+        panic!("foundry supply")
+    };
+    assert_eq!(f.policy, supply::SplitPolicy::FixedMix(vec![6_250, 3_750]));
+    assert_eq!(f.generations[1].yield_ramp().end_bp(), 8_050);
+    assert_eq!(f.generations[1].first_ship_period(), 3);
+    assert_eq!(f.generations[0].name(), "trn2");
+}
+
+/// A broken variant of the example: replace `from` by `to`; the error must be on the line of
+/// the last occurrence of `marker` and name `field`.
+struct Broken {
+    name: &'static str,
+    from: &'static str,
+    to: &'static str,
+    marker: &'static str,
+    field: Option<&'static str>,
+    message: &'static str,
+}
+
+fn check(format: Format, base: &str, cases: &[Broken]) {
+    for c in cases {
+        assert!(
+            base.contains(c.from),
+            "{}: {:?} not in base",
+            c.name,
+            c.from
+        );
+        let text = base.replacen(c.from, c.to, 1);
+        let err = parse_scenario(&text, format, "bad.toml").expect_err(c.name);
+        let want_line = line_of(&text, c.marker);
+        assert_eq!(err.line, Some(want_line), "{}: {err}", c.name);
+        assert_eq!(err.field.as_deref(), c.field, "{}: {err}", c.name);
+        assert!(err.message.contains(c.message), "{}: {err}", c.name);
+        assert_eq!(err.file, "bad.toml");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("bad.toml:{want_line}: ")),
+            "{}: {err}",
+            c.name
+        );
+    }
+}
+
+#[test]
+fn broken_toml_scenarios_name_line_and_field() {
+    let q = "quantity = 12";
+    check(
+        Format::Toml,
+        EXAMPLE,
+        &[
+            Broken {
+                name: "syntax error",
+                from: q,
+                to: "quantity = = 12",
+                marker: "quantity = =",
+                field: None,
+                message: "",
+            },
+            Broken {
+                name: "wrong type",
+                from: q,
+                to: "quantity = \"twelve\"",
+                marker: "twelve",
+                field: Some("quantity"),
+                message: "invalid type",
+            },
+            Broken {
+                name: "unknown field",
+                from: q,
+                to: "quantity = 12\ncolour = \"red\"",
+                marker: "colour",
+                field: Some("colour"),
+                message: "unknown field",
+            },
+            Broken {
+                name: "missing field",
+                from: "price_usd_per_unit = 420_000\n",
+                to: "",
+                marker: "[[order]]",
+                field: Some("price_usd_per_unit"),
+                message: "missing field",
+            },
+            Broken {
+                name: "unknown sku",
+                from: "sku = \"trn3-server\"",
+                to: "sku = \"trn9-server\"",
+                marker: "trn9-server",
+                field: Some("sku"),
+                message: "unknown sku",
+            },
+            Broken {
+                name: "earliest after latest",
+                from: "latest = \"2027-05\"",
+                to: "latest = \"2027-01\"",
+                marker: "latest = \"2027-01\"",
+                field: Some("latest"),
+                message: "is before earliest",
+            },
+            Broken {
+                name: "bad period string",
+                from: "earliest = \"2027-02\"\nlatest",
+                to: "earliest = \"2027-13\"\nlatest",
+                marker: "2027-13",
+                field: Some("earliest"),
+                message: "neither",
+            },
+            Broken {
+                name: "period outside horizon",
+                from: "latest = 8",
+                to: "latest = \"2029-01\"",
+                marker: "2029-01",
+                field: Some("latest"),
+                message: "outside the horizon",
+            },
+            Broken {
+                name: "index outside horizon",
+                from: "latest = 8",
+                to: "latest = 12",
+                marker: "latest = 12",
+                field: Some("latest"),
+                message: "outside the horizon",
+            },
+            Broken {
+                name: "duplicate order id",
+                from: "id = \"o-2\"",
+                to: "id = \"o-1\"",
+                marker: "id = \"o-1\"",
+                field: Some("id"),
+                message: "duplicate",
+            },
+            Broken {
+                name: "duplicate sku id",
+                from: "id = \"trn3-server\"",
+                to: "id = \"trn2-server\"",
+                marker: "id = \"trn2-server\"",
+                field: Some("id"),
+                message: "duplicate",
+            },
+            Broken {
+                name: "too many decimals",
+                from: "value_factor = 0.95",
+                to: "value_factor = 0.95001",
+                marker: "0.95001",
+                field: Some("substitutes.value_factor"),
+                message: "more than 4 decimal places",
+            },
+            Broken {
+                name: "unknown substitute",
+                from: "generation = \"trn3\", value",
+                to: "generation = \"trn7\", value",
+                marker: "trn7",
+                field: Some("substitutes"),
+                message: "unknown generation",
+            },
+            Broken {
+                name: "customer kind",
+                from: "kind = \"colo\"",
+                to: "kind = \"hyperscaler\"",
+                marker: "hyperscaler",
+                field: Some("kind"),
+                message: "must be one of",
+            },
+            Broken {
+                name: "commitment due before earliest",
+                from: "due = \"2027-06\"",
+                to: "due = \"2027-01\"",
+                marker: "due = \"2027-01\"",
+                field: Some("due"),
+                message: "is before earliest",
+            },
+            Broken {
+                name: "commitment field of the other kind",
+                from: "end = \"2028-01\"",
+                to: "end = \"2028-01\"\ndue = 3",
+                marker: "due = 3",
+                field: Some("due"),
+                message: "is not a field of kind \"capacity\"",
+            },
+            Broken {
+                name: "series too short",
+                from: "[40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95]",
+                to: "[40, 45]",
+                marker: "[40, 45]",
+                field: Some("cloud_demand_units"),
+                message: "has 2 values",
+            },
+            Broken {
+                name: "shares do not sum",
+                from: "trn3 = 37.5",
+                to: "trn3 = 30",
+                marker: "shares_percent",
+                field: Some("shared.shares_percent"),
+                message: "sum to 92.5%",
+            },
+            Broken {
+                name: "foundry of unknown generation",
+                from: "[supply.foundry.trn3]",
+                to: "[supply.foundry.trn9]",
+                marker: "[supply.foundry.trn9]",
+                field: Some("foundry.trn9"),
+                message: "unknown generation",
+            },
+            Broken {
+                name: "bad start",
+                from: "start = \"2027-01\"\nperiods",
+                to: "start = \"Jan 2027\"\nperiods",
+                marker: "Jan 2027",
+                field: Some("start"),
+                message: "YYYY-MM",
+            },
+            Broken {
+                name: "too many periods",
+                from: "periods = 12",
+                to: "periods = 500",
+                marker: "periods = 500",
+                field: Some("periods"),
+                message: "between 1 and 120",
+            },
+        ],
+    );
+}
+
+#[test]
+fn broken_json_scenarios_name_line_and_field() {
+    let base = write_scenario(&example_book(), Format::Json);
+    check(
+        Format::Json,
+        &base,
+        &[
+            Broken {
+                name: "syntax error",
+                from: "\"quantity\": 12,",
+                to: "\"quantity\": 12,,",
+                marker: "12,,",
+                field: None,
+                message: "",
+            },
+            Broken {
+                name: "wrong type",
+                from: "\"quantity\": 12,",
+                to: "\"quantity\": \"twelve\",",
+                marker: "twelve",
+                field: Some("quantity"),
+                message: "invalid type",
+            },
+            Broken {
+                name: "unknown field",
+                from: "\"quantity\": 12,",
+                to: "\"quantity\": 12,\n      \"colour\": 1,",
+                marker: "colour",
+                field: Some("colour"),
+                message: "unknown field",
+            },
+            Broken {
+                name: "unknown sku",
+                from: "\"sku\": \"trn3-server\"",
+                to: "\"sku\": \"trn9-server\"",
+                marker: "trn9-server",
+                field: Some("sku"),
+                message: "unknown sku",
+            },
+            Broken {
+                name: "earliest after latest",
+                from: "\"latest\": \"2027-05\"",
+                to: "\"latest\": \"2027-01\"",
+                marker: "\"latest\": \"2027-01\"",
+                field: Some("latest"),
+                message: "is before earliest",
+            },
+            Broken {
+                name: "bad period string",
+                from: "\"earliest\": \"2027-05\"",
+                to: "\"earliest\": \"2027-5\"",
+                marker: "2027-5\"",
+                field: Some("earliest"),
+                message: "neither",
+            },
+            Broken {
+                name: "duplicate id",
+                from: "\"id\": \"o-2\"",
+                to: "\"id\": \"o-1\"",
+                marker: "\"id\": \"o-1\"",
+                field: Some("id"),
+                message: "duplicate",
+            },
+        ],
+    );
+}
+
+#[test]
+fn error_display_names_file_line_object_and_field() {
+    let text = EXAMPLE.replacen("latest = \"2027-05\"", "latest = \"2027-01\"", 1);
+    let err = parse_scenario(&text, Format::Toml, "demo.toml").unwrap_err();
+    let line = line_of(&text, "latest = \"2027-01\"");
+    assert_eq!(
+        err.to_string(),
+        format!("demo.toml:{line}: order o-1: latest: is before earliest")
+    );
+    assert_eq!(err.object.as_deref(), Some("order o-1"));
+}
