@@ -23,9 +23,11 @@ pub struct Atp {
 
 impl Atp {
     pub(crate) fn from_flows(book: &Book, now: Period, generations: &[GenerationFlows]) -> Atp {
+        // Nothing can be promised before now, nor before a generation first ships.
         let avail = generations
             .iter()
-            .map(|g| Self::suffix_min(&Self::slack(g), now))
+            .zip(book.generations())
+            .map(|(g, gen)| Self::suffix_min(&Self::slack(g), now.max(gen.first_ship)))
             .collect();
         Atp {
             now,

@@ -242,7 +242,12 @@ pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
         let start = (order.earliest.0.max(plan.now.0)) as usize;
         let avail: Vec<Vec<u64>> = gens
             .iter()
-            .map(|(g, _)| Atp::suffix_min(&slack[g.0 as usize], plan.now))
+            .map(|(g, _)| {
+                Atp::suffix_min(
+                    &slack[g.0 as usize],
+                    plan.now.max(book.generation(*g).first_ship),
+                )
+            })
             .collect();
         let earliest =
             (start..periods).find(|&t| avail.iter().map(|a| a[t]).sum::<u64>() >= remaining);
@@ -368,7 +373,18 @@ pub fn diff(book: &Book, plan: &Plan) -> Vec<PromiseMove> {
                         && c.period <= horizon_end
                         && gens.iter().any(|(g, _)| *g == c.generation)
                 })
-                .max_by_key(|c| (c.delta_units.unsigned_abs(), std::cmp::Reverse(c.period)));
+                .max_by_key(|c| (c.delta_units.unsigned_abs(), std::cmp::Reverse(c.period)))
+                // A confirmed promise breaks only when tier 1 forces it or supply fell: a cut of
+                // another generation or a later period reaches it through substitutes and re-routing.
+                .or_else(|| {
+                    breaks_confirmed
+                        .then(|| {
+                            cuts.iter()
+                                .filter(|c| c.delta_units < 0)
+                                .max_by_key(|c| c.delta_units.unsigned_abs())
+                        })
+                        .flatten()
+                });
             match (cut, &plan.orders[i].waitlist) {
                 (Some(c), _) => MoveReason::SupplyCut {
                     generation: c.generation,
