@@ -54,7 +54,7 @@ fn binding_labels(book: &Book, g: GenIdx, now: Period) -> Vec<String> {
             }
             match book.supply_binding(g, Period(t)) {
                 Some(b) if b.is_constraint() => b.label().to_string(),
-                Some(b) if b == supply::Binding::NotShipping => "not shipping".into(),
+                Some(supply::Binding::NotShipping) => "not shipping".into(),
                 _ => String::new(),
             }
         })

@@ -724,11 +724,9 @@ impl Book {
                 for (i, p) in resolved {
                     let o = &mut self.orders[i.0 as usize];
                     match o.status {
-                        OrderStatus::Placed => {
-                            if p.units > 0 {
-                                o.promise = Some(p);
-                                o.status = OrderStatus::Promised;
-                            }
+                        OrderStatus::Placed if p.units > 0 => {
+                            o.promise = Some(p);
+                            o.status = OrderStatus::Promised;
                         }
                         OrderStatus::Confirmed => o.promise = Some(p),
                         _ => {}
