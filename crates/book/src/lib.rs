@@ -300,6 +300,22 @@ impl Book {
                         ),
                     ));
                 }
+                for (g, (inputs, generation)) in
+                    f.generations.iter().zip(&self.generations).enumerate()
+                {
+                    if inputs.chips_per_unit() != generation.chips_per_unit {
+                        return Err(BookError::new(
+                            format!("supply of {}", generation.key),
+                            "chips_per_unit",
+                            format!(
+                                "the foundry inputs of generation {} count {} chips per unit, the generation {}",
+                                g + 1,
+                                inputs.chips_per_unit(),
+                                generation.chips_per_unit
+                            ),
+                        ));
+                    }
+                }
                 let plan =
                     supply::plan(&f.generations, &f.shared, &f.policy, self.horizon.periods())
                         .map_err(|e| BookError::new("supply", "foundry", e.to_string()))?;
