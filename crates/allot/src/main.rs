@@ -372,14 +372,27 @@ fn parse_substitute(s: &str) -> Result<SubstituteSpec> {
 }
 
 /// A spinner that names the planner's stages (hidden when stderr is not a terminal).
-fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, f64)> {
+/// Wall time of a plan and of each of its stages (build, solve, certify, explain), in ms.
+pub struct Timing {
+    pub total_ms: f64,
+    pub stages_ms: [f64; 4],
+}
+
+fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, Timing)> {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(100));
     let start = Instant::now();
+    let mut stages_ms = [0f64; 4];
+    let mut mark = (start, None::<usize>);
     let plan = planner::plan_with_progress(book, now, &mut |stage| {
+        let now = Instant::now();
+        if let Some(k) = mark.1 {
+            stages_ms[k] = (now - mark.0).as_secs_f64() * 1e3;
+        }
+        mark = (now, Some(stage as usize));
         bar.set_message(match stage {
             planner::Stage::Build => "building the planning network",
             planner::Stage::Solve => "solving (network simplex, three tiers)",
@@ -387,9 +400,12 @@ fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, f64)> {
             planner::Stage::Explain => "explaining: promises, waitlist, reasons",
         });
     });
-    let ms = start.elapsed().as_secs_f64() * 1e3;
+    if let Some(k) = mark.1 {
+        stages_ms[k] = mark.0.elapsed().as_secs_f64() * 1e3;
+    }
+    let total_ms = start.elapsed().as_secs_f64() * 1e3;
     bar.finish_and_clear();
-    Ok((plan.context("planning")?, ms))
+    Ok((plan.context("planning")?, Timing { total_ms, stages_ms }))
 }
 
 fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
@@ -429,15 +445,15 @@ fn print_plan(
     waitlist: usize,
 ) -> Result<()> {
     let now = now_period(&db.book, now)?;
-    let (plan, ms) = plan_with_spinner(&db.book, now)?;
+    let (plan, timing) = plan_with_spinner(&db.book, now)?;
     let moves = planner::diff(&db.book, &plan);
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, ms, &moves))?
+            serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, &timing, &moves))?
         );
     } else {
-        print!("{}", report::summary(&db.book, &plan, ms, &moves, waitlist));
+        print!("{}", report::summary(&db.book, &plan, timing.total_ms, &moves, waitlist));
     }
     if !dry_run {
         record_plan(db, &plan)?;

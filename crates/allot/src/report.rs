@@ -376,7 +376,7 @@ pub fn waitlist_json(book: &Book, plan: &Plan) -> Value {
 }
 
 /// The whole plan as JSON.
-pub fn plan_json(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove]) -> Value {
+pub fn plan_json(book: &Book, plan: &Plan, timing: &crate::Timing, moves: &[PromiseMove]) -> Value {
     let o = &plan.objectives;
     let gens: Vec<Value> = book
         .generations()
@@ -437,7 +437,8 @@ pub fn plan_json(book: &Book, plan: &Plan, solve_ms: f64, moves: &[PromiseMove])
     json!({
         "book": book.name(),
         "now": month(book, plan.now),
-        "solve_ms": solve_ms,
+        "solve_ms": timing.total_ms,
+        "stages_ms": {"build": timing.stages_ms[0], "solve": timing.stages_ms[1], "certify": timing.stages_ms[2], "explain": timing.stages_ms[3]},
         "stats": {"nodes": plan.stats.nodes, "arcs": plan.stats.arcs, "pivots": plan.stats.pivots},
         "certificate": "checked",
         "objectives": {
