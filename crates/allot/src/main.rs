@@ -5,6 +5,10 @@
 mod db;
 mod report;
 
+/// mimalloc: the CLI builds and drops millions of small strings when it opens a large book.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{anyhow, bail, Context, Result};
 use book::{Book, Event, OrderSpec, Period, ReservationSpec, SubstituteSpec, SupplyAdjustmentSpec};
 use clap::{Parser, Subcommand, ValueEnum};

@@ -20,7 +20,7 @@ pub use event::*;
 pub use ids::*;
 pub use types::*;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Largest horizon the model allows (MODEL.md: up to 120 periods).
 pub const MAX_PERIODS: u32 = 120;
@@ -149,12 +149,12 @@ impl Book {
             base_supply: Vec::new(),
             supply_binding: None,
             last_plan: None,
-            gen_index: HashMap::new(),
-            sku_index: HashMap::new(),
-            customer_index: HashMap::new(),
-            order_index: HashMap::new(),
-            reservation_index: HashMap::new(),
-            contract_index: HashMap::new(),
+            gen_index: HashMap::default(),
+            sku_index: HashMap::default(),
+            customer_index: HashMap::default(),
+            order_index: HashMap::default(),
+            reservation_index: HashMap::default(),
+            contract_index: HashMap::default(),
             events_applied: 0,
         };
         let t = horizon.periods() as usize;

@@ -177,6 +177,14 @@ pub fn decode_event(kind: &str, payload: &str) -> Result<Event, CodecError> {
         kind: kind.to_string(),
         message,
     };
+    // Fast path: every payload this build writes starts with the version; the rest is the body,
+    // decoded straight into its DTO (no intermediate JSON tree: a book of a million orders opens
+    // several times faster).
+    let prefix = format!("{{\"v\":{PAYLOAD_VERSION},");
+    if let Some(rest) = payload.strip_prefix(prefix.as_str()) {
+        let text = format!("{{{rest}");
+        return decode_v1(kind, Src::Text(&text)).map_err(fail);
+    }
     let mut value: serde_json::Value =
         serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
     let obj = value
@@ -186,15 +194,24 @@ pub fn decode_event(kind: &str, payload: &str) -> Result<Event, CodecError> {
         .remove("v")
         .ok_or_else(|| fail("payload has no version field `v`".into()))?;
     match v.as_u64() {
-        Some(1) => decode_v1(kind, value).map_err(fail),
+        Some(1) => decode_v1(kind, Src::Value(value)).map_err(fail),
         _ => Err(fail(format!(
             "payload version {v} is not supported (this build reads version {PAYLOAD_VERSION})"
         ))),
     }
 }
 
-fn body<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
-    serde_json::from_value(value).map_err(|e| e.to_string())
+/// A payload body: JSON text, or an already parsed tree (payloads written without the version first).
+enum Src<'a> {
+    Text(&'a str),
+    Value(serde_json::Value),
+}
+
+fn body<T: DeserializeOwned>(src: Src<'_>) -> Result<T, String> {
+    match src {
+        Src::Text(t) => serde_json::from_str(t).map_err(|e| e.to_string()),
+        Src::Value(v) => serde_json::from_value(v).map_err(|e| e.to_string()),
+    }
 }
 
 fn at_message(at: At) -> String {
@@ -209,7 +226,7 @@ fn at_message(at: At) -> String {
     format!("{}: {}", path.join("."), at.message)
 }
 
-fn decode_v1(kind: &str, value: serde_json::Value) -> Result<Event, String> {
+fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
     let pr = Periods(None);
     Ok(match kind {
         "book_created" => {
