@@ -137,6 +137,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export the planning network of one tier as DIMACS min-cost flow or as an LP (MPS), so that
+    /// other solvers solve exactly what allot solves.
+    Network {
+        /// File format.
+        #[arg(long, value_enum, default_value_t = NetFormat::Dimacs)]
+        format: NetFormat,
+        /// Tier: 1 commitments, 2 promises, 3 value. For MPS, tiers 2 and 3 carry the optima of the
+        /// tiers above as constraints, so solving 1, 2, 3 in turn gives allot's lexicographic optimum.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=3))]
+        tier: u32,
+        /// The current period; default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Solve a DIMACS min-cost-flow file with allot's own solver (for benchmarks against peers).
+    Solve {
+        /// The DIMACS file.
+        #[arg(long)]
+        dimacs: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export the book as a scenario file (toml, json) or its orders as CSV.
     Export {
         /// Format.
@@ -146,6 +172,12 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NetFormat {
+    Dimacs,
+    Mps,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -693,6 +725,65 @@ fn run(cli: Cli) -> Result<()> {
                         e.seq, when, e.actor, e.kind, what
                     );
                 }
+            }
+        }
+        Command::Network { format, tier, now, output } => {
+            let db = BookDb::open(path, &actor)?;
+            let now = now_period(&db.book, &now)?;
+            let net = planner::network::build(&db.book, now).context("building the network")?;
+            let tier = netio::Tier::from_number(tier).expect("clap checked the range");
+            let text = match format {
+                NetFormat::Dimacs => netio::write_dimacs_labeled(&net, tier, &path.display().to_string()),
+                NetFormat::Mps => {
+                    // The optima of the tiers above, as plain cost sums, from the exact plan.
+                    let fixed: Vec<i64> = if tier.index() == 0 {
+                        Vec::new()
+                    } else {
+                        let (plan, _) = plan_with_spinner(&db.book, now)?;
+                        let obj = certify::objective(&plan.certificate.network, &plan.certificate.solution.flow);
+                        obj.iter().map(|&v| i64::try_from(v).expect("objectives fit in i64")).collect()
+                    };
+                    netio::write_mps(&net, tier, &fixed)
+                }
+            };
+            match output {
+                Some(p) => {
+                    std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+                    eprintln!("wrote {} ({} nodes, {} arcs)", p.display(), net.node_count(), net.arc_count());
+                }
+                None => print!("{text}"),
+            }
+        }
+        Command::Solve { dimacs, json } => {
+            let start = Instant::now();
+            let text = std::fs::read_to_string(&dimacs).with_context(|| format!("reading {}", dimacs.display()))?;
+            let net = netio::read_dimacs(&text).map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
+            drop(text);
+            let load_ms = start.elapsed().as_secs_f64() * 1e3;
+            let start = Instant::now();
+            let sol = flow::solve(&net).map_err(|e| anyhow!("{}: {e}", dimacs.display()))?;
+            let solve_ms = start.elapsed().as_secs_f64() * 1e3;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "file": dimacs.display().to_string(),
+                        "nodes": net.node_count(), "arcs": net.arc_count(),
+                        "load_ms": load_ms, "solve_ms": solve_ms,
+                        "objective": sol.total_cost, "pivots": sol.pivots,
+                    })
+                );
+            } else {
+                println!(
+                    "{}: {} nodes, {} arcs; optimal cost {} ({} pivots); load {:.1} ms, solve {:.1} ms",
+                    dimacs.display(),
+                    net.node_count(),
+                    net.arc_count(),
+                    sol.total_cost,
+                    sol.pivots,
+                    load_ms,
+                    solve_ms
+                );
             }
         }
         Command::Export { format, output } => {
