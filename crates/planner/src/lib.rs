@@ -184,6 +184,9 @@ pub struct Plan {
     pub atp: Atp,
     /// Network size and solver work.
     pub stats: Stats,
+    /// What each arc and line of the solved network stands for (its endpoints, capacities and
+    /// costs are in the certificate).
+    pub network: network::Network,
 }
 
 /// Size of the solved problem.
@@ -208,6 +211,32 @@ pub fn plan_with_progress(
     now: Period,
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Plan, PlanError> {
+    plan_inner(book, now, None, progress)
+}
+
+/// Re-plans `book` starting from `previous` (a plan of the same book before a small change:
+/// orders added or cancelled, supply adjusted, promises confirmed). The result is the same exact,
+/// certified optimum as [`plan`]; only the time to reach it differs.
+pub fn plan_warm(book: &Book, now: Period, previous: &Plan) -> Result<Plan, PlanError> {
+    plan_warm_with_progress(book, now, previous, &mut |_| {})
+}
+
+/// Like [`plan_warm`], reporting each stage to `progress`.
+pub fn plan_warm_with_progress(
+    book: &Book,
+    now: Period,
+    previous: &Plan,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Plan, PlanError> {
+    plan_inner(book, now, Some(previous), progress)
+}
+
+fn plan_inner(
+    book: &Book,
+    now: Period,
+    previous: Option<&Plan>,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Plan, PlanError> {
     if now.0 >= book.horizon().periods() {
         return Err(PlanError::NowOutsideHorizon(now.0));
     }
@@ -227,7 +256,14 @@ pub fn plan_with_progress(
         );
     }
     progress(Stage::Solve);
-    let sol = flow::solve(&fnet).map_err(PlanError::Solver)?;
+    let sol = match previous {
+        None => flow::solve(&fnet),
+        Some(prev) => {
+            let hint = network::warm_hint(&net, &prev.network, &prev.certificate.solution.flow);
+            flow::solve_warm(&fnet, &flow::WarmStart { flow: hint })
+        }
+    }
+    .map_err(PlanError::Solver)?;
     drop(fnet);
     progress(Stage::Certify);
     let certificate = Certificate {
@@ -255,14 +291,16 @@ pub fn plan_with_progress(
         arcs: net.arc_count(),
         pivots: sol.pivots,
     };
-    Ok(extract(
-        book,
-        now,
-        &net,
-        certificate,
-        report.objective,
-        stats,
-    ))
+    let mut plan = extract(book, now, &net, certificate, report.objective, stats);
+    // Keep what the arcs and lines stand for (for warm re-plans and explanations); endpoints,
+    // capacities and costs already live in the certificate.
+    let mut net = net;
+    net.from = Vec::new();
+    net.to = Vec::new();
+    net.cap = Vec::new();
+    net.cost = Vec::new();
+    plan.network = net;
+    Ok(plan)
 }
 
 fn extract(
@@ -447,6 +485,7 @@ fn extract(
         certificate,
         atp,
         stats,
+        network: network::Network::default(),
     };
     explain::waitlist(book, net, &mut plan);
     debug_assert!(plan.check_conservation(), "supply not conserved");

@@ -31,7 +31,7 @@ use book::{Book, CommitmentKind, GenIdx, OrderIdx, OrderStatus, Period};
 pub const INF: i64 = flow::INF_CAP;
 
 /// What a demand line stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LineKind {
     /// The confirmed (tier-2 protected) part of an order.
     OrderConfirmed(OrderIdx),
@@ -51,7 +51,7 @@ pub struct Line {
 }
 
 /// What an arc stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArcKind {
     /// Inventory carried from `t` to `t+1`.
     Carry(GenIdx, u16),
@@ -83,7 +83,7 @@ pub enum ArcKind {
 }
 
 /// The network in plain arrays, plus what each node and arc means.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Network {
     /// Generations.
     pub gens: usize,
@@ -111,6 +111,10 @@ pub struct Network {
     pub line_arc_list: Vec<u32>,
     /// Order -> its line indices (confirmed part, open part).
     pub order_lines: Vec<[u32; 2]>,
+    /// Arcs before this index are core arcs (supply, pool, reservations); line arcs follow.
+    pub core_arcs: u32,
+    /// The `line -> SINK` arc of each line.
+    pub line_sink_arc: Vec<u32>,
 }
 
 /// Marker for "no line".
@@ -203,6 +207,8 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
         line_arc_start: Vec::new(),
         line_arc_list: Vec::new(),
         order_lines: vec![[NO_LINE, NO_LINE]; book.orders().len()],
+        core_arcs: 0,
+        line_sink_arc: Vec::new(),
     };
     // Supply nodes, net of recorded deliveries.
     let mut supply = book.supply_matrix();
@@ -373,7 +379,9 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
         }
     }
     // Delivery arcs per line.
+    net.core_arcs = net.from.len() as u32;
     net.line_arc_start.reserve(net.lines.len() + 1);
+    net.line_sink_arc.reserve(net.lines.len());
     for l in 0..net.lines.len() {
         net.line_arc_start.push(net.line_arc_list.len() as u32);
         let line = net.lines[l];
@@ -456,7 +464,50 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
             [0, 0, 0],
             ArcKind::LineSink(l as u32),
         );
+        net.line_sink_arc.push(net.from.len() as u32 - 1);
     }
     net.line_arc_start.push(net.line_arc_list.len() as u32);
     Ok(net)
+}
+
+/// A warm-start hint for `net` from a previous plan's network and flows: every arc that exists in
+/// both (matched by what it stands for: the same order part or commitment, generation and period;
+/// the same supply, pool or reservation arc) starts from its previous flow, new arcs from nothing.
+pub fn warm_hint(net: &Network, prev: &Network, prev_flow: &[i64]) -> Vec<Option<i64>> {
+    use std::collections::HashMap;
+    let mut hint = vec![None; net.arc_count()];
+    let core: HashMap<ArcKind, usize> = (0..prev.core_arcs as usize).map(|a| (prev.kind[a], a)).collect();
+    for a in 0..net.core_arcs as usize {
+        if let Some(&p) = core.get(&net.kind[a]) {
+            hint[a] = Some(prev_flow[p]);
+        }
+    }
+    let prev_commitments: HashMap<LineKind, usize> = prev
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.kind, LineKind::Commitment(..)))
+        .map(|(i, l)| (l.kind, i))
+        .collect();
+    for (l, line) in net.lines.iter().enumerate() {
+        let p = match line.kind {
+            LineKind::OrderConfirmed(o) => prev.order_lines.get(o.0 as usize).map(|x| x[0]),
+            LineKind::OrderOpen(o) => prev.order_lines.get(o.0 as usize).map(|x| x[1]),
+            LineKind::Commitment(..) => prev_commitments.get(&line.kind).map(|&i| i as u32),
+        };
+        let Some(p) = p.filter(|&p| p != NO_LINE) else { continue };
+        let p = p as usize;
+        let prev_arcs = &prev.line_arc_list[prev.line_arc_start[p] as usize..prev.line_arc_start[p + 1] as usize];
+        for &a in &net.line_arc_list[net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize] {
+            let ArcKind::Deliver { g, t, .. } = net.kind[a as usize] else { continue };
+            let found = prev_arcs.iter().find(|&&b| {
+                matches!(prev.kind[b as usize], ArcKind::Deliver { g: pg, t: pt, .. } if pg == g && pt == t)
+            });
+            if let Some(&b) = found {
+                hint[a as usize] = Some(prev_flow[b as usize]);
+            }
+        }
+        hint[net.line_sink_arc[l] as usize] = Some(prev_flow[prev.line_sink_arc[p] as usize]);
+    }
+    hint
 }
