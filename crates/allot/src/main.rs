@@ -441,7 +441,13 @@ fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, Timing)
     }
     let total_ms = start.elapsed().as_secs_f64() * 1e3;
     bar.finish_and_clear();
-    Ok((plan.context("planning")?, Timing { total_ms, stages_ms }))
+    Ok((
+        plan.context("planning")?,
+        Timing {
+            total_ms,
+            stages_ms,
+        },
+    ))
 }
 
 fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
@@ -489,7 +495,10 @@ fn print_plan(
             serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, &timing, &moves))?
         );
     } else {
-        print!("{}", report::summary(&db.book, &plan, timing.total_ms, &moves, waitlist));
+        print!(
+            "{}",
+            report::summary(&db.book, &plan, timing.total_ms, &moves, waitlist)
+        );
     }
     if !dry_run {
         record_plan(db, &plan)?;
@@ -727,21 +736,33 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Network { format, tier, now, output } => {
+        Command::Network {
+            format,
+            tier,
+            now,
+            output,
+        } => {
             let db = BookDb::open(path, &actor)?;
             let now = now_period(&db.book, &now)?;
             let net = planner::network::build(&db.book, now).context("building the network")?;
             let tier = netio::Tier::from_number(tier).expect("clap checked the range");
             let text = match format {
-                NetFormat::Dimacs => netio::write_dimacs_labeled(&net, tier, &path.display().to_string()),
+                NetFormat::Dimacs => {
+                    netio::write_dimacs_labeled(&net, tier, &path.display().to_string())
+                }
                 NetFormat::Mps => {
                     // The optima of the tiers above, as plain cost sums, from the exact plan.
                     let fixed: Vec<i64> = if tier.index() == 0 {
                         Vec::new()
                     } else {
                         let (plan, _) = plan_with_spinner(&db.book, now)?;
-                        let obj = certify::objective(&plan.certificate.network, &plan.certificate.solution.flow);
-                        obj.iter().map(|&v| i64::try_from(v).expect("objectives fit in i64")).collect()
+                        let obj = certify::objective(
+                            &plan.certificate.network,
+                            &plan.certificate.solution.flow,
+                        );
+                        obj.iter()
+                            .map(|&v| i64::try_from(v).expect("objectives fit in i64"))
+                            .collect()
                     };
                     netio::write_mps(&net, tier, &fixed)
                 }
@@ -749,15 +770,22 @@ fn run(cli: Cli) -> Result<()> {
             match output {
                 Some(p) => {
                     std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
-                    eprintln!("wrote {} ({} nodes, {} arcs)", p.display(), net.node_count(), net.arc_count());
+                    eprintln!(
+                        "wrote {} ({} nodes, {} arcs)",
+                        p.display(),
+                        net.node_count(),
+                        net.arc_count()
+                    );
                 }
                 None => print!("{text}"),
             }
         }
         Command::Solve { dimacs, json } => {
             let start = Instant::now();
-            let text = std::fs::read_to_string(&dimacs).with_context(|| format!("reading {}", dimacs.display()))?;
-            let net = netio::read_dimacs(&text).map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
+            let text = std::fs::read_to_string(&dimacs)
+                .with_context(|| format!("reading {}", dimacs.display()))?;
+            let net =
+                netio::read_dimacs(&text).map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
             drop(text);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let start = Instant::now();

@@ -112,12 +112,12 @@ pub fn summary(
 
     let _ = writeln!(
         s,
-        "\nSUPPLY AGAINST DEMAND (planning units over the horizon from now)"
+        "\nSUPPLY AGAINST DEMAND (planning units from now; buyers = orders + delivery commitments;\n  cloud peak = the cloud's own demand plus reservations in their busiest period)"
     );
     let _ = writeln!(
         s,
-        "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8}  {}",
-        "gen", "unit", "first", "supply", "sold", "cloud", "demand", "binds"
+        "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8} {:>10}  {}",
+        "gen", "unit", "first", "supply", "sold", "cloud", "buyers", "cloud peak", "binds"
     );
     for (gi, g) in book.generations().iter().enumerate() {
         let gf = &plan.generations[gi];
@@ -126,6 +126,7 @@ pub fn summary(
         let sold: u64 = gf.sold[from..].iter().sum();
         let cloud: u64 = gf.deployed[from..].iter().sum();
         let demand = demand_units(book, plan.now, GenIdx(gi as u16));
+        let peak = cloud_peak_units(book, plan.now, GenIdx(gi as u16));
         let labels = binding_labels(book, GenIdx(gi as u16), plan.now);
         let mut counts: Vec<(String, usize)> = Vec::new();
         for l in labels
@@ -146,7 +147,7 @@ pub fn summary(
         let unit: String = g.unit_name.chars().take(32).collect();
         let _ = writeln!(
             s,
-            "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8}  {}",
+            "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8} {:>10}  {}",
             g.key,
             unit,
             month(book, g.first_ship),
@@ -154,6 +155,7 @@ pub fn summary(
             sold,
             cloud,
             demand,
+            peak,
             if binds.is_empty() { "-".into() } else { binds }
         );
     }
@@ -289,11 +291,36 @@ fn demand_units(book: &Book, now: Period, g: GenIdx) -> u64 {
         .filter(|cm| cm.generation == g)
         .filter(|cm| match cm.kind {
             CommitmentKind::Delivery { due, .. } => due >= now,
-            CommitmentKind::Capacity { end, .. } => end.0 > now.0,
+            CommitmentKind::Capacity { .. } => false,
         })
         .map(|cm| cm.units)
         .sum();
     orders + commitments
+}
+
+/// The cloud's own demand plus reservations and capacity commitments, in their busiest period from now.
+fn cloud_peak_units(book: &Book, now: Period, g: GenIdx) -> u64 {
+    let gen = book.generation(g);
+    (now.0..book.horizon().periods())
+        .map(|t| {
+            let reserved: u64 = book
+                .reservations()
+                .iter()
+                .filter(|r| !r.cancelled && r.generation == g && r.start.0 <= t && t < r.end.0)
+                .map(|r| r.units)
+                .sum();
+            let committed: u64 = book
+                .contracts()
+                .iter()
+                .flat_map(|c| c.commitments.iter())
+                .filter(|cm| cm.generation == g)
+                .filter(|cm| matches!(cm.kind, CommitmentKind::Capacity { start, end, .. } if start.0 <= t && t < end.0))
+                .map(|cm| cm.units)
+                .sum();
+            gen.cloud_demand_units[t as usize] + reserved + committed
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// One waitlist line.

@@ -99,11 +99,7 @@ impl Tier {
 /// supply. A large finite number rather than `INF` keeps OR-Tools and LP readers away from
 /// overflow and "infinite" bounds.
 pub fn uncapacitated(net: &Network) -> i64 {
-    net.supply
-        .iter()
-        .filter(|&&s| s > 0)
-        .sum::<i64>()
-        .max(1)
+    net.supply.iter().filter(|&&s| s > 0).sum::<i64>().max(1)
 }
 
 fn header(out: &mut String, net: &Network, tier: Tier, label: &str, mark: &str) {
@@ -477,12 +473,7 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
         net.add_node(s.unwrap_or(0));
     }
     for a in 0..from.len() {
-        net.add_arc(
-            flow::NodeId(from[a]),
-            flow::NodeId(to[a]),
-            cap[a],
-            cost[a],
-        );
+        net.add_arc(flow::NodeId(from[a]), flow::NodeId(to[a]), cap[a], cost[a]);
     }
     Ok(net)
 }

@@ -96,6 +96,17 @@ impl Reason {
                 period,
                 marginal_usd,
                 offered_usd,
+            } if marginal_usd <= offered_usd => format!(
+                "at the margin: other orders for a {} unit in {} pay as much (${}) and were served first",
+                gen(generation),
+                month(period),
+                thousands(*marginal_usd)
+            ),
+            Reason::OutbidByOrders {
+                generation,
+                period,
+                marginal_usd,
+                offered_usd,
             } => format!(
                 "outbid: a {} unit in {} goes to orders worth ${}, this one offers ${}",
                 gen(generation),

@@ -259,8 +259,14 @@ fn plan_inner(
     let sol = match previous {
         None => flow::solve(&fnet),
         Some(prev) => {
-            let hint = network::warm_hint(&net, &prev.network, &prev.certificate.solution.flow);
-            flow::solve_warm(&fnet, &flow::WarmStart { flow: hint })
+            let (flow, potential) = network::warm_hint(
+                &net,
+                &prev.network,
+                &prev.certificate.solution.flow,
+                &prev.certificate.solution.potential,
+            );
+            let potential = potential.into_iter().map(|p| p.map(Lex3)).collect();
+            flow::solve_warm(&fnet, &flow::WarmStart { flow, potential })
         }
     }
     .map_err(PlanError::Solver)?;

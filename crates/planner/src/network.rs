@@ -473,10 +473,23 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
 /// A warm-start hint for `net` from a previous plan's network and flows: every arc that exists in
 /// both (matched by what it stands for: the same order part or commitment, generation and period;
 /// the same supply, pool or reservation arc) starts from its previous flow, new arcs from nothing.
-pub fn warm_hint(net: &Network, prev: &Network, prev_flow: &[i64]) -> Vec<Option<i64>> {
+pub fn warm_hint(
+    net: &Network,
+    prev: &Network,
+    prev_flow: &[i64],
+    prev_potential: &[[i64; 3]],
+) -> (Vec<Option<i64>>, Vec<Option<[i64; 3]>>) {
     use std::collections::HashMap;
     let mut hint = vec![None; net.arc_count()];
-    let core: HashMap<ArcKind, usize> = (0..prev.core_arcs as usize).map(|a| (prev.kind[a], a)).collect();
+    let mut pot = vec![None; net.node_count()];
+    if prev.gens == net.gens && prev.periods == net.periods {
+        for v in 0..=net.sink() as usize {
+            pot[v] = prev_potential.get(v).copied();
+        }
+    }
+    let core: HashMap<ArcKind, usize> = (0..prev.core_arcs as usize)
+        .map(|a| (prev.kind[a], a))
+        .collect();
     for a in 0..net.core_arcs as usize {
         if let Some(&p) = core.get(&net.kind[a]) {
             hint[a] = Some(prev_flow[p]);
@@ -495,11 +508,18 @@ pub fn warm_hint(net: &Network, prev: &Network, prev_flow: &[i64]) -> Vec<Option
             LineKind::OrderOpen(o) => prev.order_lines.get(o.0 as usize).map(|x| x[1]),
             LineKind::Commitment(..) => prev_commitments.get(&line.kind).map(|&i| i as u32),
         };
-        let Some(p) = p.filter(|&p| p != NO_LINE) else { continue };
+        let Some(p) = p.filter(|&p| p != NO_LINE) else {
+            continue;
+        };
         let p = p as usize;
-        let prev_arcs = &prev.line_arc_list[prev.line_arc_start[p] as usize..prev.line_arc_start[p + 1] as usize];
-        for &a in &net.line_arc_list[net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize] {
-            let ArcKind::Deliver { g, t, .. } = net.kind[a as usize] else { continue };
+        let prev_arcs = &prev.line_arc_list
+            [prev.line_arc_start[p] as usize..prev.line_arc_start[p + 1] as usize];
+        for &a in
+            &net.line_arc_list[net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize]
+        {
+            let ArcKind::Deliver { g, t, .. } = net.kind[a as usize] else {
+                continue;
+            };
             let found = prev_arcs.iter().find(|&&b| {
                 matches!(prev.kind[b as usize], ArcKind::Deliver { g: pg, t: pt, .. } if pg == g && pt == t)
             });
@@ -508,6 +528,7 @@ pub fn warm_hint(net: &Network, prev: &Network, prev_flow: &[i64]) -> Vec<Option
             }
         }
         hint[net.line_sink_arc[l] as usize] = Some(prev_flow[prev.line_sink_arc[p] as usize]);
+        pot[net.line_node(l) as usize] = prev_potential.get(prev.line_node(p) as usize).copied();
     }
-    hint
+    (hint, pot)
 }

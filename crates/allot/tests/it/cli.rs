@@ -285,3 +285,54 @@ fn replan_after_a_supply_cut_moves_only_what_it_must_and_says_why() {
         "the cut is absorbed by the cloud"
     );
 }
+#[test]
+fn demo_tells_the_sold_out_story() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2026-12", "--dry-run"]));
+    assert_eq!(plan["objectives"]["tier1_commitment_shortfall_usd"], 0);
+    let orders = plan["orders"].as_array().expect("orders").len();
+    let wl = plan["waitlist"].as_array().expect("waitlist");
+    assert!(
+        (10..=25).contains(&wl.len())
+            && wl.len() * 100 >= orders * 15
+            && wl.len() * 100 <= orders * 30,
+        "{} of {orders} orders waitlisted",
+        wl.len()
+    );
+    let mut reasons: Vec<&str> = wl
+        .iter()
+        .map(|w| w["reason"].as_str().expect("reason"))
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    assert!(reasons.len() >= 3, "reasons {reasons:?}");
+    for r in ["cloud_worth_more", "outbid", "not_shipping"] {
+        assert!(reasons.contains(&r), "no {r} in {reasons:?}");
+    }
+    // Estimated periods vary: some inside the order's window, some after it.
+    let text = env.ok(&["waitlist", "--now", "2026-12"]);
+    assert!(text.contains("(after its window)"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("est. 20") && !l.contains("after its window")),
+        "{text}"
+    );
+    // The cloud keeps the larger share of the units.
+    let (mut sold, mut cloud) = (0u64, 0u64);
+    for g in plan["generations"].as_array().expect("generations") {
+        sold += g["sold"]
+            .as_array()
+            .expect("number")
+            .iter()
+            .map(|v| v.as_u64().expect("number"))
+            .sum::<u64>();
+        cloud += g["deployed"]
+            .as_array()
+            .expect("number")
+            .iter()
+            .map(|v| v.as_u64().expect("number"))
+            .sum::<u64>();
+    }
+    assert!(cloud > sold, "cloud {cloud} vs sold {sold}");
+}

@@ -4,3 +4,4 @@ mod edge;
 mod props;
 mod random;
 mod reference;
+mod warm;

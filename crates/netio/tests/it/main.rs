@@ -191,10 +191,7 @@ fn dimacs_errors_name_their_line() {
         (2, K::NodeOutOfRange { id: 3, nodes: 2 })
     );
     assert_eq!(err("p min 2 1\nn 1 1\nn 1 2\n"), (3, K::DuplicateNode(1)));
-    assert_eq!(
-        err("p min 2 1\n\na 1 2 1 5 7\n"),
-        (3, K::LowerBound(1))
-    );
+    assert_eq!(err("p min 2 1\n\na 1 2 1 5 7\n"), (3, K::LowerBound(1)));
     assert_eq!(err("p min 2 1\na 1 2 0 -5 7\n"), (2, K::Capacity(-5)));
     assert_eq!(
         err("p min 2 1\na 1 2 0 5 x\n"),
@@ -225,4 +222,3 @@ fn dimacs_errors_name_their_line() {
     let e = read_dimacs("p min 2 1\nn 3 1\n").unwrap_err();
     assert_eq!(e.to_string(), "line 2: node 3 outside 1..=2");
 }
-

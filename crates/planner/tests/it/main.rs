@@ -8,3 +8,4 @@ mod properties;
 mod replan;
 mod smoke;
 mod waitlist;
+mod warm;

@@ -1,0 +1,240 @@
+"""The benchmark driver behind bench/run.sh: allot against OR-Tools and HiGHS on the same networks.
+
+For each size it generates a book, exports its planning network (value tier: DIMACS for the
+network solvers, MPS for the LP solver), runs every solver as a separate process `runs` times under
+/usr/bin/time (peak RSS), checks that the value-tier objectives agree exactly, and writes
+bench/out/results.json and bench/out/table.md. bench/plot.py draws docs/scaling.png from the JSON.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+OUT = "bench/out"
+PY = sys.executable
+
+
+def sh(cmd, **kw):
+    print("  $", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, **kw)
+
+
+def measured(cmd, stdout_path, timeout):
+    """Runs cmd with stdout to a file; returns (wall s, peak RSS MiB) or raises."""
+    tfile = f"{OUT}/time.txt"
+    t0 = time.perf_counter()
+    with open(stdout_path, "wb") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tfile, *cmd], stdout=out,
+                       stderr=subprocess.DEVNULL, check=True, timeout=timeout)
+    wall = time.perf_counter() - t0
+    rss_kib = int(open(tfile).read().split()[-1])
+    return wall, rss_kib / 1024
+
+
+def last_json(path):
+    """The last line of a file that parses as JSON (solvers may print a banner first)."""
+    for line in reversed(open(path, "rb").read().decode().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise ValueError(f"{path}: no JSON line")
+
+
+def plan_fields(path):
+    """solve_ms and objectives of `allot plan --json` (read by pattern: the plan of 1M orders is big)."""
+    text = open(path, "rb").read()
+
+    def field(name):
+        m = re.search(rb'"' + name.encode() + rb'"\s*:\s*(-?[0-9.]+)', text)
+        return float(m.group(1)) if m else None
+
+    return {
+        "solve_ms": field("solve_ms"),
+        "objective": field("tier3_value_usd"),
+        "tier1": field("tier1_commitment_shortfall_usd"),
+        "tier2": field("tier2_promise_lateness_unit_periods"),
+        "nodes": field("nodes"),
+        "arcs": field("arcs"),
+    }
+
+
+def has_subcommand(binary, name):
+    r = subprocess.run([binary, name, "--help"], capture_output=True)
+    return r.returncode == 0
+
+
+def solvers(a, n, db, dimacs, mps):
+    """(name, what, command, parser) for size n."""
+    allot_solve = ([a.bin, "solve", "--dimacs", dimacs, "--json"] if a.allot_solve
+                   else [a.example, "solve", "--dimacs", dimacs])
+    out = [
+        ("allot", "value tier, DIMACS", allot_solve, last_json),
+        ("allot plan", "3 tiers + certificate, from the book",
+         [a.bin, "--db", db, "plan", "--dry-run", "--json", "--now", "0"], plan_fields),
+    ]
+    if n in a.peer_sizes:
+        out.append(("OR-Tools", "SimpleMinCostFlow, DIMACS",
+                    [PY, "bench/peer_ortools.py", dimacs], last_json))
+    if n in a.highs_sizes:
+        for method, label in (("simplex", "dual simplex"), ("ipm", "interior point")):
+            for threads in a.highs_threads:
+                out.append((f"HiGHS {label} {threads}t", f"{label}, {threads} thread(s), MPS",
+                            [PY, "bench/peer_highs.py", mps, method, str(threads)], last_json))
+    return out
+
+
+def run_size(a, n):
+    db, dimacs, mps = f"{OUT}/{n}.db", f"{OUT}/{n}.t3.min", f"{OUT}/{n}.t3.mps"
+    print(f"== {n} orders", flush=True)
+    t0 = time.perf_counter()
+    sh([a.bin, "--db", db, "gen", "--orders", str(n), "--seed", str(a.seed), "--force"],
+       stdout=subprocess.DEVNULL)
+    gen_s = time.perf_counter() - t0
+    want_mps = n in a.highs_sizes
+    if a.allot_network:
+        sh([a.bin, "--db", db, "network", "--format", "dimacs", "--tier", "3", "-o", dimacs])
+        if want_mps:
+            sh([a.bin, "--db", db, "network", "--format", "mps", "--tier", "3", "-o", mps])
+    else:  # stand-in: the same generated book, built in process by the netio example
+        sh([a.example, "export", "--orders", str(n), "--seed", str(a.seed), "--tier", "3",
+            "--dimacs", dimacs] + (["--mps", mps] if want_mps else []))
+    rows = []
+    for name, what, cmd, parse in solvers(a, n, db, dimacs, mps):
+        runs = a.highs_runs if name.startswith("HiGHS") else a.runs
+        samples = []
+        for i in range(runs):
+            stdout = f"{OUT}/{n}.{name.replace(' ', '_')}.out"
+            try:
+                wall, rss = measured(cmd, stdout, a.timeout)
+            except subprocess.TimeoutExpired:
+                print(f"  {name}: timed out after {a.timeout} s", flush=True)
+                samples.append({"timeout": True})
+                break
+            r = parse(stdout)
+            r.update(wall_s=wall, rss_mib=rss)
+            samples.append(r)
+            print(f"  {name} run {i + 1}/{runs}: wall {wall:.2f} s, solve {r['solve_ms']:.0f} ms, "
+                  f"RSS {rss:.0f} MiB, objective {r['objective']}", flush=True)
+        rows.append(summarise(name, what, cmd, samples))
+    lex = want_mps and mps_is_lexicographic(mps)
+    return {"orders": n, "gen_s": gen_s,
+            "mps": None if not want_mps else
+            "tier 3 with tiers 1-2 fixed at allot's optima" if lex else "tier 3 alone",
+            "solvers": rows, "checks": check(rows, lex)}
+
+
+def mps_is_lexicographic(path):
+    """Whether the MPS file bounds earlier tiers (rows T1, T2): then its optimum is the plan's value."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("COLUMNS"):
+                return False
+            if line.split() == ["L", "T1"]:
+                return True
+    return False
+
+
+def summarise(name, what, cmd, samples):
+    ok = [s for s in samples if not s.get("timeout")]
+    med = lambda k: statistics.median(s[k] for s in ok if s.get(k) is not None) if ok else None
+    objectives = sorted({s["objective"] for s in ok if s.get("objective") is not None})
+    return {
+        "solver": name, "what": what, "command": " ".join(cmd), "runs": len(ok),
+        "timed_out": len(ok) < len(samples),
+        "wall_s": med("wall_s"), "load_ms": med("load_ms") if ok and "load_ms" in ok[0] else None,
+        "solve_ms": med("solve_ms"), "rss_mib": max((s["rss_mib"] for s in ok), default=None),
+        "objective": objectives[0] if len(objectives) == 1 else objectives or None,
+        "samples": samples,
+    }
+
+
+def check(rows, mps_lex):
+    """The value-tier objectives of allot, OR-Tools and HiGHS (rounded) agree exactly.
+
+    The DIMACS file is tier 3 alone: its optimum is `allot solve`'s. An MPS file with tiers 1-2
+    fixed has the lexicographic optimum instead: minus the value of allot's plan."""
+    by = {r["solver"]: r["objective"] for r in rows}
+    checks = []
+    for r in rows:
+        if r["solver"] == "allot plan" or r["objective"] is None:
+            continue
+        lex = r["solver"].startswith("HiGHS") and mps_lex
+        ref = -by["allot plan"] if lex else by["allot"]
+        obj = r["objective"]
+        got = round(obj) if isinstance(obj, float) else obj
+        checks.append({"solver": r["solver"], "objective": got,
+                       "reference": "-(allot plan value)" if lex else "allot solve",
+                       "agrees": ref is not None and got == round(ref)})
+    return checks
+
+
+def fmt(x, scale=1.0, digits=2):
+    return "-" if x is None else f"{x * scale:,.{digits}f}"
+
+
+def table(results):
+    lines = [
+        "| orders | solver | what | runs | load s | solve s | wall s | peak RSS MiB | "
+        "solve / allot | wall / allot | objective (value tier: USD = -objective) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for size in sorted(results["sizes"], key=lambda s: s["orders"]):
+        rows = size["solvers"]
+        base = next(r for r in rows if r["solver"] == "allot")
+        for r in rows:
+            ratio = lambda k: (r[k] / base[k]) if r[k] and base[k] else None
+            obj = r["objective"]
+            if r["solver"] == "allot plan":
+                objs = f"3 tiers; value USD {obj:,.0f}" if obj is not None else "-"
+            else:
+                ok = next((c["agrees"] for c in size["checks"] if c["solver"] == r["solver"]), False)
+                objs = f"{round(obj):,} {'(agrees)' if ok else '(DIFFERS)'}" if obj is not None else "-"
+            lines.append(
+                f"| {size['orders']:,} | {r['solver']} | {r['what']} | {r['runs']} | "
+                f"{fmt(r['load_ms'], 1e-3, 3)} | {fmt(r['solve_ms'], 1e-3, 3)} | {fmt(r['wall_s'])} | "
+                f"{fmt(r['rss_mib'], 1, 0)} | {fmt(ratio('solve_ms'), 1, 1)}x | {fmt(ratio('wall_s'), 1, 1)}x | "
+                f"{objs}{' (timed out)' if r['timed_out'] else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--bin", required=True)
+    p.add_argument("--example", required=True, help="the netio export example (stand-in)")
+    p.add_argument("--sizes", type=int, nargs="+", required=True)
+    p.add_argument("--peer-sizes", type=int, nargs="+", required=True)
+    p.add_argument("--highs-sizes", type=int, nargs="*", default=[10000])
+    p.add_argument("--highs-threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--highs-runs", type=int, default=5)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=3600)
+    a = p.parse_args()
+    a.allot_solve = has_subcommand(a.bin, "solve")
+    a.allot_network = has_subcommand(a.bin, "network")
+    os.makedirs(OUT, exist_ok=True)
+    results = {
+        "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "seed": a.seed, "runs": a.runs, "highs_runs": a.highs_runs,
+        "allot_solve": "allot solve" if a.allot_solve else "netio example (stand-in for allot solve)",
+        "export": "allot network" if a.allot_network else "netio example (stand-in for allot network)",
+        "sizes": [],
+    }
+    for n in a.sizes:
+        results["sizes"].append(run_size(a, n))
+        with open(f"{OUT}/results.json", "w") as f:  # after every size: partial results survive
+            json.dump(results, f, indent=1)
+        with open(f"{OUT}/table.md", "w") as f:
+            f.write(table(results))
+    print(open(f"{OUT}/table.md").read())
+    bad = [(s["orders"], c["solver"]) for s in results["sizes"] for c in s["checks"] if not c["agrees"]]
+    if bad:
+        sys.exit(f"objectives differ: {bad}")
+
+
+if __name__ == "__main__":
+    main()
