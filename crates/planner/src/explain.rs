@@ -174,9 +174,10 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> 
     let mut best_rc = [i128::MAX; 3];
     for &a in &net.line_arc_list[lo..hi] {
         let a = a as usize;
-        let u = net.from[a] as usize;
+        let arc = &plan.certificate.network.arcs[a];
+        let u = arc.from as usize;
         let rc: [i128; 3] = std::array::from_fn(|k| {
-            net.cost[a][k] as i128 + pot[u][k] as i128 - pot[line_node][k] as i128
+            arc.cost[k] as i128 + pot[u][k] as i128 - pot[line_node][k] as i128
         });
         if rc < best_rc {
             best_rc = rc;
@@ -187,7 +188,7 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> 
         unreachable!("line arcs are deliveries")
     };
     let period = Period(t as u32);
-    let u = net.from[best] as usize;
+    let u = plan.certificate.network.arcs[best].from as usize;
     let sink = net.sink() as usize;
     let margin: [i64; 3] = std::array::from_fn(|k| pot[u][k] - pot[sink][k]);
     if margin[0] > 0 {
@@ -202,7 +203,7 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> 
             period,
         };
     }
-    let offered_usd = -net.cost[best][2];
+    let offered_usd = -plan.certificate.network.arcs[best].cost[2];
     let marginal_usd = margin[2];
     let cloud_after: u64 = plan.generations[g.0 as usize].deployed[t as usize..]
         .iter()

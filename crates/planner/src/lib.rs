@@ -241,7 +241,7 @@ fn plan_inner(
         return Err(PlanError::NowOutsideHorizon(now.0));
     }
     progress(Stage::Build);
-    let net = network::build(book, now)?;
+    let mut net = network::build(book, now)?;
     let mut fnet: flow::Network<Lex3> =
         flow::Network::with_capacity(net.node_count(), net.arc_count());
     for &s in &net.supply {
@@ -272,17 +272,29 @@ fn plan_inner(
     .map_err(PlanError::Solver)?;
     drop(fnet);
     progress(Stage::Certify);
+    let stats = Stats {
+        nodes: net.node_count(),
+        arcs: net.arc_count(),
+        pivots: sol.pivots,
+    };
+    let arcs = (0..net.arc_count())
+        .map(|a| certify::Arc {
+            from: net.from[a],
+            to: net.to[a],
+            capacity: net.cap[a],
+            cost: net.cost[a],
+        })
+        .collect();
+    // From here on endpoints, capacities and costs live in the certificate only; the network keeps
+    // what each arc and line stands for (for explanations and warm re-plans).
+    net.from = Vec::new();
+    net.to = Vec::new();
+    net.cap = Vec::new();
+    net.cost = Vec::new();
     let certificate = Certificate {
         network: certify::Network {
             node_supply: net.supply.clone(),
-            arcs: (0..net.arc_count())
-                .map(|a| certify::Arc {
-                    from: net.from[a],
-                    to: net.to[a],
-                    capacity: net.cap[a],
-                    cost: net.cost[a],
-                })
-                .collect(),
+            arcs,
         },
         solution: certify::Certificate {
             flow: sol.flow,
@@ -292,19 +304,7 @@ fn plan_inner(
     let report = certify::check(&certificate.network, &certificate.solution)
         .map_err(PlanError::Certificate)?;
     progress(Stage::Explain);
-    let stats = Stats {
-        nodes: net.node_count(),
-        arcs: net.arc_count(),
-        pivots: sol.pivots,
-    };
     let mut plan = extract(book, now, &net, certificate, report.objective, stats);
-    // Keep what the arcs and lines stand for (for warm re-plans and explanations); endpoints,
-    // capacities and costs already live in the certificate.
-    let mut net = net;
-    net.from = Vec::new();
-    net.to = Vec::new();
-    net.cap = Vec::new();
-    net.cost = Vec::new();
     plan.network = net;
     Ok(plan)
 }
@@ -355,13 +355,13 @@ fn extract(
         value_usd: (-objective[2]) as i64,
         ..Objectives::default()
     };
-    for a in 0..net.arc_count() {
+    for a in 0..certificate.network.arcs.len() {
         let f = flow[a];
         if f == 0 {
             continue;
         }
         let fu = f as u64;
-        let c3 = net.cost[a][2];
+        let c3 = certificate.network.arcs[a].cost[2];
         match net.kind[a] {
             ArcKind::Carry(g, t) => {
                 generations[g.0 as usize].carried[t as usize] += fu;
