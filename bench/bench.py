@@ -97,7 +97,7 @@ def run_size(a, n):
     if a.allot_network:
         sh([a.bin, "--db", db, "network", "--format", "dimacs", "--tier", "3", "-o", dimacs])
         if want_mps:
-            sh([a.bin, "--db", db, "network", "--format", "mps", "--tier", "3", "-o", mps])
+            sh([a.bin, "--db", db, "network", "--format", "mps", "--tier", "3", "--alone", "-o", mps])
     else:  # stand-in: the same generated book, built in process by the netio example
         sh([a.example, "export", "--orders", str(n), "--seed", str(a.seed), "--tier", "3",
             "--dimacs", dimacs] + (["--mps", mps] if want_mps else []))

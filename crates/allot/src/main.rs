@@ -147,6 +147,10 @@ enum Command {
         /// tiers above as constraints, so solving 1, 2, 3 in turn gives allot's lexicographic optimum.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=3))]
         tier: u32,
+        /// MPS only: the tier alone, earlier tiers unconstrained (the same problem as the DIMACS
+        /// file of that tier).
+        #[arg(long)]
+        alone: bool,
         /// The current period; default: this month, clamped into the horizon.
         #[arg(long)]
         now: Option<String>,
@@ -739,6 +743,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Network {
             format,
             tier,
+            alone,
             now,
             output,
         } => {
@@ -752,7 +757,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 NetFormat::Mps => {
                     // The optima of the tiers above, as plain cost sums, from the exact plan.
-                    let fixed: Vec<i64> = if tier.index() == 0 {
+                    let fixed: Vec<i64> = if tier.index() == 0 || alone {
                         Vec::new()
                     } else {
                         let (plan, _) = plan_with_spinner(&db.book, now)?;
