@@ -60,8 +60,20 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Periods in the horizon.
-        #[arg(long, default_value_t = 36)]
+        #[arg(long, default_value_t = 36, value_parser = clap::value_parser!(u32).range(1..=120))]
         periods: u32,
+        /// Generations (staggered: winding down, shipping, ramping, not yet shipping).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=8))]
+        generations: u32,
+        /// Longest order window, in periods (windows are 1..=this).
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=120))]
+        max_window: u32,
+        /// Percent of orders with a substitute generation.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=100))]
+        substitute_pct: u32,
+        /// Percent of orders confirmed with a promise from a previous plan.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
+        confirmed_pct: u32,
         /// Replace an existing book in --db.
         #[arg(long)]
         force: bool,
@@ -557,10 +569,18 @@ fn run(cli: Cli) -> Result<()> {
             orders,
             seed,
             periods,
+            generations,
+            max_window,
+            substitute_pct,
+            confirmed_pct,
             force,
         } => {
             let mut p = bookgen::Params::new(orders, seed);
             p.periods = periods;
+            p.generations = generations as usize;
+            p.max_window = max_window;
+            p.substitute_pct = substitute_pct;
+            p.confirmed_pct = confirmed_pct;
             let g = bookgen::generate(&p);
             let start = Instant::now();
             let mut db = BookDb::create(path, g.spec, &actor, force)?;
