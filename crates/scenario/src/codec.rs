@@ -22,24 +22,36 @@ pub const PAYLOAD_VERSION: u32 = 1;
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BookCreatedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     book: ScenarioDto,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ContractAddedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     contract: ContractDto,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrderPlacedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     order: OrderDto,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrderCancelledV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     order: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     reason: String,
@@ -48,12 +60,18 @@ struct OrderCancelledV1 {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrderConfirmedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     order: String,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrderDeliveredV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     order: String,
     units: u64,
     period: u32,
@@ -62,18 +80,27 @@ struct OrderDeliveredV1 {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReservationPlacedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     reservation: ReservationDto,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReservationCancelledV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     reservation: String,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SupplyAdjustedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     generation: String,
     period: u32,
     delta_units: i64,
@@ -84,6 +111,9 @@ struct SupplyAdjustedV1 {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PlanRecordedV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
     now: u32,
     objectives: [i64; 3],
     promises: Vec<PromiseV1>,
@@ -117,19 +147,24 @@ pub fn encode_event(e: &Event) -> (String, String) {
     let s = Style::Index;
     let payload = match e {
         Event::BookCreated(spec) => versioned(&BookCreatedV1 {
+            _v: None,
             book: spec_to_dto(spec, s),
         }),
         Event::ContractAdded(c) => versioned(&ContractAddedV1 {
+            _v: None,
             contract: contract_to_dto(c, s),
         }),
         Event::OrderPlaced(o) => versioned(&OrderPlacedV1 {
+            _v: None,
             order: order_to_dto(o, s),
         }),
         Event::OrderCancelled { order, reason } => versioned(&OrderCancelledV1 {
+            _v: None,
             order: order.clone(),
             reason: reason.clone(),
         }),
         Event::OrderConfirmed { order } => versioned(&OrderConfirmedV1 {
+            _v: None,
             order: order.clone(),
         }),
         Event::OrderDelivered {
@@ -137,23 +172,28 @@ pub fn encode_event(e: &Event) -> (String, String) {
             units,
             period,
         } => versioned(&OrderDeliveredV1 {
+            _v: None,
             order: order.clone(),
             units: *units,
             period: period.0,
         }),
         Event::ReservationPlaced(r) => versioned(&ReservationPlacedV1 {
+            _v: None,
             reservation: reservation_to_dto(r, s),
         }),
         Event::ReservationCancelled { reservation } => versioned(&ReservationCancelledV1 {
+            _v: None,
             reservation: reservation.clone(),
         }),
         Event::SupplyAdjusted(a) => versioned(&SupplyAdjustedV1 {
+            _v: None,
             generation: a.generation.clone(),
             period: a.period.0,
             delta_units: a.delta_units,
             note: a.note.clone(),
         }),
         Event::PlanRecorded(p) => versioned(&PlanRecordedV1 {
+            _v: None,
             now: p.now.0,
             objectives: p.objectives,
             promises: p
@@ -181,9 +221,8 @@ pub fn decode_event(kind: &str, payload: &str) -> Result<Event, CodecError> {
     // decoded straight into its DTO (no intermediate JSON tree: a book of a million orders opens
     // several times faster).
     let prefix = format!("{{\"v\":{PAYLOAD_VERSION},");
-    if let Some(rest) = payload.strip_prefix(prefix.as_str()) {
-        let text = format!("{{{rest}");
-        return decode_v1(kind, Src::Text(&text)).map_err(fail);
+    if payload.starts_with(prefix.as_str()) {
+        return decode_v1(kind, Src::Text(payload)).map_err(fail);
     }
     let mut value: serde_json::Value =
         serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
