@@ -13,7 +13,7 @@ runs=5
 measure() { # name db
   local name=$1 db=$2 ms=() wall=() rss=()
   for _ in $(seq $runs); do
-    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$BIN" --db "$db" plan --dry-run --json --now 0 > "$OUT/plan.json"
+    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$BIN" --db "$db" plan --dry-run --json --brief --now 0 > "$OUT/plan.json"
     ms+=("$(python3 -c 'import json;print(json.load(open("'"$OUT"'/plan.json"))["solve_ms"])')")
     read -r w r < "$OUT/time.txt"; wall+=("$w"); rss+=("$r")
   done
@@ -21,7 +21,7 @@ measure() { # name db
 import json, statistics, sys
 name, plan, ms, wall, rss = sys.argv[1], json.load(open(sys.argv[2])), *[list(map(float, a.split())) for a in sys.argv[3:]]
 s = plan["stats"]
-print(f"| {name} | {len(plan['orders'])} | {s['nodes']:,} | {s['arcs']:,} | {s['pivots']:,} | {statistics.median(ms):.1f} | {statistics.median(wall):.2f} | {max(rss)/1024:.0f} |")
+print(f"| {name} | {plan['orders_open']} | {s['nodes']:,} | {s['arcs']:,} | {s['pivots']:,} | {statistics.median(ms):.1f} | {statistics.median(wall):.2f} | {max(rss)/1024:.0f} |")
 PY
 }
 "$BIN" --db "$OUT/demo.db" demo --now 2026-12 > /dev/null

@@ -73,7 +73,7 @@ def solvers(a, n, db, dimacs, mps):
     out = [
         ("allot", "value tier, DIMACS", allot_solve, last_json),
         ("allot plan", "3 tiers + certificate, from the book",
-         [a.bin, "--db", db, "plan", "--dry-run", "--json", "--now", "0"], plan_fields),
+         [a.bin, "--db", db, "plan", "--dry-run", "--json", "--brief", "--now", "0"], plan_fields),
     ]
     if n in a.peer_sizes:
         out.append(("OR-Tools", "SimpleMinCostFlow, DIMACS",

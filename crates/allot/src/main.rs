@@ -97,6 +97,10 @@ enum Command {
         /// Print the whole plan as JSON.
         #[arg(long)]
         json: bool,
+        /// With --json: objectives, sizes, times and per-generation flows, without the per-order
+        /// lists (orders, full waitlist, moves); light on memory for very large books.
+        #[arg(long, requires = "json")]
+        brief: bool,
         /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
         #[arg(long)]
         now: Option<String>,
@@ -498,18 +502,18 @@ fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
 fn print_plan(
     db: &mut BookDb,
     now: &Option<String>,
-    json: bool,
+    json: Option<bool>,
     dry_run: bool,
     waitlist: usize,
 ) -> Result<()> {
     let now = now_period(&db.book, now)?;
     let (plan, timing) = plan_with_spinner(&db.book, now)?;
     let moves = planner::diff(&db.book, &plan);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report::plan_json(&db.book, &plan, &timing, &moves))?
-        );
+    if let Some(brief) = json {
+        let v = report::plan_json(&db.book, &plan, &timing, &moves, brief);
+        let out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(std::io::BufWriter::new(out), &v)?;
+        println!();
     } else {
         print!(
             "{}",
@@ -518,7 +522,7 @@ fn print_plan(
     }
     if !dry_run {
         record_plan(db, &plan)?;
-        if !json {
+        if json.is_none() {
             println!(
                 "\nplan recorded as event {} in {}",
                 db.head(),
@@ -549,7 +553,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             let mut db = BookDb::create(path, spec, &actor, true)?;
             println!("demo book written to {} (scenario from public figures: crates/scenario/demo/demo.toml)\n", path.display());
-            print_plan(&mut db, &now, false, false, 10)?;
+            print_plan(&mut db, &now, None, false, 10)?;
             println!("\nnext: `allot waitlist`, `allot promise --sku trn3-ultraserver --qty 2`, `allot supply cut --generation trn3 --period 2027-06 --units 20`, `allot plan`");
         }
         Command::Init { file, force } => {
@@ -648,12 +652,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Supply(cmd) => supply_cmd(path, &actor, cmd)?,
         Command::Plan {
             json,
+            brief,
             now,
             dry_run,
             waitlist,
         } => {
             let mut db = BookDb::open(path, &actor)?;
-            print_plan(&mut db, &now, json, dry_run, waitlist)?;
+            print_plan(&mut db, &now, json.then_some(brief), dry_run, waitlist)?;
         }
         Command::Promise {
             sku,

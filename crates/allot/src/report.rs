@@ -377,9 +377,15 @@ fn promise_json(book: &Book, p: Option<book::Promise>) -> Value {
 
 /// The waitlist as JSON.
 pub fn waitlist_json(book: &Book, plan: &Plan) -> Value {
+    waitlist_head_json(book, plan, usize::MAX)
+}
+
+/// The first `limit` waitlist entries as JSON.
+pub fn waitlist_head_json(book: &Book, plan: &Plan, limit: usize) -> Value {
     Value::Array(
         plan.waitlist
             .iter()
+            .take(limit)
             .map(|&o| {
                 let order = book.order_at(o);
                 let w = plan.orders[o.0 as usize]
@@ -403,7 +409,13 @@ pub fn waitlist_json(book: &Book, plan: &Plan) -> Value {
 }
 
 /// The whole plan as JSON.
-pub fn plan_json(book: &Book, plan: &Plan, timing: &crate::Timing, moves: &[PromiseMove]) -> Value {
+pub fn plan_json(
+    book: &Book,
+    plan: &Plan,
+    timing: &crate::Timing,
+    moves: &[PromiseMove],
+    brief: bool,
+) -> Value {
     let o = &plan.objectives;
     let gens: Vec<Value> = book
         .generations()
@@ -420,7 +432,10 @@ pub fn plan_json(book: &Book, plan: &Plan, timing: &crate::Timing, moves: &[Prom
             })
         })
         .collect();
-    let orders: Vec<Value> = book
+    let orders: Vec<Value> = if brief {
+        Vec::new()
+    } else {
+        book
         .orders()
         .iter()
         .enumerate()
@@ -441,7 +456,8 @@ pub fn plan_json(book: &Book, plan: &Plan, timing: &crate::Timing, moves: &[Prom
                 "accepts": accepted_generations(book, OrderIdx(i as u32)).iter().map(|(g, _)| book.generation(*g).key.clone()).collect::<Vec<_>>(),
             })
         })
-        .collect();
+        .collect()
+    };
     let commitments: Vec<Value> = plan
         .commitments
         .iter()
@@ -483,8 +499,12 @@ pub fn plan_json(book: &Book, plan: &Plan, timing: &crate::Timing, moves: &[Prom
         "orders": orders,
         "commitments": commitments,
         "reservations": reservations,
-        "waitlist": waitlist_json(book, plan),
-        "moves": moves.iter().map(|m| json!({
+        "orders_open": book.orders().iter().filter(|o| o.status.is_open()).count(),
+        "waitlist_len": plan.waitlist.len(),
+        "moves_len": moves.len(),
+        "brief": brief,
+        "waitlist": if brief { waitlist_head_json(book, plan, 100) } else { waitlist_json(book, plan) },
+        "moves": moves.iter().take(if brief { 100 } else { usize::MAX }).map(|m| json!({
             "order": book.order_at(m.order).key,
             "before": promise_json(book, m.before),
             "after": promise_json(book, m.after),
