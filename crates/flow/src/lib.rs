@@ -18,7 +18,17 @@
 //!   arrays and updated in time proportional to the changed part of the tree;
 //! * entering arcs are chosen by the *block search* pivot rule (block size
 //!   `DEFAULT_BLOCK_FACTOR * sqrt(arcs)`, see [`SolveOptions`]), scanning the
-//!   arcs cyclically in LEMON's mixed order;
+//!   arcs cyclically;
+//! * *lines* — nodes whose only out-arc goes to one common *hub* node (the
+//!   demand lines of a planner network) — are detected when they make up at
+//!   least half of the nodes. Their arcs are then kept internally grouped
+//!   by line (in-arcs, then the out-arc), and pricing derives each line's
+//!   potential once for all its arcs. On a cold start with at least 2048
+//!   lines, the crash is guided by the potentials of an exact solve on a
+//!   sample of one line in 16 (recursively); on a warm start, by the hinted
+//!   potentials. Guidance only orders the crash's basis changes; the
+//!   simplex that follows decides optimality, so results stay exact and
+//!   deterministic;
 //! * leaving arcs are chosen so that the tree stays *strongly feasible*
 //!   (Cunningham's rule), which rules out cycling;
 //! * the initial basis is an artificial root joined to every node by an
@@ -84,6 +94,19 @@ pub trait Cost:
     const ZERO: Self;
     /// cost * integer scalar (flow amount); must not overflow for validated inputs
     fn scale(self, k: i64) -> Self;
+
+    /// A number in `-15..=15` with the sign of `self` compared to
+    /// [`Cost::ZERO`]. Implementations may override the default with a
+    /// branch-free version (pricing calls it on every arc).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn sign(self) -> i64 {
+        match self.cmp(&Self::ZERO) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }
+    }
 }
 
 impl Cost for i64 {
@@ -91,6 +114,10 @@ impl Cost for i64 {
     #[inline(always)]
     fn scale(self, k: i64) -> Self {
         self * k
+    }
+    #[inline(always)]
+    fn sign(self) -> i64 {
+        self.signum()
     }
 }
 
@@ -127,6 +154,11 @@ impl Cost for Lex3 {
     #[inline(always)]
     fn scale(self, k: i64) -> Self {
         Lex3([self.0[0] * k, self.0[1] * k, self.0[2] * k])
+    }
+    #[inline(always)]
+    fn sign(self) -> i64 {
+        // The first nonzero component decides: 4 > 2 + 1 and 2 > 1.
+        4 * self.0[0].signum() + 2 * self.0[1].signum() + self.0[2].signum()
     }
 }
 
@@ -362,6 +394,23 @@ pub fn solve_checked_with<C: Cost>(
     options: &SolveOptions,
 ) -> Result<Solution<C>, FlowError> {
     simplex::solve_impl::<C, true>(net, options, None)
+}
+
+#[doc(hidden)]
+/// [`solve_checked`] sampling the lines to guide the crash whenever there
+/// are at least `min_lines` of them, keeping one in `step` (tests only; the
+/// default thresholds only sample large networks).
+pub fn solve_checked_sampled<C: Cost>(
+    net: &Network<C>,
+    min_lines: usize,
+    step: usize,
+) -> Result<Solution<C>, FlowError> {
+    simplex::solve_sampled::<C, true>(
+        net,
+        &SolveOptions::default(),
+        None,
+        simplex::Sample { min_lines, step },
+    )
 }
 
 #[doc(hidden)]

@@ -43,6 +43,12 @@ pub(crate) struct Art<C> {
 
 impl<C: Cost> Art<C> {
     const ZERO: Self = Art { a: 0, c: C::ZERO };
+
+    /// Nonzero with the sign of `self` (branch-free for `i64` and `Lex3`).
+    #[inline(always)]
+    fn sign(self) -> i64 {
+        32 * self.a.signum() + self.c.sign()
+    }
 }
 
 impl<C: Cost> Add for Art<C> {
@@ -116,9 +122,22 @@ struct Simplex<C: Cost> {
     prev_sib: Vec<u32>,
     stem: Vec<u32>,
 
+    // Line groups (see `detect_lines`). Internal arc `i` is the caller's arc
+    // `orig[i]` (`orig` empty: identity). Arcs `0..m_core` are priced one by
+    // one; line `k` owns arcs `line_start[k]..line_start[k + 1]`: its in-arcs,
+    // then its single out-arc to `hub`.
+    orig: Vec<u32>,
+    m_core: usize,
+    line_start: Vec<u32>,
+    line_node: Vec<u32>,
+    hub: u32,
+
     // Pivot state.
     block_size: usize,
+    /// Where the next pricing round starts (`< m_core`, or the first arc of
+    /// line `next_line`).
     next_arc: usize,
+    next_line: usize,
     /// Candidate entering arcs (reduced cost when listed, arc), best first.
     cands: Vec<(Art<C>, u32)>,
     cand_pos: usize,
@@ -140,10 +159,36 @@ pub(crate) struct Hint<'a, C> {
     pub(crate) potential: &'a [Option<C>],
 }
 
+/// When and how a cold start samples the lines to guide its crash (see
+/// [`sample_potentials`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sample {
+    /// Fewer detected lines than this: no sampling.
+    pub(crate) min_lines: usize,
+    /// One line in `step` (at least 2) is kept in the sample.
+    pub(crate) step: usize,
+}
+
+impl Sample {
+    pub(crate) const DEFAULT: Sample = Sample {
+        min_lines: 2048,
+        step: 16,
+    };
+}
+
 pub(crate) fn solve_impl<C: Cost, const CHECK: bool>(
     net: &Network<C>,
     opts: &SolveOptions,
     hint: Option<&Hint<'_, C>>,
+) -> Result<Solution<C>, FlowError> {
+    solve_sampled::<C, CHECK>(net, opts, hint, Sample::DEFAULT)
+}
+
+pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
+    net: &Network<C>,
+    opts: &SolveOptions,
+    hint: Option<&Hint<'_, C>>,
+    sample: Sample,
 ) -> Result<Solution<C>, FlowError> {
     let n = net.supply.len();
     let m = net.from.len();
@@ -175,10 +220,17 @@ pub(crate) fn solve_impl<C: Cost, const CHECK: bool>(
 
     let mut s = Simplex::new(net, opts);
     let crash_pivots = if hint.is_some() && s.init_basis(hint, pos as i64) {
-        0
+        match hint.and_then(|h| s.hinted_estimate(h.potential)) {
+            Some(est) => s.crash_estimated::<CHECK>(&est),
+            None => 0,
+        }
     } else {
         s.init_basis(None, pos as i64);
-        s.crash::<CHECK>()
+        match sample_potentials::<C, CHECK>(net, &s, sample) {
+            // The sample's pivots are counted as well.
+            Some((est, p)) => p + s.crash_estimated::<CHECK>(&est),
+            None => s.crash::<CHECK>(),
+        }
     };
     let pivots = crash_pivots + s.run::<CHECK>()?;
 
@@ -191,7 +243,7 @@ pub(crate) fn solve_impl<C: Cost, const CHECK: bool>(
     for e in 0..m {
         let f = s.flow[e];
         if f != 0 {
-            total_cost = total_cost + net.cost[e].scale(f);
+            total_cost = total_cost + s.cost[e].scale(f);
         }
     }
 
@@ -214,9 +266,15 @@ pub(crate) fn solve_impl<C: Cost, const CHECK: bool>(
     }
     let big_m = max_abs.scale(2);
     let potential = pis.iter().map(|p| p.c + big_m.scale(p.a)).collect();
-    let flow = {
+    let flow = if s.orig.is_empty() {
         let mut f = s.flow;
         f.truncate(m);
+        f
+    } else {
+        let mut f = vec![0i64; m];
+        for (i, &e) in s.orig.iter().enumerate() {
+            f[e as usize] = s.flow[i];
+        }
         f
     };
 
@@ -235,12 +293,22 @@ impl<C: Cost> Simplex<C> {
         let all = m + n;
         let root = n as u32;
 
+        let lines = detect_lines(net);
         let mut source = Vec::with_capacity(all);
-        source.extend_from_slice(&net.from);
         let mut target = Vec::with_capacity(all);
-        target.extend_from_slice(&net.to);
         let mut cap = Vec::with_capacity(all);
-        cap.extend_from_slice(&net.cap);
+        let cost = if lines.orig.is_empty() {
+            source.extend_from_slice(&net.from);
+            target.extend_from_slice(&net.to);
+            cap.extend_from_slice(&net.cap);
+            net.cost.clone()
+        } else {
+            let o = &lines.orig;
+            source.extend(o.iter().map(|&e| net.from[e as usize]));
+            target.extend(o.iter().map(|&e| net.to[e as usize]));
+            cap.extend(o.iter().map(|&e| net.cap[e as usize]));
+            o.iter().map(|&e| net.cost[e as usize]).collect()
+        };
         for u in 0..n as u32 {
             source.push(u);
             target.push(root);
@@ -262,7 +330,7 @@ impl<C: Cost> Simplex<C> {
             cap,
             flow: vec![0; all],
             state: vec![STATE_LOWER; all],
-            cost: net.cost.clone(),
+            cost,
             art_cost: vec![C::ZERO; n],
             supply: net.supply.clone(),
             pi: vec![Art::ZERO; n + 1],
@@ -275,8 +343,14 @@ impl<C: Cost> Simplex<C> {
             next_sib: vec![NONE; n + 1],
             prev_sib: vec![NONE; n + 1],
             stem: Vec::new(),
+            m_core: lines.m_core.unwrap_or(m),
+            orig: lines.orig,
+            line_start: lines.line_start,
+            line_node: lines.line_node,
+            hub: lines.hub,
             block_size,
             next_arc: 0,
+            next_line: 0,
             cands: Vec::new(),
             cand_pos: 0,
 
@@ -327,7 +401,12 @@ impl<C: Cost> Simplex<C> {
             let h = h.flow;
             for e in 0..m {
                 let cap = self.cap[e];
-                let v = match h.get(e) {
+                let he = if self.orig.is_empty() {
+                    e
+                } else {
+                    self.orig[e] as usize
+                };
+                let v = match h.get(he) {
                     Some(&Some(v)) => v,
                     _ => 0,
                 };
@@ -383,19 +462,16 @@ impl<C: Cost> Simplex<C> {
             acc += d;
         }
         let mut fill = start.clone();
-        let mut adj = vec![0u32; acc as usize];
+        // (arc, other endpoint): the endpoint is checked first, without
+        // touching the arc arrays at random.
+        let mut adj = vec![(0u32, 0u32); acc as usize];
         for e in 0..m {
             let (u, v) = (self.source[e] as usize, self.target[e] as usize);
-            adj[fill[u] as usize] = e as u32;
+            adj[fill[u] as usize] = (e as u32, v as u32);
             fill[u] += 1;
-            if v != u {
-                adj[fill[v] as usize] = e as u32;
-                fill[v] += 1;
-            } else {
-                // Self-loop listed once; keep the CSR dense.
-                adj[fill[v] as usize] = e as u32;
-                fill[v] += 1;
-            }
+            // A self-loop is listed twice (it never hangs anything).
+            adj[fill[v] as usize] = (e as u32, u as u32);
+            fill[v] += 1;
         }
         drop(fill);
 
@@ -432,13 +508,14 @@ impl<C: Cost> Simplex<C> {
                     order.push(u);
                     queue.push_back(u);
                     if any_forest {
-                        for &e in &adj[start[u as usize] as usize..start[u as usize + 1] as usize] {
+                        for &(e, w) in
+                            &adj[start[u as usize] as usize..start[u as usize + 1] as usize]
+                        {
                             let e = e as usize;
-                            if !forest[e] {
+                            if visited[w as usize] || !forest[e] {
                                 continue;
                             }
-                            let w = if source[e] == u { target[e] } else { source[e] };
-                            if !visited[w as usize] {
+                            {
                                 visited[w as usize] = true;
                                 parent[w as usize] = u;
                                 pred[w as usize] = e as u32;
@@ -470,13 +547,9 @@ impl<C: Cost> Simplex<C> {
                     break;
                 };
                 let mut has_deferred = false;
-                for &e in &adj[start[u as usize] as usize..start[u as usize + 1] as usize] {
+                for &(e, w) in &adj[start[u as usize] as usize..start[u as usize + 1] as usize] {
                     let e = e as usize;
-                    if forest[e] {
-                        continue;
-                    }
-                    let w = if source[e] == u { target[e] } else { source[e] };
-                    if visited[w as usize] {
+                    if visited[w as usize] || forest[e] {
                         continue;
                     }
                     let allowed = match pass {
@@ -740,6 +813,103 @@ impl<C: Cost> Simplex<C> {
         pivots
     }
 
+    /// The hinted potentials as crash estimates (when lines were detected
+    /// and the hub has one).
+    fn hinted_estimate(&self, pot: &[Option<C>]) -> Option<Vec<Option<C>>> {
+        if self.line_node.is_empty() {
+            return None;
+        }
+        pot.get(self.hub as usize).copied().flatten()?;
+        let mut est: Vec<Option<C>> = pot.iter().copied().take(self.n).collect();
+        est.resize(self.n, None);
+        Some(est)
+    }
+
+    /// Crash for networks with detected lines, guided by estimated
+    /// potentials `est` of the non-line nodes (from a solve on a sample of
+    /// the lines, see [`sample_potentials`]): lines are taken by increasing
+    /// estimated reduced cost of their best path `source -> line -> hub`,
+    /// and served through their estimated-improving in-arcs, best first, by
+    /// leaf-swap pivots only (the line's own tree arc leaves, potentials of
+    /// other nodes do not change). The estimate only orders and selects
+    /// these basis changes; the simplex that follows decides optimality.
+    fn crash_estimated<const CHECK: bool>(&mut self, est: &[Option<C>]) -> u64 {
+        let nl = self.line_node.len();
+        let m = self.m;
+        let Some(hub_est) = est[self.hub as usize] else {
+            return 0;
+        };
+        let mut order: Vec<(C, u32)> = Vec::new();
+        let mut arcs: Vec<(C, u32)> = Vec::new();
+        // Estimated reduced cost of the path `source(e) -> line -> hub`
+        // (zero, i.e. never taken, when the source has no estimate).
+        let path = |s: &Self, e: usize, out: usize| -> C {
+            match est[s.source[e] as usize] {
+                Some(p) => s.cost[e] + s.cost[out] + p - hub_est,
+                None => C::ZERO,
+            }
+        };
+        for k in 0..nl {
+            let l = self.line_node[k] as usize;
+            let a = self.line_start[k] as usize;
+            let out = self.line_start[k + 1] as usize - 1;
+            if self.supply[l] != 0
+                || self.nchild[l] != 0
+                || self.pred[l] as usize != out
+                || self.flow[out] != 0
+            {
+                continue;
+            }
+            let mut best = C::ZERO;
+            for e in a..out {
+                if self.state[e] == STATE_LOWER {
+                    let c = path(self, e, out);
+                    if c < best {
+                        best = c;
+                    }
+                }
+            }
+            if best < C::ZERO {
+                order.push((best, k as u32));
+            }
+        }
+        order.sort_unstable();
+        let mut pivots = 0u64;
+        for &(_, k) in &order {
+            let k = k as usize;
+            let l = self.line_node[k] as usize;
+            let a = self.line_start[k] as usize;
+            let out = self.line_start[k + 1] as usize - 1;
+            arcs.clear();
+            for e in a..out {
+                if self.state[e] == STATE_LOWER {
+                    let c = path(self, e, out);
+                    if c < C::ZERO {
+                        arcs.push((c, e as u32));
+                    }
+                }
+            }
+            arcs.sort_unstable();
+            for &(_, e) in &arcs {
+                self.in_arc = e;
+                self.find_join_node();
+                let change = self.find_leaving_arc();
+                if !(change && self.u_out as usize == l && self.delta > 0 && self.delta < INF_CAP) {
+                    continue;
+                }
+                self.change_flow(true);
+                self.update_tree();
+                pivots += 1;
+                if CHECK {
+                    self.check_tree();
+                }
+                break;
+            }
+        }
+        debug_assert!(self.flow.len() == m + self.n);
+        pivots
+    }
+
     #[inline(always)]
     fn arc_cost(&self, e: usize) -> Art<C> {
         if e < self.m {
@@ -876,6 +1046,9 @@ impl<C: Cost> Simplex<C> {
         }
     }
 
+    /// One major iteration of the block search. Arcs `0..m_core` are priced
+    /// one by one; after them, whole lines at a time (a block may end a few
+    /// arcs late, at the end of a line), each line's potential derived once.
     #[inline(never)]
     fn collect_candidates(&mut self) -> bool {
         let m = self.m;
@@ -886,21 +1059,48 @@ impl<C: Cost> Simplex<C> {
             self.cands = cands;
             return false;
         }
-        let bs = self.block_size;
+        let m_core = self.m_core;
+        let nlines = self.line_node.len();
+        let hub_pi = if nlines > 0 {
+            self.pi_of(self.hub as usize)
+        } else {
+            Art::ZERO
+        };
+        let bs = self.block_size as isize;
         let mut cnt = bs;
         let mut blocks = 1usize;
         let mut e = self.next_arc;
-        for _ in 0..m {
-            let c = self.price(e);
-            if c < Art::ZERO {
-                cands.push((c, e as u32));
+        let mut k = self.next_line;
+        let mut scanned = 0usize;
+        while scanned < m {
+            if e < m_core {
+                let c = self.price(e);
+                if c < Art::ZERO {
+                    cands.push((c, e as u32));
+                }
+                e += 1;
+                scanned += 1;
+                cnt -= 1;
+                if e == m_core {
+                    if nlines > 0 {
+                        k = 0;
+                    } else {
+                        e = 0;
+                    }
+                }
+            } else {
+                let len = self.price_line(k, hub_pi, &mut cands);
+                scanned += len;
+                cnt -= len as isize;
+                k += 1;
+                if k == nlines {
+                    k = 0;
+                    e = 0;
+                } else {
+                    e = self.line_start[k] as usize;
+                }
             }
-            e += 1;
-            if e == m {
-                e = 0;
-            }
-            cnt -= 1;
-            if cnt == 0 {
+            if cnt <= 0 {
                 if !cands.is_empty() {
                     break;
                 }
@@ -908,6 +1108,7 @@ impl<C: Cost> Simplex<C> {
                 cnt = bs;
             }
         }
+        self.next_line = k;
         self.next_arc = e;
         // Keep as many candidates as blocks were priced: one pivot per block
         // while improving arcs are dense (best of block, as in LEMON), more
@@ -920,6 +1121,37 @@ impl<C: Cost> Simplex<C> {
         let found = !cands.is_empty();
         self.cands = cands;
         found
+    }
+
+    /// Prices all arcs of line `k` (its potential is derived once), pushing
+    /// the improving ones; returns the number of arcs priced.
+    #[inline(always)]
+    fn price_line(&self, k: usize, hub_pi: Art<C>, cands: &mut Vec<(Art<C>, u32)>) -> usize {
+        let a = self.line_start[k] as usize;
+        let b = self.line_start[k + 1] as usize;
+        let pl = self.pi_of(self.line_node[k] as usize);
+        let out = b - 1;
+        for e in a..out {
+            // Tree arcs (state 0) have reduced cost 0 and never qualify.
+            let st = self.state[e] as i64;
+            let pu = self.pi_of(self.source[e] as usize);
+            let rc = Art {
+                a: pu.a - pl.a,
+                c: self.cost[e] + pu.c - pl.c,
+            };
+            if rc.sign() * st < 0 {
+                cands.push((if st > 0 { rc } else { -rc }, e as u32));
+            }
+        }
+        let st = self.state[out] as i64;
+        let rc = Art {
+            a: pl.a - hub_pi.a,
+            c: self.cost[out] + pl.c - hub_pi.c,
+        };
+        if rc.sign() * st < 0 {
+            cands.push((if st > 0 { rc } else { -rc }, out as u32));
+        }
+        b - a
     }
 
     #[inline(never)]
@@ -1235,9 +1467,259 @@ impl<C: Cost> Simplex<C> {
     }
 }
 
+/// Line groups found by [`detect_lines`].
+struct Lines {
+    orig: Vec<u32>,
+    m_core: Option<usize>,
+    line_start: Vec<u32>,
+    line_node: Vec<u32>,
+    hub: u32,
+}
+
+/// Finds "lines": nodes whose only out-arc goes to one common node (the
+/// hub, the most frequent such head) and that have at least one in-arc.
+/// When lines make up at least half of the nodes, returns an arc order
+/// with every other arc first (caller's order), then each line's in-arcs
+/// (caller's order) followed by its out-arc, lines in node order; pricing
+/// then derives each line's potential once for all its arcs. Otherwise
+/// returns an empty order (identity, plain pricing).
+fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
+    let n = net.supply.len();
+    let m = net.from.len();
+    let none = Lines {
+        orig: Vec::new(),
+        m_core: None,
+        line_start: Vec::new(),
+        line_node: Vec::new(),
+        hub: NONE,
+    };
+    if n < 4 {
+        return none;
+    }
+    let mut out_deg = vec![0u32; n];
+    let mut out_arc = vec![NONE; n];
+    let mut in_deg = vec![0u32; n];
+    for e in 0..m {
+        let (u, v) = (net.from[e] as usize, net.to[e] as usize);
+        out_deg[u] += 1;
+        out_arc[u] = e as u32;
+        in_deg[v] += 1;
+    }
+    let cand = |l: usize| -> Option<usize> {
+        if out_deg[l] != 1 || in_deg[l] == 0 {
+            return None;
+        }
+        let h = net.to[out_arc[l] as usize] as usize;
+        (h != l).then_some(h)
+    };
+    let mut heads = vec![0u32; n];
+    for l in 0..n {
+        if let Some(h) = cand(l) {
+            heads[h] += 1;
+        }
+    }
+    let mut hub = 0usize;
+    for h in 0..n {
+        if heads[h] > heads[hub] {
+            hub = h;
+        }
+    }
+    let count = heads[hub] as usize;
+    drop(heads);
+    if count < 2 || count * 2 < n {
+        return none;
+    }
+    let is_line: Vec<bool> = (0..n).map(|l| cand(l) == Some(hub)).collect();
+    // In-arcs of each line (CSR by head, caller's order).
+    let mut start = vec![0u32; n + 1];
+    for e in 0..m {
+        let v = net.to[e] as usize;
+        if is_line[v] {
+            start[v + 1] += 1;
+        }
+    }
+    for v in 0..n {
+        start[v + 1] += start[v];
+    }
+    let mut fill = start.clone();
+    let mut ins = vec![0u32; start[n] as usize];
+    let mut orig = Vec::with_capacity(m);
+    for e in 0..m {
+        let (u, v) = (net.from[e] as usize, net.to[e] as usize);
+        if is_line[v] {
+            ins[fill[v] as usize] = e as u32;
+            fill[v] += 1;
+        } else if !is_line[u] {
+            orig.push(e as u32);
+        }
+    }
+    drop(fill);
+    let m_core = orig.len();
+    let mut line_start = Vec::with_capacity(count + 1);
+    let mut line_node = Vec::with_capacity(count);
+    for l in 0..n {
+        if !is_line[l] {
+            continue;
+        }
+        line_start.push(orig.len() as u32);
+        line_node.push(l as u32);
+        orig.extend_from_slice(&ins[start[l] as usize..start[l + 1] as usize]);
+        orig.push(out_arc[l]);
+    }
+    line_start.push(orig.len() as u32);
+    debug_assert_eq!(orig.len(), m);
+    if orig.iter().enumerate().all(|(i, &e)| i == e as usize) {
+        orig = Vec::new(); // already in this order
+    }
+    Lines {
+        orig,
+        m_core: Some(m_core),
+        line_start,
+        line_node,
+        hub: hub as u32,
+    }
+}
+
+/// Estimated potentials of the non-line nodes (lines get none) and the
+/// pivots spent, from an exact solve of a smaller network: every non-line
+/// node and arc, one line in `sample.step` with its arcs, non-line supplies
+/// divided by the step and finite non-line capacities divided by it
+/// (rounded up); the hub absorbs the rounding. The sample is solved the same
+/// way (so large networks are sampled recursively). `None` when the network
+/// has fewer than `sample.min_lines` lines or the sample has no optimum.
+/// Deterministic; only guides the crash, never decides the answer.
+fn sample_potentials<C: Cost, const CHECK: bool>(
+    net: &Network<C>,
+    s: &Simplex<C>,
+    sample: Sample,
+) -> Option<(Vec<Option<C>>, u64)> {
+    let nl = s.line_node.len();
+    let step = sample.step.max(2);
+    if nl == 0 || nl < sample.min_lines {
+        return None;
+    }
+    let n = s.n;
+    let k = step as i64;
+    let mut is_line = vec![false; n];
+    for &l in &s.line_node {
+        is_line[l as usize] = true;
+    }
+    let mut map = vec![NONE; n];
+    let mut sub: Network<C> = Network::with_capacity(n - nl + nl / step + 1, 0);
+    let mut total = 0i64;
+    for u in 0..n {
+        if !is_line[u] {
+            let sup = s.supply[u] / k;
+            total += sup;
+            map[u] = sub.add_node(sup).0;
+        }
+    }
+    for (i, &l) in s.line_node.iter().enumerate() {
+        if i % step == step / 2 {
+            let sup = s.supply[l as usize];
+            total += sup;
+            map[l as usize] = sub.add_node(sup).0;
+        }
+    }
+    let hub = map[s.hub as usize] as usize;
+    let hs = sub.supply[hub] as i128 - total as i128;
+    if hs.abs() > INF_CAP as i128 {
+        return None;
+    }
+    sub.supply[hub] = hs as i64;
+    for e in 0..net.from.len() {
+        let (u, v) = (net.from[e] as usize, net.to[e] as usize);
+        if map[u] == NONE || map[v] == NONE {
+            continue;
+        }
+        let c = net.cap[e];
+        let cap = if is_line[u] || is_line[v] || c >= INF_CAP {
+            c
+        } else {
+            (c + k - 1) / k
+        };
+        sub.add_arc(
+            crate::NodeId(map[u]),
+            crate::NodeId(map[v]),
+            cap,
+            net.cost[e],
+        );
+    }
+    let pos: i128 = sub
+        .supply
+        .iter()
+        .filter(|&&x| x > 0)
+        .map(|&x| x as i128)
+        .sum();
+    if pos > INF_CAP as i128 {
+        return None;
+    }
+    let sol = solve_sampled::<C, CHECK>(&sub, &SolveOptions::default(), None, sample).ok()?;
+    let mut est = vec![None; n];
+    for u in 0..n {
+        if !is_line[u] {
+            est[u] = Some(sol.potential[map[u] as usize]);
+        }
+    }
+    Some((est, sol.pivots))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detects_lines_and_groups_their_arcs() {
+        // Nodes 0, 1 core, 2 hub, 3..6 lines; arcs deliberately interleaved.
+        let mut net: Network<i64> = Network::new();
+        for s in [4, 0, -4, 0, 0, 0] {
+            net.add_node(s);
+        }
+        let arcs = [
+            (3, 2),
+            (0, 3),
+            (0, 1),
+            (1, 4),
+            (4, 2),
+            (0, 5),
+            (1, 3),
+            (5, 2),
+            (1, 2),
+        ];
+        for (u, v) in arcs {
+            net.add_arc(crate::NodeId(u), crate::NodeId(v), 5, 1);
+        }
+        let l = detect_lines(&net);
+        assert_eq!(l.hub, 2);
+        assert_eq!(l.line_node, vec![3, 4, 5]);
+        assert_eq!(l.m_core, Some(2));
+        assert_eq!(l.orig, vec![2, 8, 1, 6, 0, 3, 4, 5, 7]);
+        assert_eq!(l.line_start, vec![2, 5, 7, 9]);
+        // Lines must be at least half of the nodes.
+        let mut net2 = net.clone();
+        for _ in 0..4 {
+            net2.add_node(0);
+        }
+        assert!(detect_lines(&net2).orig.is_empty());
+        assert!(detect_lines(&net2).line_node.is_empty());
+    }
+
+    #[test]
+    fn lex3_sign_is_lexicographic() {
+        for a in -2..=2i64 {
+            for b in -2..=2i64 {
+                for c in -2..=2i64 {
+                    let x = crate::Lex3([a, b, c]);
+                    let want = x.cmp(&crate::Lex3([0; 3])) as i64;
+                    assert_eq!(x.sign().signum(), want);
+                    for t in -1..=1i64 {
+                        let art = Art { a: t, c: x };
+                        assert_eq!(art.sign().signum(), art.cmp(&Art::ZERO) as i64);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn art_orders_artificial_part_first() {

@@ -1,0 +1,198 @@
+//! Networks with "lines" (nodes whose only out-arc goes to one common hub),
+//! which the solver prices line by line in its own arc order: compared
+//! against the reference, with arcs in the caller's order shuffled so that
+//! the internal renumbering is exercised, cold and warm.
+
+use crate::random::compare;
+use crate::reference::{certify, Problem};
+use flow::{solve, solve_warm_checked, Cost, Lex3, WarmStart, INF_CAP};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A small planner-shaped problem: `core` supply nodes (chained), a hub
+/// (node `core`), and lines joined to a few core nodes with one out-arc to
+/// the hub each. Sometimes infeasible or with extra odd arcs.
+#[allow(clippy::needless_range_loop)]
+fn line_problem<C: Cost>(
+    rng: &mut ChaCha8Rng,
+    mut cost: impl FnMut(&mut ChaCha8Rng) -> C,
+) -> Problem<C> {
+    let core = rng.gen_range(1..6);
+    let hub = core;
+    let lines = rng.gen_range(3..30);
+    let n = core + 1 + lines;
+    let mut supply = vec![0i64; n];
+    let mut arcs = vec![];
+    let mut total = 0;
+    for s in 0..core {
+        let x = rng.gen_range(0..15);
+        supply[s] = x;
+        total += x;
+        if s + 1 < core {
+            arcs.push((s, s + 1, INF_CAP, cost(rng)));
+        }
+        if rng.gen_bool(0.5) {
+            arcs.push((s, hub, INF_CAP, cost(rng)));
+        }
+    }
+    supply[hub] = -total;
+    for j in 0..lines {
+        let l = core + 1 + j;
+        for _ in 0..rng.gen_range(1..5) {
+            let s = if rng.gen_bool(0.1) {
+                hub
+            } else {
+                rng.gen_range(0..core)
+            };
+            let cap = if rng.gen_bool(0.1) {
+                INF_CAP
+            } else {
+                rng.gen_range(0..6)
+            };
+            arcs.push((s, l, cap, cost(rng)));
+        }
+        let cap = if rng.gen_bool(0.1) {
+            INF_CAP
+        } else {
+            rng.gen_range(0..8)
+        };
+        arcs.push((l, hub, cap, cost(rng)));
+        if rng.gen_bool(0.05) {
+            // A line with supply of its own.
+            let d = rng.gen_range(1..3);
+            supply[l] += d;
+            supply[hub] -= d;
+        }
+    }
+    arcs.shuffle(rng);
+    Problem { supply, arcs }
+}
+
+fn small(rng: &mut ChaCha8Rng) -> i64 {
+    rng.gen_range(-20..20)
+}
+
+fn lex(rng: &mut ChaCha8Rng) -> Lex3 {
+    Lex3([
+        if rng.gen_bool(0.1) {
+            rng.gen_range(-2..2)
+        } else {
+            0
+        },
+        if rng.gen_bool(0.3) {
+            rng.gen_range(-3..3)
+        } else {
+            0
+        },
+        rng.gen_range(-30..30),
+    ])
+}
+
+#[test]
+fn lines_i64_against_reference() {
+    let mut solved = 0;
+    for seed in 0..400u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(7_000_000 + seed);
+        let p = line_problem(&mut rng, small);
+        if compare(&p, seed < 150, &format!("lines i64 seed {seed}")) == 0 {
+            solved += 1;
+        }
+    }
+    assert!(solved > 100, "only {solved} solved");
+}
+
+#[test]
+fn lines_lex3_against_reference() {
+    for seed in 0..300u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(8_000_000 + seed);
+        let p = line_problem(&mut rng, lex);
+        compare(&p, seed < 100, &format!("lines lex3 seed {seed}"));
+    }
+}
+
+#[test]
+fn lines_block_sizes_and_warm() {
+    use flow::{solve_checked_with, SolveOptions};
+    for seed in 0..150u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(9_000_000 + seed);
+        let p = line_problem(&mut rng, small);
+        let net = p.network();
+        let Ok(base) = solve(&net) else { continue };
+        for b in [1usize, 3, 1 << 20] {
+            let got = solve_checked_with(
+                &net,
+                &SolveOptions {
+                    block_size: Some(b),
+                },
+            )
+            .unwrap_or_else(|e| panic!("seed {seed} block {b}: {e}"));
+            assert_eq!(got.total_cost, base.total_cost, "seed {seed} block {b}");
+            certify(&net, &got).unwrap();
+        }
+        // Warm from the optimum, and after perturbing costs.
+        let hint = WarmStart::from_solution(&base);
+        let w = solve_warm_checked(&net, &hint).unwrap();
+        assert_eq!(w.total_cost, base.total_cost, "seed {seed} warm");
+        let mut q = p.clone();
+        for a in q.arcs.iter_mut() {
+            if rng.gen_bool(0.2) {
+                a.3 = small(&mut rng);
+            }
+        }
+        let qnet = q.network();
+        let cold = solve(&qnet).unwrap();
+        let w = solve_warm_checked(&qnet, &hint).unwrap();
+        assert_eq!(w.total_cost, cold.total_cost, "seed {seed} warm perturbed");
+        certify(&qnet, &w).unwrap();
+    }
+}
+
+/// The crash guided by a solve on a sample of the lines (used by default
+/// only on large networks) forced on small ones, recursively.
+#[test]
+fn sampled_crash_against_reference() {
+    use flow::solve_checked_sampled;
+    let mut solved = 0;
+    for seed in 0..300u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(10_000_000 + seed);
+        let p = line_problem(&mut rng, small);
+        let net = p.network();
+        let step = rng.gen_range(2..5);
+        let got = solve_checked_sampled(&net, 2, step);
+        let want = crate::reference::reference(&p);
+        let label = format!("sampled seed {seed} step {step}");
+        match got {
+            Ok(sol) => {
+                certify(&net, &sol).unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert_eq!(Some(sol.total_cost), want.optimum, "{label}");
+                assert_eq!(solve_checked_sampled(&net, 2, step), Ok(sol), "{label}");
+                solved += 1;
+            }
+            Err(e) => {
+                assert!(want.optimum.is_none(), "{label}: {e}");
+                assert!(solve(&net).is_err(), "{label}");
+            }
+        }
+    }
+    assert!(solved > 100, "only {solved} solved");
+}
+
+#[test]
+fn sampled_crash_lex3_against_reference() {
+    use flow::solve_checked_sampled;
+    for seed in 0..200u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(11_000_000 + seed);
+        let p = line_problem(&mut rng, lex);
+        let net = p.network();
+        let got = solve_checked_sampled(&net, 2, 2).map(|s| {
+            certify(&net, &s).unwrap();
+            s.total_cost
+        });
+        let want = crate::reference::reference(&p);
+        match got {
+            Ok(c) => assert_eq!(Some(c), want.optimum, "seed {seed}"),
+            Err(e) => assert!(want.optimum.is_none(), "seed {seed}: {e}"),
+        }
+    }
+}
