@@ -183,6 +183,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the JSON API for planners and customers (tokens from `allot token create`).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Largest accepted request body, in bytes.
+        #[arg(long, default_value_t = 64 * 1024)]
+        max_body_bytes: usize,
+        /// Largest page of orders returned.
+        #[arg(long, default_value_t = 500)]
+        max_page_size: usize,
+        /// The month to plan in (YYYY-MM); default: the clock's month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Create, list or revoke API tokens (stored hashed; a secret is shown once).
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Export the book as a scenario file (toml, json) or its orders as CSV.
     Export {
         /// Format.
@@ -191,6 +209,26 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create a token: admin, planner (the vendor's staff) or customer (bound to one customer).
+    Create {
+        /// Role: admin, planner or customer.
+        #[arg(long)]
+        role: String,
+        /// The customer a customer token acts for.
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id (from `allot token list`).
+        id: i64,
     },
 }
 
@@ -844,6 +882,78 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
+        Command::Serve {
+            addr,
+            max_body_bytes,
+            max_page_size,
+            now,
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .init();
+            if !path.exists() {
+                bail!(bad(format!(
+                    "no book at {} (create one with `allot demo` or `allot init`)",
+                    path.display()
+                )));
+            }
+            let mut config = api::Config::new(path);
+            config.addr = addr;
+            config.max_body_bytes = max_body_bytes;
+            config.max_page_size = max_page_size;
+            config.now = match now {
+                Some(s) => Some(
+                    book::YearMonth::parse(&s)
+                        .ok_or_else(|| bad(format!("--now: {s:?} is not YYYY-MM")))?,
+                ),
+                None => None,
+            };
+            let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
+            rt.block_on(async move {
+                let shutdown = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                eprintln!("allot serving {} on http://{addr}", path.display());
+                api::serve(config, shutdown).await
+            })
+            .map_err(|e| anyhow!("{e}"))?;
+        }
+        Command::Token(cmd) => match cmd {
+            TokenCmd::Create { role, customer } => {
+                let role = api::Role::parse(&role)
+                    .ok_or_else(|| bad(format!("--role {role:?}: admin, planner or customer")))?;
+                let t = api::create_token(path, role, customer.as_deref())
+                    .map_err(|e| bad(e.to_string()))?;
+                println!(
+                    "token {} created; its secret (shown once):\n{}",
+                    t.id, t.secret
+                );
+            }
+            TokenCmd::List => {
+                for t in api::list_tokens(path).map_err(|e| anyhow!("{e}"))? {
+                    println!(
+                        "{:>4}  {:<8} {:<12} created {}{}",
+                        t.id,
+                        t.role.as_str(),
+                        t.customer.as_deref().unwrap_or("-"),
+                        format_ms(t.created_at_unix_ms),
+                        t.revoked_at_unix_ms
+                            .map(|r| format!(", revoked {}", format_ms(r)))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            TokenCmd::Revoke { id } => {
+                if api::revoke_token(path, id).map_err(|e| anyhow!("{e}"))? {
+                    println!("token {id} revoked");
+                } else {
+                    bail!(bad(format!("no active token {id}")));
+                }
+            }
+        },
         Command::Export { format, output } => {
             let db = BookDb::open(path, &actor)?;
             let text = match format {
