@@ -509,31 +509,8 @@ fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, Timing)
 }
 
 fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
-    let book = &db.book;
-    let promises = book
-        .orders()
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.status.is_open())
-        .filter_map(|(i, o)| {
-            plan.orders[i].promise.map(|p| book::PromiseRecord {
-                order: o.key.clone(),
-                units: p.units,
-                by: p.by,
-            })
-        })
-        .collect();
-    let o = &plan.objectives;
-    db.commit(vec![Event::PlanRecorded(book::PlanRecord {
-        now: plan.now,
-        objectives: [
-            o.commitment_shortfall_usd,
-            o.promise_lateness_unit_periods,
-            o.value_usd,
-        ],
-        promises,
-        supply_adjustments_seen: book.supply_adjustments().len() as u32,
-    })])?;
+    let record = plan.record(&db.book);
+    db.commit(vec![Event::PlanRecorded(record)])?;
     Ok(())
 }
 

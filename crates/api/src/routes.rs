@@ -369,30 +369,7 @@ fn now(state: &Shared, book: &Book) -> Period {
 
 /// The promises of `plan` as a recorded-plan event (what `allot plan` records).
 fn plan_record(book: &Book, plan: &planner::Plan) -> Event {
-    let promises = book
-        .orders()
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.status.is_open())
-        .filter_map(|(i, o)| {
-            plan.orders[i].promise.map(|p| book::PromiseRecord {
-                order: o.key.clone(),
-                units: p.units,
-                by: p.by,
-            })
-        })
-        .collect();
-    let o = &plan.objectives;
-    Event::PlanRecorded(book::PlanRecord {
-        now: plan.now,
-        objectives: [
-            o.commitment_shortfall_usd,
-            o.promise_lateness_unit_periods,
-            o.value_usd,
-        ],
-        promises,
-        supply_adjustments_seen: book.supply_adjustments().len() as u32,
-    })
+    Event::PlanRecorded(plan.record(book))
 }
 
 async fn post_plan(

@@ -518,6 +518,34 @@ impl Plan {
         })
     }
 
+    /// The promises this plan makes, as the book records them (`Event::PlanRecorded`).
+    pub fn record(&self, book: &Book) -> book::PlanRecord {
+        let promises = book
+            .orders()
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.status.is_open())
+            .filter_map(|(i, o)| {
+                self.orders[i].promise.map(|p| book::PromiseRecord {
+                    order: o.key.clone(),
+                    units: p.units,
+                    by: p.by,
+                })
+            })
+            .collect();
+        let o = &self.objectives;
+        book::PlanRecord {
+            now: self.now,
+            objectives: [
+                o.commitment_shortfall_usd,
+                o.promise_lateness_unit_periods,
+                o.value_usd,
+            ],
+            promises,
+            supply_adjustments_seen: book.supply_adjustments().len() as u32,
+        }
+    }
+
     /// Units served over all open orders.
     pub fn served_units(&self) -> u64 {
         self.orders.iter().map(|o| o.served_units).sum()
