@@ -421,7 +421,7 @@ fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
                 .duration_since(std::time::UNIX_EPOCH)?
                 .as_secs() as i64;
             let days = secs.div_euclid(86_400);
-            let (y, m) = civil_month(days);
+            let (y, m) = book::civil_month(days);
             let ym = book::YearMonth::new(y, m).ok_or_else(|| anyhow!("clock out of range"))?;
             Ok(book.horizon().clamp_period(ym))
         }
@@ -429,17 +429,6 @@ fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
 }
 
 /// Year and month of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
-fn civil_month(days: i64) -> (i32, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    (y as i32, m as u8)
-}
 
 fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
     book.horizon()
@@ -758,15 +747,15 @@ fn run(cli: Cli) -> Result<()> {
             let db = BookDb::open(path, &actor)?;
             let mut entries = db.history(None)?;
             if let Some(id) = &id {
-                entries.retain(|e| event_mentions(&e.event, id));
+                entries.retain(|e| e.event.mentions(id));
             }
             if let Some(l) = limit {
                 let skip = entries.len().saturating_sub(l);
                 entries.drain(..skip);
             }
             for e in &entries {
-                let when = format_ms(e.at_unix_ms);
-                let what = describe_event(&db.book, &e.event);
+                let when = book::format_unix_ms(e.at_unix_ms);
+                let what = book::describe_event(&db.book, &e.event);
                 if json {
                     println!(
                         "{}",
@@ -916,9 +905,9 @@ fn run(cli: Cli) -> Result<()> {
                         t.id,
                         t.role.as_str(),
                         t.customer.as_deref().unwrap_or("-"),
-                        format_ms(t.created_at_unix_ms),
+                        book::format_unix_ms(t.created_at_unix_ms),
                         t.revoked_at_unix_ms
-                            .map(|r| format!(", revoked {}", format_ms(r)))
+                            .map(|r| format!(", revoked {}", book::format_unix_ms(r)))
                             .unwrap_or_default()
                     );
                 }
@@ -1105,111 +1094,4 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
         db.head()
     );
     Ok(())
-}
-
-fn event_mentions(e: &Event, id: &str) -> bool {
-    match e {
-        Event::OrderPlaced(o) => o.key == id || o.customer == id,
-        Event::OrderCancelled { order, .. }
-        | Event::OrderConfirmed { order }
-        | Event::OrderDelivered { order, .. } => order == id,
-        Event::ReservationPlaced(r) => r.key == id || r.customer == id,
-        Event::ReservationCancelled { reservation } => reservation == id,
-        Event::ContractAdded(c) => c.key == id || c.customer == id,
-        Event::SupplyAdjusted(s) => s.generation == id,
-        Event::PlanRecorded(p) => p.promises.iter().any(|p| p.order == id),
-        Event::BookCreated(_) => false,
-    }
-}
-
-fn describe_event(book: &Book, e: &Event) -> String {
-    let m = |p: Period| book.horizon().month_of(p).to_string();
-    match e {
-        Event::BookCreated(s) => format!(
-            "book {:?} created: {} generations, {} orders, {} contracts, {} reservations",
-            s.name,
-            s.generations.len(),
-            s.orders.len(),
-            s.contracts.len(),
-            s.reservations.len()
-        ),
-        Event::ContractAdded(c) => format!(
-            "contract {} for {} ({} commitments)",
-            c.key,
-            c.customer,
-            c.commitments.len()
-        ),
-        Event::OrderPlaced(o) => format!(
-            "order {} placed by {}: {} x {} in {}..{} at ${}/unit",
-            o.key,
-            o.customer,
-            o.quantity,
-            o.sku,
-            m(o.earliest),
-            m(o.latest),
-            planner::thousands(o.price_usd_per_unit)
-        ),
-        Event::OrderCancelled { order, reason } => format!("order {order} cancelled {reason}"),
-        Event::OrderConfirmed { order } => format!("order {order} confirmed its promise"),
-        Event::OrderDelivered {
-            order,
-            units,
-            period,
-        } => format!("order {order}: {units} units delivered in {}", m(*period)),
-        Event::ReservationPlaced(r) => {
-            format!(
-                "reservation {} by {}: {} x {} over {}..{}",
-                r.key,
-                r.customer,
-                r.units,
-                r.generation,
-                m(r.start),
-                r.end.0
-            )
-        }
-        Event::ReservationCancelled { reservation } => {
-            format!("reservation {reservation} cancelled")
-        }
-        Event::SupplyAdjusted(s) => format!(
-            "supply of {} in {} {:+} units {}",
-            s.generation,
-            m(s.period),
-            s.delta_units,
-            s.note
-        ),
-        Event::PlanRecorded(p) => format!(
-            "plan recorded (now {}): {} promises; tiers {} / {} / {}",
-            m(p.now),
-            p.promises.len(),
-            report::usd(p.objectives[0]),
-            p.objectives[1],
-            report::usd(p.objectives[2])
-        ),
-    }
-}
-
-fn format_ms(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, mo) = civil_month(days);
-    // Day of month: days since the first of the month.
-    let first = days_from_civil(y, mo);
-    format!(
-        "{y:04}-{mo:02}-{:02} {:02}:{:02}:{:02}Z",
-        days - first + 1,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-fn days_from_civil(y: i32, m: u8) -> i64 {
-    let y = if m <= 2 { y as i64 - 1 } else { y as i64 };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }

@@ -10,19 +10,7 @@ fn month(book: &Book, p: Period) -> String {
 }
 
 /// Dollars, compact: $1.23B, $45.6M, $789k.
-pub fn usd(v: i64) -> String {
-    let a = v.unsigned_abs() as f64;
-    let sign = if v < 0 { "-" } else { "" };
-    if a >= 1e9 {
-        format!("{sign}${:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}${:.1}M", a / 1e6)
-    } else if a >= 1e3 {
-        format!("{sign}${:.0}k", a / 1e3)
-    } else {
-        format!("{sign}${a:.0}")
-    }
-}
+pub use book::usd;
 
 /// Runs of equal values over periods, e.g. "2027-01..2027-06 HBM".
 fn runs(book: &Book, labels: &[String]) -> Vec<String> {

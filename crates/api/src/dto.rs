@@ -3,6 +3,7 @@
 
 use book::{Book, Order, OrderIdx, Period, Promise};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A period as its calendar month, `YYYY-MM`.
 pub(crate) fn format_month(book: &Book, p: Period) -> String {
@@ -10,7 +11,7 @@ pub(crate) fn format_month(book: &Book, p: Period) -> String {
 }
 
 /// A promise: units delivered by a month.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PromiseDto {
     /// Planning units.
     pub units: u64,
@@ -28,7 +29,7 @@ impl PromiseDto {
 }
 
 /// An accepted substitute generation.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubstituteDto {
     /// Generation id.
@@ -38,7 +39,7 @@ pub struct SubstituteDto {
 }
 
 /// A recorded delivery.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryDto {
     /// Units shipped.
     pub units: u64,
@@ -47,7 +48,7 @@ pub struct DeliveryDto {
 }
 
 /// An order as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrderDto {
     /// Order id.
     pub id: String,
@@ -112,7 +113,7 @@ impl OrderDto {
 }
 
 /// A page of orders.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrderPage {
     /// The orders on this page, in the order they were placed.
     pub orders: Vec<OrderDto>,
@@ -123,7 +124,7 @@ pub struct OrderPage {
 }
 
 /// `POST /api/orders`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     /// Order id; staff may choose it, otherwise the server assigns one.
@@ -149,7 +150,7 @@ pub struct NewOrder {
 }
 
 /// `POST /api/orders/{id}/cancel` (the body is optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// Why.
@@ -157,7 +158,7 @@ pub struct CancelRequest {
 }
 
 /// `POST /api/plan` (the body is optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
     /// Plan without recording the promises.
@@ -166,7 +167,7 @@ pub struct PlanRequest {
 }
 
 /// The plan's tier objectives and value parts, USD unless named otherwise.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ObjectivesDto {
     /// Tier 1 (lower is better).
     pub commitment_shortfall_usd: i64,
@@ -183,7 +184,7 @@ pub struct ObjectivesDto {
 }
 
 /// One promise a re-plan moved.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MoveDto {
     /// Order id.
     pub order: String,
@@ -200,7 +201,7 @@ pub struct MoveDto {
 }
 
 /// What `POST /api/plan` returns.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlanSummary {
     /// The month planned in.
     pub now: String,
@@ -252,7 +253,7 @@ impl PlanSummary {
 }
 
 /// One waitlist entry. Customer tokens get their own entries without `customer` or `reason_text`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WaitlistEntryDto {
     /// 1-based position in line.
     pub position: u32,
@@ -296,7 +297,7 @@ impl WaitlistEntryDto {
 }
 
 /// What `GET /api/promise` returns.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PromiseAnswer {
     /// SKU id.
     pub sku: String,
@@ -310,4 +311,300 @@ pub struct PromiseAnswer {
     pub qty: Option<u64>,
     /// Earliest month `qty` items can be promised (None: not within the horizon).
     pub earliest: Option<String>,
+}
+
+/// `GET /api/me`: who the token is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeDto {
+    /// admin, planner or customer.
+    pub role: &'static str,
+    /// The customer a customer token acts for.
+    pub customer: Option<String>,
+    /// The token's id.
+    pub token_id: i64,
+}
+
+/// The planning horizon.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HorizonDto {
+    /// First month.
+    pub start: String,
+    /// Last month.
+    pub end: String,
+}
+
+/// A chip generation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenerationDto {
+    /// Generation id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What one planning unit is.
+    pub unit_name: String,
+    /// Chips in one planning unit.
+    pub chips_per_unit: u32,
+    /// First month finished units can ship.
+    pub first_ship: String,
+}
+
+/// A sellable item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkuDto {
+    /// SKU id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Generation id.
+    pub generation: String,
+    /// Planning units in one item.
+    pub size_units: u32,
+}
+
+/// A customer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerDto {
+    /// Customer id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// lab, colo, enterprise or other.
+    pub kind: &'static str,
+}
+
+/// `GET /api/book`: what can be ordered, and (for staff) who the customers are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookDto {
+    /// The book's name.
+    pub name: String,
+    /// The month the server plans in.
+    pub now: String,
+    /// The horizon.
+    pub horizon: HorizonDto,
+    /// Generations.
+    pub generations: Vec<GenerationDto>,
+    /// SKUs.
+    pub skus: Vec<SkuDto>,
+    /// Customers the caller may see (a customer token: only itself).
+    pub customers: Vec<CustomerDto>,
+}
+
+impl BookDto {
+    /// The book's catalogue, with the customers `visible` lets through.
+    pub fn new(book: &Book, now: Period, visible: impl Fn(&book::Customer) -> bool) -> BookDto {
+        let h = book.horizon();
+        BookDto {
+            name: book.name().to_string(),
+            now: format_month(book, now),
+            horizon: HorizonDto {
+                start: h.start().to_string(),
+                end: h.start().plus(h.periods().saturating_sub(1)).to_string(),
+            },
+            generations: book
+                .generations()
+                .iter()
+                .map(|g| GenerationDto {
+                    id: g.key.clone(),
+                    name: g.name.clone(),
+                    unit_name: g.unit_name.clone(),
+                    chips_per_unit: g.chips_per_unit,
+                    first_ship: format_month(book, g.first_ship),
+                })
+                .collect(),
+            skus: book
+                .skus()
+                .iter()
+                .map(|s| SkuDto {
+                    id: s.key.clone(),
+                    name: s.name.clone(),
+                    generation: book.generation(s.generation).key.clone(),
+                    size_units: s.size_units,
+                })
+                .collect(),
+            customers: book
+                .customers()
+                .iter()
+                .filter(|c| visible(c))
+                .map(|c| CustomerDto {
+                    id: c.key.clone(),
+                    name: c.name.clone(),
+                    kind: c.kind.as_str(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One event of the book's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntryDto {
+    /// Sequence number (1 = the book's creation).
+    pub seq: u64,
+    /// When it was written, `YYYY-MM-DD HH:MM:SSZ`.
+    pub at: String,
+    /// Who wrote it (e.g. `token:3 (planner)` or the CLI user).
+    pub actor: String,
+    /// Event kind, e.g. `order_placed`.
+    pub kind: String,
+    /// One line for people.
+    pub what: String,
+}
+
+/// A page of history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    /// Events in order.
+    pub events: Vec<HistoryEntryDto>,
+    /// Pass as `after` for the next page; None at the end.
+    pub next_after: Option<u64>,
+}
+
+/// A reservation of cloud capacity (often of a future generation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReservationDto {
+    /// Reservation id.
+    pub id: String,
+    /// Customer id.
+    pub customer: String,
+    /// Generation id.
+    pub generation: String,
+    /// Planning units reserved.
+    pub units: u64,
+    /// First month.
+    pub start: String,
+    /// Last month.
+    pub end: String,
+    /// Price per unit-month, USD.
+    pub price_usd_per_unit_period: i64,
+    /// Whether it was cancelled.
+    pub cancelled: bool,
+    /// Whether the current plan accepts it (None when the caller did not ask for the plan).
+    pub accepted_units: Option<u64>,
+}
+
+impl ReservationDto {
+    /// Converts reservation `r` of `book`.
+    pub fn new(book: &Book, r: &book::Reservation, accepted_units: Option<u64>) -> Self {
+        ReservationDto {
+            id: r.key.clone(),
+            customer: book.customer_at(r.customer).key.clone(),
+            generation: book.generation(r.generation).key.clone(),
+            units: r.units,
+            start: format_month(book, r.start),
+            end: format_month(book, Period(r.end.0.saturating_sub(1))),
+            price_usd_per_unit_period: r.price_usd_per_unit_period,
+            cancelled: r.cancelled,
+            accepted_units,
+        }
+    }
+}
+
+/// `POST /api/reservations`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReservation {
+    /// Reservation id; staff may choose it, otherwise the server assigns one.
+    pub id: Option<String>,
+    /// Customer id; required for staff, implied (and checked) for customer tokens.
+    pub customer: Option<String>,
+    /// Generation id.
+    pub generation: String,
+    /// Planning units.
+    pub units: u64,
+    /// First month, `YYYY-MM`.
+    pub start: String,
+    /// Last month, `YYYY-MM` (inclusive).
+    pub end: String,
+    /// Price per unit-month, USD.
+    pub price_usd_per_unit_period: i64,
+}
+
+/// Supply of one generation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplyRowDto {
+    /// Generation id.
+    pub generation: String,
+    /// Finished units per month (after adjustments), one per month of the horizon.
+    pub units: Vec<u64>,
+    /// What limits output each month: wafers, HBM, packaging, not shipping, nothing; null when
+    /// the book gives supply explicitly.
+    pub binding: Vec<Option<String>>,
+}
+
+/// A recorded supply adjustment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplyAdjustmentDto {
+    /// Generation id.
+    pub generation: String,
+    /// Month.
+    pub month: String,
+    /// Units added (negative: a cut).
+    pub delta_units: i64,
+    /// Why.
+    pub note: String,
+}
+
+/// `GET /api/supply`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplyDto {
+    /// The months of the horizon, `YYYY-MM`.
+    pub months: Vec<String>,
+    /// Per generation.
+    pub generations: Vec<SupplyRowDto>,
+    /// Adjustments recorded so far.
+    pub adjustments: Vec<SupplyAdjustmentDto>,
+}
+
+impl SupplyDto {
+    /// The supply of `book`.
+    pub fn new(book: &Book) -> SupplyDto {
+        let h = book.horizon();
+        let matrix = book.supply_matrix();
+        SupplyDto {
+            months: (0..h.periods())
+                .map(|t| h.month_of(Period(t)).to_string())
+                .collect(),
+            generations: book
+                .generations()
+                .iter()
+                .zip(matrix)
+                .enumerate()
+                .map(|(g, (gen, units))| SupplyRowDto {
+                    generation: gen.key.clone(),
+                    binding: (0..h.periods())
+                        .map(|t| {
+                            book.supply_binding(book::GenIdx(g as _), Period(t))
+                                .map(|b| b.label().to_string())
+                        })
+                        .collect(),
+                    units,
+                })
+                .collect(),
+            adjustments: book
+                .supply_adjustments()
+                .iter()
+                .map(|a| SupplyAdjustmentDto {
+                    generation: book.generation(a.generation).key.clone(),
+                    month: format_month(book, a.period),
+                    delta_units: a.delta_units,
+                    note: a.note.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `POST /api/supply/adjustments`: add or cut one generation's supply in one month.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSupplyAdjustment {
+    /// Generation id.
+    pub generation: String,
+    /// Month, `YYYY-MM`.
+    pub month: String,
+    /// Units added (negative: a cut).
+    pub delta_units: i64,
+    /// Why (shown in history and re-plan reasons).
+    #[serde(default)]
+    pub note: String,
 }

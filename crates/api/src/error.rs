@@ -31,6 +31,12 @@ pub enum ApiError {
     /// The store is busy (another writer holds the lock); retrying may succeed.
     #[error("the book is busy; retry shortly")]
     Busy,
+    /// The token sent more requests than its rate limit allows.
+    #[error("rate limit exceeded for this token; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until a request would be accepted.
+        retry_after_secs: u64,
+    },
     /// The store failed.
     #[error("store: {0}")]
     Store(store::StoreError),
@@ -69,6 +75,7 @@ impl ApiError {
             ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Store(_)
             | ApiError::Sql(_)
             | ApiError::Plan(_)
@@ -86,6 +93,24 @@ pub(crate) fn error_body(status: StatusCode, message: impl Into<String>) -> Resp
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Busy => Some(1),
+            _ => None,
+        };
+        let mut res = self.into_body(status);
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        res
+    }
+}
+
+impl ApiError {
+    fn into_body(self, status: StatusCode) -> Response {
         if status.is_server_error() {
             // The details stay in the log; the caller gets a clear, generic message.
             tracing::error!(error = %self, "request failed");

@@ -20,16 +20,20 @@
 
 pub mod dto;
 mod error;
+mod metrics;
 mod routes;
 mod state;
 mod tokens;
+mod web;
 
 pub use error::ApiError;
+pub use state::{MAX_BATCH_JOBS, WRITE_QUEUE};
 pub use tokens::{create_token, list_tokens, revoke_token, NewToken, Principal, Role, TokenInfo};
 
 use book::{Book, Period, YearMonth};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -49,11 +53,32 @@ pub struct Config {
     pub request_timeout: Duration,
     /// The month to plan in; None reads the clock (clamped into the horizon).
     pub now: Option<YearMonth>,
+    /// Requests per token; None disables rate limiting.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A per-token rate limit: a token bucket refilled at `per_second`, holding at most `burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained requests per second.
+    pub per_second: NonZeroU32,
+    /// Requests allowed at once after a quiet spell.
+    pub burst: NonZeroU32,
+}
+
+impl RateLimit {
+    /// `per_second` sustained with bursts of `burst`; None if either is 0.
+    pub fn new(per_second: u32, burst: u32) -> Option<RateLimit> {
+        Some(RateLimit {
+            per_second: NonZeroU32::new(per_second)?,
+            burst: NonZeroU32::new(burst)?,
+        })
+    }
 }
 
 impl Config {
     /// Defaults for the book at `db_path`: 127.0.0.1:8080, 64 KiB bodies, pages of at most 500,
-    /// 30 s per request, the clock's month.
+    /// 30 s per request, the clock's month, 200 requests/s per token with bursts of 400.
     pub fn new(db_path: impl Into<PathBuf>) -> Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -62,6 +87,7 @@ impl Config {
             max_page_size: 500,
             request_timeout: Duration::from_secs(30),
             now: None,
+            rate_limit: RateLimit::new(200, 400),
         }
     }
 }
@@ -78,29 +104,17 @@ pub(crate) fn now_unix_ms() -> i64 {
 pub(crate) fn now_period(book: &Book, fixed: Option<YearMonth>) -> Period {
     let month = fixed.unwrap_or_else(|| {
         let days = (now_unix_ms() / 1000).div_euclid(86_400);
-        let (y, m) = civil_month(days);
+        let (y, m) = book::civil_month(days);
         YearMonth::new(y, m).unwrap_or(book.horizon().start())
     });
     book.horizon().clamp_period(month)
-}
-
-/// Year and month of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
-fn civil_month(days: i64) -> (i32, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    (y as i32, m as u8)
 }
 
 /// A server bound to its address, not yet serving.
 pub struct Bound {
     listener: tokio::net::TcpListener,
     app: axum::Router,
+    shared: Arc<state::Shared>,
 }
 
 impl Bound {
@@ -111,9 +125,11 @@ impl Bound {
             .await
             .map_err(|e| ApiError::Internal(format!("loading the book failed: {e}")))??;
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        let shared = Arc::new(shared);
         Ok(Bound {
             listener,
-            app: routes::router(Arc::new(shared)),
+            app: routes::router(shared.clone()),
+            shared,
         })
     }
 
@@ -132,6 +148,11 @@ impl Bound {
         axum::serve(self.listener, self.app)
             .with_graceful_shutdown(shutdown)
             .await?;
+        // In-flight requests have finished; let the writer finish what they queued.
+        let shared = self.shared;
+        tokio::task::spawn_blocking(move || shared.stop_writer())
+            .await
+            .map_err(|e| ApiError::Internal(format!("stopping the writer failed: {e}")))?;
         tracing::info!("stopped");
         Ok(())
     }

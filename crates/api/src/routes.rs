@@ -2,12 +2,13 @@
 
 use crate::dto::*;
 use crate::error::error_body;
+use crate::metrics::{RequestLabels, RouteLabels};
 use crate::state::{Placed, Shared, Snapshot};
 use crate::tokens::{sha256_hex, Principal, Role};
 use crate::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -21,8 +22,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::IntoParams;
 
-type AppState = Arc<Shared>;
+pub(crate) type AppState = Arc<Shared>;
 
 /// Longest accepted `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
@@ -31,6 +33,7 @@ const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 pub(crate) fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
+    let state_for_metrics = state.clone();
     let api = Router::new()
         .route("/orders", get(list_orders).post(create_order))
         .route("/orders/:id", get(get_order))
@@ -39,10 +42,27 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/plan", post(post_plan))
         .route("/promise", get(get_promise))
         .route("/waitlist", get(get_waitlist))
+        .route("/me", get(get_me))
+        .route("/history", get(get_history))
+        .route(
+            "/reservations",
+            get(list_reservations).post(create_reservation),
+        )
+        .route("/reservations/:id/cancel", post(cancel_reservation))
+        .route("/supply", get(get_supply))
+        .route("/supply/adjustments", post(adjust_supply))
+        .route("/book", get(get_book))
+        .route("/dashboard", get(crate::web::get_dashboard))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/metrics",
+            get(get_metrics)
+                .route_layer(middleware::from_fn_with_state(state.clone(), require_token)),
+        )
         .nest("/api", api)
+        .merge(crate::web::pages())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
@@ -53,6 +73,10 @@ pub(crate) fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(middleware::map_response(json_errors))
+        .layer(middleware::from_fn_with_state(
+            state_for_metrics,
+            record_metrics,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -76,6 +100,46 @@ async fn json_errors(res: Response) -> Response {
     error_body(status, msg)
 }
 
+/// Counts every answered request by method, matched route and status, and times it.
+async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let res = next.run(req).await;
+    let m = &state.metrics;
+    m.requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status: res.status().as_u16(),
+        })
+        .inc();
+    m.latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(started.elapsed().as_secs_f64());
+    res
+}
+
+/// `GET /metrics`: Prometheus text format (staff tokens only).
+async fn get_metrics(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    require_staff(&p)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response())
+}
+
 /// Authenticates `Authorization: Bearer <secret>` and passes the [`Principal`] on.
 async fn require_token(
     State(state): State<AppState>,
@@ -90,6 +154,7 @@ async fn require_token(
         .map(str::trim)
         .ok_or(ApiError::Unauthorized)?;
     let principal = state.authenticate(secret)?.ok_or(ApiError::Unauthorized)?;
+    state.check_rate(principal.token_id)?;
     req.extensions_mut().insert(principal);
     Ok(next.run(req).await)
 }
@@ -215,25 +280,16 @@ async fn list_orders(
     }))
 }
 
-/// A fresh order id: random, so it says nothing about how many orders exist.
-fn new_order_id() -> String {
+/// A fresh id with `prefix`: random, so it says nothing about how many things exist.
+fn new_id(prefix: &str) -> String {
     use rand::RngCore;
     let mut b = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    format!("o-{}", &sha256_hex(&b)[..16])
+    format!("{prefix}-{}", &sha256_hex(&b)[..16])
 }
 
 fn order_spec(book: &Book, p: &Principal, req: NewOrder) -> Result<OrderSpec, ApiError> {
-    let customer = match (p.role, req.customer) {
-        (Role::Customer, Some(c)) if Some(&c) != p.customer.as_ref() => {
-            return Err(ApiError::Forbidden(
-                "a customer token places orders only for its own customer".into(),
-            ))
-        }
-        (Role::Customer, _) => p.customer.clone().unwrap_or_default(),
-        (_, Some(c)) => c,
-        (_, None) => return Err(ApiError::BadRequest("customer: required".into())),
-    };
+    let customer = acting_customer(p, req.customer)?;
     let key = match (p.role, req.id) {
         (Role::Customer, Some(_)) => {
             return Err(ApiError::BadRequest(
@@ -241,7 +297,7 @@ fn order_spec(book: &Book, p: &Principal, req: NewOrder) -> Result<OrderSpec, Ap
             ))
         }
         (_, Some(id)) => id,
-        (_, None) => new_order_id(),
+        (_, None) => new_id("o"),
     };
     Ok(OrderSpec {
         key,
@@ -291,16 +347,13 @@ async fn create_order(
         None => "staff".to_string(),
     };
     let request_sha256 = sha256_hex(&body);
-    let s = state.clone();
-    let principal = p.clone();
-    let placed =
-        blocking(move || s.place_order_once(&scope, &key, &request_sha256, spec, &principal))
-            .await?;
+    let (placed, snap) = state
+        .place_order_once(scope, key, request_sha256, spec, &p)
+        .await?;
     let (status, id, replayed) = match placed {
         Placed::Created(id) => (StatusCode::CREATED, id, false),
         Placed::Replayed(id) => (StatusCode::OK, id, true),
     };
-    let snap = state.snapshot();
     let (_, order) = visible_order(&snap.book, &p, &id)?;
     let mut res = (status, Json(OrderDto::new(&snap.book, order))).into_response();
     if replayed {
@@ -330,9 +383,7 @@ async fn order_change(
     event: Event,
 ) -> Result<Json<OrderDto>, ApiError> {
     visible_order(&state.snapshot().book, &p, &id)?;
-    let s = state.clone();
-    let actor = p.actor();
-    let snap: Arc<Snapshot> = blocking(move || s.commit(vec![event], &actor, None)).await?;
+    let snap: Arc<Snapshot> = state.commit(vec![event], &p.actor(), None).await?;
     let (_, order) = visible_order(&snap.book, &p, &id)?;
     Ok(Json(OrderDto::new(&snap.book, order)))
 }
@@ -388,8 +439,7 @@ async fn post_plan(
     if !req.dry_run {
         let event = plan_record(book, &cached.plan);
         let base = cached.snapshot.head;
-        let (s, actor) = (state.clone(), p.actor());
-        let after = blocking(move || s.commit(vec![event], &actor, Some(base))).await?;
+        let after = state.commit(vec![event], &p.actor(), Some(base)).await?;
         summary.recorded_as_event = Some(after.head);
         state.keep_plan(cached, after).await;
     }
@@ -461,4 +511,245 @@ async fn get_waitlist(
         .filter_map(|&o| WaitlistEntryDto::new(book, plan, o, staff))
         .collect();
     Ok(Json(entries))
+}
+
+async fn get_me(Extension(p): Extension<Principal>) -> Json<MeDto> {
+    Json(MeDto {
+        role: p.role.as_str(),
+        customer: p.customer.clone(),
+        token_id: p.token_id,
+    })
+}
+
+async fn get_book(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Json<BookDto> {
+    let snap = state.snapshot();
+    let book = &snap.book;
+    let now = now(&state, book);
+    Json(BookDto::new(book, now, |c| match p.role {
+        Role::Admin | Role::Planner => true,
+        Role::Customer => p.customer.as_deref() == Some(c.key.as_str()),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct HistoryQuery {
+    /// Events after this sequence number (default 0: from the start).
+    after: Option<u64>,
+    /// At most this many events (default 100, at most the server's page limit).
+    limit: Option<usize>,
+}
+
+/// Whether customer `me` may see event `e` (events about its own orders, reservations and
+/// contracts; never plans, supply or other customers).
+fn event_is_customers(book: &Book, me: &str, e: &Event) -> bool {
+    let order_of = |id: &str| {
+        book.order_idx(id)
+            .is_some_and(|i| book.customer_at(book.order_at(i).customer).key == me)
+    };
+    match e {
+        Event::OrderPlaced(o) => o.customer == me,
+        Event::OrderCancelled { order, .. }
+        | Event::OrderConfirmed { order }
+        | Event::OrderDelivered { order, .. } => order_of(order),
+        Event::ReservationPlaced(r) => r.customer == me,
+        Event::ReservationCancelled { reservation } => book
+            .reservations()
+            .iter()
+            .any(|r| &r.key == reservation && book.customer_at(r.customer).key == me),
+        Event::ContractAdded(c) => c.customer == me,
+        Event::BookCreated(_) | Event::SupplyAdjusted(_) | Event::PlanRecorded(_) => false,
+    }
+}
+
+fn page_limit(state: &Shared, limit: Option<usize>) -> Result<usize, ApiError> {
+    let max = state.config.max_page_size;
+    let limit = limit.unwrap_or(max.min(100));
+    if limit == 0 || limit > max {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {max}"
+        )));
+    }
+    Ok(limit)
+}
+
+/// The book's history, oldest first (a customer token sees only events about its own orders,
+/// reservations and contracts).
+async fn get_history(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    q: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let q = query(q)?;
+    let limit = page_limit(&state, q.limit)?;
+    let snap = state.snapshot();
+    let s = state.clone();
+    let page = blocking(move || {
+        let book = &snap.book;
+        let (events, next_after) = s.history(q.after.unwrap_or(0), limit, |e| {
+            p.role.is_staff() || event_is_customers(book, p.customer.as_deref().unwrap_or(""), e)
+        })?;
+        Ok(HistoryPage {
+            events: events
+                .into_iter()
+                .map(|(se, e)| HistoryEntryDto {
+                    seq: se.seq,
+                    at: book::format_unix_ms(se.at_unix_ms),
+                    actor: se.actor,
+                    kind: se.kind,
+                    what: book::describe_event(book, &e),
+                })
+                .collect(),
+            next_after,
+        })
+    })
+    .await?;
+    Ok(Json(page))
+}
+
+/// Reservations of cloud capacity, with the units the current plan accepts (a customer token
+/// sees only its own).
+async fn list_reservations(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Vec<ReservationDto>>, ApiError> {
+    let now = now(&state, &state.snapshot().book);
+    let cached = state.current_plan(now).await?;
+    let (book, plan) = (&cached.snapshot.book, &cached.plan);
+    Ok(Json(
+        book.reservations()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| match p.role {
+                Role::Admin | Role::Planner => true,
+                Role::Customer => {
+                    p.customer.as_deref() == Some(book.customer_at(r.customer).key.as_str())
+                }
+            })
+            .map(|(i, r)| ReservationDto::new(book, r, plan.reservations_accepted.get(i).copied()))
+            .collect(),
+    ))
+}
+
+/// The customer a request acts for: a customer token's own (and no other), or the one staff name.
+fn acting_customer(p: &Principal, asked: Option<String>) -> Result<String, ApiError> {
+    match (p.role, asked) {
+        (Role::Customer, Some(c)) if Some(&c) != p.customer.as_ref() => Err(ApiError::Forbidden(
+            "a customer token acts only for its own customer".into(),
+        )),
+        (Role::Customer, _) => Ok(p.customer.clone().unwrap_or_default()),
+        (_, Some(c)) => Ok(c),
+        (_, None) => Err(ApiError::BadRequest("customer: required".into())),
+    }
+}
+
+/// Reserves cloud capacity over a range of months.
+async fn create_reservation(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<ReservationDto>), ApiError> {
+    let body = body_bytes(body, state.config.max_body_bytes)?;
+    let req: NewReservation = parse_json(&body)?;
+    let customer = acting_customer(&p, req.customer)?;
+    let id = match (p.role, req.id) {
+        (Role::Customer, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "id: reservation ids are assigned by the server for customer tokens".into(),
+            ))
+        }
+        (_, Some(id)) => id,
+        (_, None) => new_id("r"),
+    };
+    let book = &state.snapshot().book;
+    let start = period(book, "start", &req.start)?;
+    let last = period(book, "end", &req.end)?;
+    let spec = book::ReservationSpec {
+        key: id.clone(),
+        customer,
+        generation: req.generation,
+        units: req.units,
+        start,
+        end: Period(last.0 + 1),
+        price_usd_per_unit_period: req.price_usd_per_unit_period,
+    };
+    let snap = state
+        .commit(vec![Event::ReservationPlaced(spec)], &p.actor(), None)
+        .await?;
+    let r = snap
+        .book
+        .reservations()
+        .iter()
+        .find(|r| r.key == id)
+        .ok_or_else(|| ApiError::Internal("the reservation vanished".into()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReservationDto::new(&snap.book, r, None)),
+    ))
+}
+
+/// Cancels a reservation (a customer token: only its own; others answer 404).
+async fn cancel_reservation(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<ReservationDto>, ApiError> {
+    let visible = |book: &Book| {
+        book.reservations()
+            .iter()
+            .position(|r| {
+                r.key == id
+                    && match p.role {
+                        Role::Admin | Role::Planner => true,
+                        Role::Customer => {
+                            p.customer.as_deref() == Some(book.customer_at(r.customer).key.as_str())
+                        }
+                    }
+            })
+            .ok_or_else(|| ApiError::NotFound("no such reservation".into()))
+    };
+    visible(&state.snapshot().book)?;
+    let event = Event::ReservationCancelled {
+        reservation: id.clone(),
+    };
+    let snap = state.commit(vec![event], &p.actor(), None).await?;
+    let i = visible(&snap.book)?;
+    Ok(Json(ReservationDto::new(
+        &snap.book,
+        &snap.book.reservations()[i],
+        None,
+    )))
+}
+
+/// Supply per generation and month, what binds, and the adjustments made (staff only).
+async fn get_supply(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<SupplyDto>, ApiError> {
+    require_staff(&p)?;
+    Ok(Json(SupplyDto::new(&state.snapshot().book)))
+}
+
+/// Adds or cuts one generation's supply in one month (staff only); re-plan to see the effect.
+async fn adjust_supply(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SupplyDto>), ApiError> {
+    require_staff(&p)?;
+    let body = body_bytes(body, state.config.max_body_bytes)?;
+    let req: NewSupplyAdjustment = parse_json(&body)?;
+    let month = period(&state.snapshot().book, "month", &req.month)?;
+    let event = Event::SupplyAdjusted(book::SupplyAdjustmentSpec {
+        generation: req.generation,
+        period: month,
+        delta_units: req.delta_units,
+        note: req.note,
+    });
+    let snap = state.commit(vec![event], &p.actor(), None).await?;
+    Ok((StatusCode::CREATED, Json(SupplyDto::new(&snap.book))))
 }

@@ -1,16 +1,32 @@
-//! The server's state: the book folded from the store, one writer, and the cached plan.
+//! The server's state: the book folded from the store, one writer thread doing group commits,
+//! the cached plan, the token cache and the rate limiter.
 //!
-//! Readers take an `Arc` of the current [`Snapshot`] and never wait for writers. A write
-//! validates against the book, appends to the store (durable when it returns), and only then
-//! publishes the new snapshot. Planning runs on a snapshot with no lock held on the book.
+//! Readers take an `Arc` of the current [`Snapshot`] and never wait for writers. Writes are sent
+//! to the writer thread over a bounded queue; it takes every write waiting (up to
+//! [`MAX_BATCH_JOBS`]), validates each against the book as left by the ones before it (a refused
+//! write is answered alone and does not affect the others), appends all accepted events in one
+//! transaction (one fsync for the batch), and only then publishes the new snapshot and answers.
+//! So an answered write is durable, and many concurrent placements share one disk flush.
+//! Planning runs on a snapshot with no lock held on the book.
 
+use crate::metrics::Metrics;
 use crate::tokens::{open_aux, Principal};
 use crate::{now_unix_ms, ApiError, Config};
 use book::{Book, Event, OrderSpec, Period};
 use rusqlite::{params, Connection, OptionalExtension};
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Instant;
 use store::{NewEvent, SqliteOptions, SqliteStore, Store};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most writes the writer takes into one group commit.
+pub const MAX_BATCH_JOBS: usize = 512;
+/// Writes that may wait for the writer; beyond this a write is answered 503 (retry).
+pub const WRITE_QUEUE: usize = 8192;
+/// Most tokens kept in the cache (it is cleared when full).
+const TOKEN_CACHE_MAX: usize = 10_000;
 
 /// The book as of one head of the event log.
 pub(crate) struct Snapshot {
@@ -24,18 +40,63 @@ pub(crate) struct CachedPlan {
     pub plan: planner::Plan,
 }
 
-/// The single writer: the event store and a connection for the idempotency keys.
-struct Writer {
-    store: SqliteStore,
-    aux: Connection,
+/// What placing an order with an idempotency key did.
+pub(crate) enum Placed {
+    /// A new order was placed.
+    Created(String),
+    /// The key was seen before: the order it created.
+    Replayed(String),
+}
+
+/// One write waiting for the writer.
+enum Job {
+    /// Append `events` (all or none), optionally only if the head is still `expected_head`.
+    Commit {
+        events: Vec<Event>,
+        actor: String,
+        expected_head: Option<u64>,
+    },
+    /// Place an order at most once per `(scope, key)`.
+    PlaceOnce {
+        scope: String,
+        key: String,
+        request_sha256: String,
+        spec: Box<OrderSpec>,
+        actor: String,
+    },
+}
+
+/// A write's answer: what was placed (for [`Job::PlaceOnce`]) and the book after the write.
+pub(crate) struct Done {
+    pub placed: Option<Placed>,
+    pub snapshot: Arc<Snapshot>,
+}
+
+type Reply = oneshot::Sender<Result<Done, ApiError>>;
+
+/// The current snapshot, shared by the handlers and the writer thread.
+type Current = Arc<RwLock<Arc<Snapshot>>>;
+
+fn read_current(c: &RwLock<Arc<Snapshot>>) -> Arc<Snapshot> {
+    c.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn publish(c: &RwLock<Arc<Snapshot>>, s: Arc<Snapshot>) {
+    *c.write().unwrap_or_else(|e| e.into_inner()) = s;
 }
 
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub config: Config,
-    current: RwLock<Arc<Snapshot>>,
-    writer: Mutex<Writer>,
+    pub metrics: Metrics,
+    current: Current,
+    writes: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     auth: Mutex<Connection>,
+    /// A read connection to the event log (history pages).
+    reader: Mutex<SqliteStore>,
+    tokens: Mutex<FxHashMap<String, (Principal, i64)>>,
+    limiter: Option<governor::DefaultKeyedRateLimiter<i64>>,
     /// Held while planning, so concurrent requests wait for one plan instead of each making one.
     plans: tokio::sync::Mutex<Option<Arc<CachedPlan>>>,
 }
@@ -93,176 +154,209 @@ pub(crate) fn load_book(path: &Path) -> Result<(SqliteStore, Book, u64), ApiErro
     Ok((store, book, head))
 }
 
-fn encode(e: &Event, actor: &str) -> NewEvent {
+fn encode(e: &Event, actor: &str, at_unix_ms: i64) -> NewEvent {
     let (kind, payload) = scenario::encode_event(e);
     NewEvent {
         kind,
         actor: actor.to_string(),
-        at_unix_ms: now_unix_ms(),
+        at_unix_ms,
         payload,
     }
 }
 
-/// What placing an order with an idempotency key did.
-pub(crate) enum Placed {
-    /// A new order was placed.
-    Created(String),
-    /// The key was seen before: the order it created.
-    Replayed(String),
-}
-
 impl Shared {
-    /// Loads the book and opens the connections.
+    /// Loads the book, opens the connections and starts the writer thread.
     pub fn open(config: Config) -> Result<Shared, ApiError> {
         let (store, book, head) = load_book(&config.db_path)?;
         let aux = open_aux(&config.db_path)?;
         let auth = open_aux(&config.db_path)?;
+        let reader = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
+        let metrics = Metrics::new();
+        metrics.book_head.set(head);
+        let current: Current = Arc::new(RwLock::new(Arc::new(Snapshot { book, head })));
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        let writer = Writer {
+            store,
+            aux,
+            current: current.clone(),
+            book_head: metrics.book_head.clone(),
+            batches: metrics.write_batches.clone(),
+            batch_events: metrics.write_batch_events.clone(),
+            write_seconds: metrics.write_seconds.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("allot-writer".into())
+            .spawn(move || writer.run(rx))?;
+        let limiter = config.rate_limit.map(|r| {
+            governor::RateLimiter::keyed(
+                governor::Quota::per_second(r.per_second).allow_burst(r.burst),
+            )
+        });
         Ok(Shared {
             config,
-            current: RwLock::new(Arc::new(Snapshot { book, head })),
-            writer: Mutex::new(Writer { store, aux }),
+            metrics,
+            current,
+            writes: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(thread)),
             auth: Mutex::new(auth),
+            reader: Mutex::new(reader),
+            tokens: Mutex::new(FxHashMap::default()),
+            limiter,
             plans: tokio::sync::Mutex::new(None),
         })
     }
 
     /// The current book.
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        read_current(&self.current)
     }
 
-    /// Looks up a bearer secret.
-    pub fn authenticate(&self, secret: &str) -> Result<Option<Principal>, ApiError> {
-        crate::tokens::authenticate(&lock(&self.auth), secret)
-    }
-
-    /// Validates, appends durably, then publishes. Blocking: call from `spawn_blocking`.
-    /// With `expected_head`, refuses (409) if the book has moved past it (e.g. since a plan).
-    pub fn commit(
+    /// Up to `limit` events after `after` that `keep` lets through, and where to go on from.
+    /// Blocking: call from `spawn_blocking`.
+    pub fn history(
         &self,
-        events: Vec<Event>,
-        actor: &str,
-        expected_head: Option<u64>,
-    ) -> Result<Arc<Snapshot>, ApiError> {
-        let mut w = lock(&self.writer);
-        self.commit_locked(&mut w, events, actor, expected_head)
-    }
-
-    fn commit_locked(
-        &self,
-        w: &mut Writer,
-        events: Vec<Event>,
-        actor: &str,
-        expected_head: Option<u64>,
-    ) -> Result<Arc<Snapshot>, ApiError> {
-        let records: Vec<NewEvent> = events.iter().map(|e| encode(e, actor)).collect();
-        for attempt in 0..2 {
-            let snap = self.snapshot();
-            if expected_head.is_some_and(|h| h != snap.head) {
-                return Err(ApiError::Conflict(
-                    "the book changed while this was being prepared; retry".into(),
-                ));
-            }
-            let mut next = snap.book.clone();
-            next.apply_all(events.clone())
-                .map_err(|(_, e)| ApiError::Refused(format!("refused: {e}")))?;
-            match w.store.append(Some(snap.head), &records) {
-                Ok(range) => {
-                    let published = Arc::new(Snapshot {
-                        book: next,
-                        head: *range.end(),
-                    });
-                    *self.current.write().unwrap_or_else(|e| e.into_inner()) = published.clone();
-                    return Ok(published);
+        after: u64,
+        limit: usize,
+        keep: impl Fn(&Event) -> bool,
+    ) -> Result<(Vec<(store::StoredEvent, Event)>, Option<u64>), ApiError> {
+        let reader = lock(&self.reader);
+        let mut out = Vec::new();
+        let mut last = after;
+        // Scan in chunks so a filtered page does not hold the whole log in memory.
+        const CHUNK: usize = 4096;
+        loop {
+            let mut seen = 0usize;
+            let mut full = false;
+            reader.scan(last, Some(CHUNK), &mut |se| {
+                seen += 1;
+                if full {
+                    return Ok(());
                 }
-                // Someone else (the CLI) wrote to the file: catch up and validate again.
-                Err(store::StoreError::Conflict { .. }) if attempt == 0 => self.catch_up(w)?,
-                Err(e) => return Err(e.into()),
+                last = se.seq;
+                let event = scenario::decode_event(&se.kind, &se.payload)
+                    .map_err(|e| corrupt(se.seq, e))?;
+                if keep(&event) {
+                    out.push((se, event));
+                    full = out.len() >= limit;
+                }
+                Ok(())
+            })?;
+            if full {
+                let head = reader.head()?;
+                return Ok((out, (last < head).then_some(last)));
+            }
+            if seen < CHUNK {
+                return Ok((out, None));
             }
         }
-        Err(ApiError::Busy)
     }
 
-    /// Folds events another process appended since our head.
-    fn catch_up(&self, w: &Writer) -> Result<(), ApiError> {
-        let snap = self.snapshot();
-        let (mut book, mut head) = (Some(snap.book.clone()), snap.head);
-        fold(&w.store, &mut book, &mut head)?;
-        let book = book.ok_or_else(|| ApiError::Internal("the book vanished".into()))?;
-        tracing::info!(
-            from = snap.head,
-            to = head,
-            "caught up with events written elsewhere"
-        );
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(Snapshot { book, head });
-        Ok(())
+    /// Looks up a bearer secret. Answers are cached until the database file changes (SQLite's
+    /// `data_version`), so a token revoked from the CLI stops working at once, and a run of
+    /// reads costs one cheap pragma per request instead of a query. Unknown secrets are not
+    /// cached.
+    pub fn authenticate(&self, secret: &str) -> Result<Option<Principal>, ApiError> {
+        let auth = lock(&self.auth);
+        let version: i64 = auth.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Some((p, v)) = lock(&self.tokens).get(secret) {
+            if *v == version {
+                return Ok(Some(p.clone()));
+            }
+        }
+        let found = crate::tokens::authenticate(&auth, secret)?;
+        drop(auth);
+        let mut cache = lock(&self.tokens);
+        match &found {
+            Some(p) => {
+                if cache.len() >= TOKEN_CACHE_MAX {
+                    cache.clear();
+                }
+                cache.insert(secret.to_string(), (p.clone(), version));
+            }
+            None => {
+                cache.remove(secret);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Counts one request of `token_id` against its rate limit.
+    pub fn check_rate(&self, token_id: i64) -> Result<(), ApiError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.check_key(&token_id).map_err(|not_until| {
+            use governor::clock::Clock;
+            self.metrics.rate_limited.inc();
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            ApiError::RateLimited {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+        })
+    }
+
+    async fn write(&self, job: Job) -> Result<Done, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        let tx = lock(&self.writes)
+            .clone()
+            .ok_or_else(|| ApiError::Internal("the server is shutting down".into()))?;
+        tx.try_send((job, reply)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ApiError::Busy,
+            mpsc::error::TrySendError::Closed(_) => {
+                ApiError::Internal("the writer has stopped".into())
+            }
+        })?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the writer dropped a write".into()))?
+    }
+
+    /// Validates, appends durably, then publishes (group-committed with concurrent writes).
+    /// With `expected_head`, refuses (409) if the book has moved past it (e.g. since a plan).
+    pub async fn commit(
+        &self,
+        events: Vec<Event>,
+        actor: &str,
+        expected_head: Option<u64>,
+    ) -> Result<Arc<Snapshot>, ApiError> {
+        let job = Job::Commit {
+            events,
+            actor: actor.to_string(),
+            expected_head,
+        };
+        Ok(self.write(job).await?.snapshot)
     }
 
     /// Places an order at most once per `(scope, key)`. The key is stored before the order's
     /// event, so a crash between the two leaves a key whose order a retry then places.
-    pub fn place_order_once(
+    pub async fn place_order_once(
         &self,
-        scope: &str,
-        key: &str,
-        request_sha256: &str,
+        scope: String,
+        key: String,
+        request_sha256: String,
         spec: OrderSpec,
         principal: &Principal,
-    ) -> Result<Placed, ApiError> {
-        let mut w = lock(&self.writer);
-        let seen: Option<(String, String)> = w
-            .aux
-            .query_row(
-                "SELECT request_sha256, order_id FROM idempotency_keys WHERE scope = ?1 AND key = ?2",
-                params![scope, key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let spec = match seen {
-            Some((hash, _)) if hash != request_sha256 => {
-                return Err(ApiError::Conflict(
-                    "this Idempotency-Key was already used with a different request".into(),
-                ))
-            }
-            Some((_, order)) if self.snapshot().book.order_idx(&order).is_some() => {
-                return Ok(Placed::Replayed(order))
-            }
-            // The key was stored but its order was not (a crash in between): place it now.
-            Some((_, order)) => OrderSpec { key: order, ..spec },
-            None => {
-                // Validate first so a refused order does not burn the key.
-                let snap = self.snapshot();
-                snap.book
-                    .validate_all(&[Event::OrderPlaced(spec.clone())])
-                    .map_err(|(_, e)| ApiError::Refused(format!("refused: {e}")))?;
-                w.aux.execute(
-                    "INSERT INTO idempotency_keys (scope, key, request_sha256, order_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![scope, key, request_sha256, spec.key, now_unix_ms()],
-                )?;
-                spec
-            }
+    ) -> Result<(Placed, Arc<Snapshot>), ApiError> {
+        let job = Job::PlaceOnce {
+            scope,
+            key,
+            request_sha256,
+            spec: Box::new(spec),
+            actor: principal.actor(),
         };
-        let id = spec.key.clone();
-        let result = self.commit_locked(
-            &mut w,
-            vec![Event::OrderPlaced(spec)],
-            &principal.actor(),
-            None,
-        );
-        if let Err(e) = &result {
-            if matches!(e, ApiError::Refused(_)) {
-                // Nothing was written; free the key so a corrected request can use it.
-                w.aux.execute(
-                    "DELETE FROM idempotency_keys WHERE scope = ?1 AND key = ?2",
-                    params![scope, key],
-                )?;
-            }
+        let done = self.write(job).await?;
+        let placed = done
+            .placed
+            .ok_or_else(|| ApiError::Internal("placement answered without an order".into()))?;
+        Ok((placed, done.snapshot))
+    }
+
+    /// Stops taking writes, lets the writer finish the ones queued, and waits for it.
+    pub fn stop_writer(&self) {
+        lock(&self.writes).take();
+        if let Some(t) = lock(&self.writer_thread).take() {
+            let _ = t.join();
         }
-        result.map(|_| Placed::Created(id))
     }
 
     /// The plan for the current book at `now`, re-planned warm from the cached plan when the
@@ -276,6 +370,7 @@ impl Shared {
             }
         }
         let previous = cache.clone();
+        let started = Instant::now();
         let fresh = tokio::task::spawn_blocking(move || -> Result<CachedPlan, ApiError> {
             let plan = match &previous {
                 Some(p) => planner::plan_warm(&snap.book, now, &p.plan)?,
@@ -288,6 +383,10 @@ impl Shared {
         })
         .await
         .map_err(|e| ApiError::Internal(format!("planning task failed: {e}")))??;
+        self.metrics.plans.inc();
+        self.metrics
+            .plan_seconds
+            .observe(started.elapsed().as_secs_f64());
         let fresh = Arc::new(fresh);
         *cache = Some(fresh.clone());
         Ok(fresh)
@@ -305,5 +404,252 @@ impl Shared {
             .map(|c| c.plan)
             .unwrap_or_else(|a| a.plan.clone());
         *cache = Some(Arc::new(CachedPlan { snapshot, plan }));
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.stop_writer();
+    }
+}
+
+/// The writer thread's own state.
+struct Writer {
+    store: SqliteStore,
+    /// Connection for the idempotency keys.
+    aux: Connection,
+    current: Current,
+    book_head: prometheus_client::metrics::gauge::Gauge<u64, std::sync::atomic::AtomicU64>,
+    batches: prometheus_client::metrics::counter::Counter,
+    batch_events: prometheus_client::metrics::histogram::Histogram,
+    write_seconds: prometheus_client::metrics::histogram::Histogram,
+}
+
+/// A job's fate within one batch before the append.
+enum Staged {
+    /// Answered without writing (refused, conflicting, or an idempotent replay).
+    Answer(Result<Option<Placed>, ApiError>),
+    /// Its events are in the batch; answered after the append.
+    Written(Option<Placed>),
+}
+
+/// A key stored (or about to be stored) by this batch: its request hash and order.
+type StagedKeys = FxHashMap<(String, String), (String, String)>;
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::Receiver<(Job, Reply)>) {
+        let mut jobs = Vec::with_capacity(MAX_BATCH_JOBS);
+        while let Some(first) = rx.blocking_recv() {
+            jobs.push(first);
+            while jobs.len() < MAX_BATCH_JOBS {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+            self.batch(&mut jobs);
+        }
+    }
+
+    /// Validates, stores and answers one batch of jobs.
+    fn batch(&mut self, jobs: &mut Vec<(Job, Reply)>) {
+        let started = Instant::now();
+        let mut outcome = self.try_batch(jobs);
+        if let Err(ApiError::Conflict(_)) = outcome {
+            // Another process (the CLI) appended to the file: fold its events and try again.
+            outcome = self.catch_up().and_then(|()| self.try_batch(jobs));
+            if let Err(ApiError::Conflict(_)) = outcome {
+                outcome = Err(ApiError::Busy);
+            }
+        }
+        match outcome {
+            Ok((staged, snapshot, events)) => {
+                self.batches.inc();
+                self.batch_events.observe(events as f64);
+                self.write_seconds.observe(started.elapsed().as_secs_f64());
+                for ((_, reply), st) in jobs.drain(..).zip(staged) {
+                    let answer = match st {
+                        Staged::Answer(r) => r.map(|placed| Done {
+                            placed,
+                            snapshot: snapshot.clone(),
+                        }),
+                        Staged::Written(placed) => Ok(Done {
+                            placed,
+                            snapshot: snapshot.clone(),
+                        }),
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, jobs = jobs.len(), "a group commit failed");
+                for (_, reply) in jobs.drain(..) {
+                    let err = match &e {
+                        ApiError::Busy => ApiError::Busy,
+                        other => ApiError::Internal(format!("the write failed: {other}")),
+                    };
+                    let _ = reply.send(Err(err));
+                }
+            }
+        }
+    }
+
+    /// Stages every job against one copy of the book, stores the batch's idempotency keys, then
+    /// appends its events. Returns each job's fate, the published snapshot and the events written.
+    #[allow(clippy::type_complexity)]
+    fn try_batch(
+        &mut self,
+        jobs: &[(Job, Reply)],
+    ) -> Result<(Vec<Staged>, Arc<Snapshot>, usize), ApiError> {
+        let base = read_current(&self.current);
+        let mut book = base.book.clone();
+        let mut records: Vec<NewEvent> = Vec::new();
+        let mut staged = Vec::with_capacity(jobs.len());
+        let mut keys: StagedKeys = FxHashMap::default();
+        let mut new_keys: Vec<(String, String, String, String)> = Vec::new();
+        let at = now_unix_ms();
+        for (job, _) in jobs {
+            let st = match job {
+                Job::Commit {
+                    events,
+                    actor,
+                    expected_head,
+                } => {
+                    let head_now = base.head + records.len() as u64;
+                    if expected_head.is_some_and(|h| h != head_now) {
+                        Staged::Answer(Err(ApiError::Conflict(
+                            "the book changed while this was being prepared; retry".into(),
+                        )))
+                    } else {
+                        match apply(&mut book, events) {
+                            Ok(()) => {
+                                records.extend(events.iter().map(|e| encode(e, actor, at)));
+                                Staged::Written(None)
+                            }
+                            Err(e) => Staged::Answer(Err(e)),
+                        }
+                    }
+                }
+                Job::PlaceOnce {
+                    scope,
+                    key,
+                    request_sha256,
+                    spec,
+                    actor,
+                } => {
+                    let id = (scope.clone(), key.clone());
+                    let seen = match keys.get(&id) {
+                        Some(k) => Some(k.clone()),
+                        None => self
+                            .aux
+                            .query_row(
+                                "SELECT request_sha256, order_id FROM idempotency_keys
+                                 WHERE scope = ?1 AND key = ?2",
+                                params![scope, key],
+                                |r| Ok((r.get(0)?, r.get(1)?)),
+                            )
+                            .optional()?,
+                    };
+                    let spec = match seen {
+                        Some((hash, _)) if &hash != request_sha256 => Err(ApiError::Conflict(
+                            "this Idempotency-Key was already used with a different request".into(),
+                        )),
+                        Some((_, order)) if book.order_idx(&order).is_some() => {
+                            Ok(Err(Placed::Replayed(order)))
+                        }
+                        // The key was stored but its order was not (a crash in between).
+                        Some((_, order)) => Ok(Ok(OrderSpec {
+                            key: order,
+                            ..(**spec).clone()
+                        })),
+                        None => Ok(Ok((**spec).clone())),
+                    };
+                    match spec {
+                        Err(e) => Staged::Answer(Err(e)),
+                        Ok(Err(replayed)) => Staged::Answer(Ok(Some(replayed))),
+                        Ok(Ok(spec)) => {
+                            let order = spec.key.clone();
+                            let event = Event::OrderPlaced(spec);
+                            let record = encode(&event, actor, at);
+                            match book.apply(event) {
+                                Ok(()) => {
+                                    records.push(record);
+                                    if !keys.contains_key(&id) {
+                                        new_keys.push((
+                                            scope.clone(),
+                                            key.clone(),
+                                            request_sha256.clone(),
+                                            order.clone(),
+                                        ));
+                                    }
+                                    keys.insert(id, (request_sha256.clone(), order.clone()));
+                                    Staged::Written(Some(Placed::Created(order)))
+                                }
+                                Err(e) => {
+                                    Staged::Answer(Err(ApiError::Refused(format!("refused: {e}"))))
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            staged.push(st);
+        }
+        if records.is_empty() {
+            return Ok((staged, base, 0));
+        }
+        if !new_keys.is_empty() {
+            let tx = self.aux.transaction()?;
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO idempotency_keys
+                     (scope, key, request_sha256, order_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for (scope, key, hash, order) in &new_keys {
+                    ins.execute(params![scope, key, hash, order, at])?;
+                }
+            }
+            tx.commit()?;
+        }
+        let range = match self.store.append(Some(base.head), &records) {
+            Ok(r) => r,
+            Err(store::StoreError::Conflict { .. }) => {
+                return Err(ApiError::Conflict("the store moved on".into()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let snapshot = Arc::new(Snapshot {
+            book,
+            head: *range.end(),
+        });
+        publish(&self.current, snapshot.clone());
+        self.book_head.set(snapshot.head);
+        Ok((staged, snapshot, records.len()))
+    }
+
+    /// Folds events another process appended since our head.
+    fn catch_up(&self) -> Result<(), ApiError> {
+        let snap = read_current(&self.current);
+        let (mut book, mut head) = (Some(snap.book.clone()), snap.head);
+        fold(&self.store, &mut book, &mut head)?;
+        let book = book.ok_or_else(|| ApiError::Internal("the book vanished".into()))?;
+        tracing::info!(
+            from = snap.head,
+            to = head,
+            "caught up with events written elsewhere"
+        );
+        publish(&self.current, Arc::new(Snapshot { book, head }));
+        self.book_head.set(head);
+        Ok(())
+    }
+}
+
+/// Applies `events` to `book`, all or none.
+fn apply(book: &mut Book, events: &[Event]) -> Result<(), ApiError> {
+    let refused = |e: book::BookError| ApiError::Refused(format!("refused: {e}"));
+    match events {
+        [one] => book.apply(one.clone()).map_err(refused),
+        many => book.apply_all(many.to_vec()).map_err(|(_, e)| refused(e)),
     }
 }

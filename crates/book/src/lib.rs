@@ -13,10 +13,12 @@
 #![deny(missing_docs)]
 
 mod event;
+mod fmt;
 mod ids;
 mod types;
 
 pub use event::*;
+pub use fmt::*;
 pub use ids::*;
 pub use types::*;
 
