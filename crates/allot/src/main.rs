@@ -197,6 +197,15 @@ enum Command {
         /// The month to plan in (YYYY-MM); default: the clock's month, clamped into the horizon.
         #[arg(long)]
         now: Option<String>,
+        /// Requests per second each token may make, sustained (0: no limit); over it, 429.
+        #[arg(long, default_value_t = 200)]
+        rate_limit: u32,
+        /// Requests a token may make at once after a quiet spell.
+        #[arg(long, default_value_t = 400)]
+        rate_burst: u32,
+        /// Log format on standard error: text for people, json (one object per line) for machines.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Create, list or revoke API tokens (stored hashed; a secret is shown once).
     #[command(subcommand)]
@@ -210,6 +219,12 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -853,13 +868,19 @@ fn run(cli: Cli) -> Result<()> {
             max_body_bytes,
             max_page_size,
             now,
+            rate_limit,
+            rate_burst,
+            log_format,
         } => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                )
-                .init();
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let logs = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr);
+            match log_format {
+                LogFormat::Text => logs.init(),
+                LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
+            }
             if !path.exists() {
                 bail!(bad(format!(
                     "no book at {} (create one with `allot demo` or `allot init`)",
@@ -870,6 +891,13 @@ fn run(cli: Cli) -> Result<()> {
             config.addr = addr;
             config.max_body_bytes = max_body_bytes;
             config.max_page_size = max_page_size;
+            config.rate_limit = match (rate_limit, rate_burst) {
+                (0, _) => None,
+                (r, b) => Some(
+                    api::RateLimit::new(r, b.max(1))
+                        .ok_or_else(|| bad("--rate-limit/--rate-burst must be positive"))?,
+                ),
+            };
             config.now = match now {
                 Some(s) => Some(
                     book::YearMonth::parse(&s)
@@ -879,11 +907,14 @@ fn run(cli: Cli) -> Result<()> {
             };
             let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
             rt.block_on(async move {
-                let shutdown = async {
-                    let _ = tokio::signal::ctrl_c().await;
-                };
-                eprintln!("allot serving {} on http://{addr}", path.display());
-                api::serve(config, shutdown).await
+                let bound = api::Bound::new(config).await?;
+                // Port 0 picks a free port: say which, so scripts can find it.
+                eprintln!(
+                    "allot serving {} on http://{}",
+                    path.display(),
+                    bound.local_addr()?
+                );
+                bound.run(shutdown_signal()).await
             })
             .map_err(|e| anyhow!("{e}"))?;
         }
@@ -1094,4 +1125,28 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
         db.head()
     );
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the server then stops accepting, finishes in-flight requests
+/// and the writes they queued, and exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -608,3 +608,19 @@ pub struct NewSupplyAdjustment {
     #[serde(default)]
     pub note: String,
 }
+
+/// Every error's body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for people.
+    pub error: String,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+    /// The book's last event.
+    pub head: u64,
+}

@@ -21,6 +21,7 @@
 pub mod dto;
 mod error;
 mod metrics;
+mod openapi;
 mod routes;
 mod state;
 mod tokens;

@@ -56,6 +56,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
+        .route("/docs/api", get(crate::openapi::reference_page))
         .route(
             "/metrics",
             get(get_metrics)
@@ -125,7 +127,8 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// `GET /metrics`: Prometheus text format (staff tokens only).
-async fn get_metrics(
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 403, description = "Staff only", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody)))]
+pub(crate) async fn get_metrics(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, ApiError> {
@@ -234,18 +237,26 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?
 }
 
-async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "head": state.snapshot().head }))
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(), responses((status = 200, description = "The server is up", body = Health)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        head: state.snapshot().head,
+    })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct PageQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageQuery {
+    /// Skip this many orders (default 0).
     offset: Option<usize>,
+    /// At most this many orders (default 100, at most the server's page limit).
     limit: Option<usize>,
 }
 
-async fn list_orders(
+#[utoipa::path(get, path = "/api/orders", tag = "orders", params(PageQuery), responses((status = 200, description = "A page of the orders the caller may see", body = OrderPage), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn list_orders(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     q: Result<Query<PageQuery>, QueryRejection>,
@@ -319,7 +330,8 @@ fn order_spec(book: &Book, p: &Principal, req: NewOrder) -> Result<OrderSpec, Ap
     })
 }
 
-async fn create_order(
+#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = NewOrder, params(("Idempotency-Key" = String, Header, description = "Required; a retry with the same key and body returns the same order")), responses((status = 201, description = "Placed", body = OrderDto), (status = 200, description = "A replay of an earlier request with this key", body = OrderDto), (status = 403, description = "Not this token's customer", body = ErrorBody), (status = 409, description = "Key reused with a different body", body = ErrorBody), (status = 422, description = "The book refused the order", body = ErrorBody), (status = 503, description = "Write queue full; retry", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn create_order(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
@@ -365,7 +377,8 @@ async fn create_order(
     Ok(res)
 }
 
-async fn get_order(
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "The order", body = OrderDto), (status = 404, description = "No such order (or not the caller's)", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_order(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
@@ -388,7 +401,8 @@ async fn order_change(
     Ok(Json(OrderDto::new(&snap.book, order)))
 }
 
-async fn confirm_order(
+#[utoipa::path(post, path = "/api/orders/{id}/confirm", tag = "orders", params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "The order, its promise now binding", body = OrderDto), (status = 404, description = "No such order (or not the caller's)", body = ErrorBody), (status = 422, description = "Nothing to confirm", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn confirm_order(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
@@ -397,7 +411,8 @@ async fn confirm_order(
     order_change(state, p, id, event).await
 }
 
-async fn cancel_order(
+#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body(content = Option<CancelRequest>, description = "Optional reason"), responses((status = 200, description = "The cancelled order", body = OrderDto), (status = 404, description = "No such order (or not the caller's)", body = ErrorBody), (status = 422, description = "Cannot be cancelled", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn cancel_order(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
@@ -423,7 +438,8 @@ fn plan_record(book: &Book, plan: &planner::Plan) -> Event {
     Event::PlanRecorded(plan.record(book))
 }
 
-async fn post_plan(
+#[utoipa::path(post, path = "/api/plan", tag = "planning", request_body(content = Option<PlanRequest>, description = "dry_run: plan without recording"), responses((status = 200, description = "The plan's summary and the promises it moved", body = PlanSummary), (status = 403, description = "Staff only", body = ErrorBody), (status = 409, description = "The book changed meanwhile; retry", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn post_plan(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     body: Result<Bytes, BytesRejection>,
@@ -446,15 +462,20 @@ async fn post_plan(
     Ok(Json(summary))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct PromiseQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct PromiseQuery {
+    /// SKU id.
     sku: String,
+    /// Items wanted: the answer says the earliest month they can be promised.
     qty: Option<u64>,
+    /// A month, `YYYY-MM`: the answer says how many items can be promised by then.
     by: Option<String>,
 }
 
-async fn get_promise(
+#[utoipa::path(get, path = "/api/promise", tag = "planning", params(PromiseQuery), responses((status = 200, description = "Available to promise", body = PromiseAnswer), (status = 404, description = "No such SKU", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_promise(
     State(state): State<AppState>,
     q: Result<Query<PromiseQuery>, QueryRejection>,
 ) -> Result<Json<PromiseAnswer>, ApiError> {
@@ -496,7 +517,8 @@ async fn get_promise(
     }))
 }
 
-async fn get_waitlist(
+#[utoipa::path(get, path = "/api/waitlist", tag = "planning", responses((status = 200, description = "The waitlist (a customer token: its own entries)", body = Vec<WaitlistEntryDto>), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_waitlist(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Json<Vec<WaitlistEntryDto>>, ApiError> {
@@ -513,7 +535,8 @@ async fn get_waitlist(
     Ok(Json(entries))
 }
 
-async fn get_me(Extension(p): Extension<Principal>) -> Json<MeDto> {
+#[utoipa::path(get, path = "/api/me", tag = "book", responses((status = 200, description = "The calling token", body = MeDto), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_me(Extension(p): Extension<Principal>) -> Json<MeDto> {
     Json(MeDto {
         role: p.role.as_str(),
         customer: p.customer.clone(),
@@ -521,7 +544,8 @@ async fn get_me(Extension(p): Extension<Principal>) -> Json<MeDto> {
     })
 }
 
-async fn get_book(
+#[utoipa::path(get, path = "/api/book", tag = "book", responses((status = 200, description = "Generations, SKUs, the horizon and the customers the caller may see", body = BookDto), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_book(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> Json<BookDto> {
@@ -579,7 +603,8 @@ fn page_limit(state: &Shared, limit: Option<usize>) -> Result<usize, ApiError> {
 
 /// The book's history, oldest first (a customer token sees only events about its own orders,
 /// reservations and contracts).
-async fn get_history(
+#[utoipa::path(get, path = "/api/history", tag = "book", params(HistoryQuery), responses((status = 200, description = "Events, oldest first", body = HistoryPage), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_history(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     q: Result<Query<HistoryQuery>, QueryRejection>,
@@ -613,7 +638,8 @@ async fn get_history(
 
 /// Reservations of cloud capacity, with the units the current plan accepts (a customer token
 /// sees only its own).
-async fn list_reservations(
+#[utoipa::path(get, path = "/api/reservations", tag = "reservations", responses((status = 200, description = "Reservations the caller may see, with the units the plan accepts", body = Vec<ReservationDto>), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn list_reservations(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Json<Vec<ReservationDto>>, ApiError> {
@@ -648,7 +674,8 @@ fn acting_customer(p: &Principal, asked: Option<String>) -> Result<String, ApiEr
 }
 
 /// Reserves cloud capacity over a range of months.
-async fn create_reservation(
+#[utoipa::path(post, path = "/api/reservations", tag = "reservations", request_body = NewReservation, responses((status = 201, description = "Reserved", body = ReservationDto), (status = 403, description = "Not this token's customer", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn create_reservation(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     body: Result<Bytes, BytesRejection>,
@@ -693,7 +720,8 @@ async fn create_reservation(
 }
 
 /// Cancels a reservation (a customer token: only its own; others answer 404).
-async fn cancel_reservation(
+#[utoipa::path(post, path = "/api/reservations/{id}/cancel", tag = "reservations", params(("id" = String, Path, description = "Reservation id")), responses((status = 200, description = "Cancelled", body = ReservationDto), (status = 404, description = "No such reservation (or not the caller's)", body = ErrorBody), (status = 422, description = "Already cancelled", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn cancel_reservation(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
@@ -726,7 +754,8 @@ async fn cancel_reservation(
 }
 
 /// Supply per generation and month, what binds, and the adjustments made (staff only).
-async fn get_supply(
+#[utoipa::path(get, path = "/api/supply", tag = "supply", responses((status = 200, description = "Supply per generation and month", body = SupplyDto), (status = 403, description = "Staff only", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn get_supply(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Json<SupplyDto>, ApiError> {
@@ -735,7 +764,8 @@ async fn get_supply(
 }
 
 /// Adds or cuts one generation's supply in one month (staff only); re-plan to see the effect.
-async fn adjust_supply(
+#[utoipa::path(post, path = "/api/supply/adjustments", tag = "supply", request_body = NewSupplyAdjustment, responses((status = 201, description = "Recorded; re-plan to see the effect", body = SupplyDto), (status = 403, description = "Staff only", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn adjust_supply(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     body: Result<Bytes, BytesRejection>,

@@ -28,13 +28,18 @@ async fn dashboard_figures_agree_with_the_plan() {
         .collect();
     assert_eq!(d["now"], "2027-01");
     assert_eq!(months.first(), Some(&"2027-01"), "series start at now");
-    assert_eq!(months.last(), Some(&"2029-11"), "series end at the horizon's end");
+    assert_eq!(
+        months.last(),
+        Some(&"2029-11"),
+        "series end at the horizon's end"
+    );
     assert!(d["foundry_supply"].as_bool().unwrap());
 
     // Per generation: every series covers the months; supply is conserved; the pool covers its uses.
     let gens = d["generations"].as_array().unwrap();
     assert_eq!(gens.len(), 4);
-    let (mut shipped_orders, mut shipped_contracts) = (vec![0u64; gens.len()], vec![0u64; gens.len()]);
+    let (mut shipped_orders, mut shipped_contracts) =
+        (vec![0u64; gens.len()], vec![0u64; gens.len()]);
     for (gi, g) in gens.iter().enumerate() {
         let id = g["id"].as_str().unwrap();
         let [supply, sold, orders, contracts, deployed, pool, internal, reserved, carried] = [
@@ -68,7 +73,11 @@ async fn dashboard_figures_agree_with_the_plan() {
             inv += supply[k] as i128 - sold[k] as i128 - deployed[k] as i128;
             assert!(inv >= 0, "{id} {}: more used than available", months[k]);
             if k + 1 < months.len() {
-                assert_eq!(inv, carried[k] as i128, "{id} {}: inventory carried", months[k]);
+                assert_eq!(
+                    inv, carried[k] as i128,
+                    "{id} {}: inventory carried",
+                    months[k]
+                );
             }
             assert!(
                 internal[k] + reserved[k] <= pool[k],
@@ -110,7 +119,10 @@ async fn dashboard_figures_agree_with_the_plan() {
             .iter()
             .map(|r| u(&r["months"]))
             .sum();
-        assert_eq!(in_runs as usize, labelled, "{id}: runs cover the labelled months");
+        assert_eq!(
+            in_runs as usize, labelled,
+            "{id}: runs cover the labelled months"
+        );
     }
     // trn4 ships from 2027-10: before that nothing binds but "not shipping".
     let trn4 = &gens[3];
@@ -170,9 +182,7 @@ async fn dashboard_figures_agree_with_the_plan() {
         assert_eq!(a["earliest_period"], b["earliest_period"]);
         assert!(a["customer"].is_string() && a["reason_text"].is_string());
         let latest = a["latest"].as_str().unwrap();
-        let after = a["earliest_period"]
-            .as_str()
-            .is_some_and(|e| e > latest);
+        let after = a["earliest_period"].as_str().is_some_and(|e| e > latest);
         assert_eq!(a["after_window"], after);
     }
 
@@ -182,7 +192,13 @@ async fn dashboard_figures_agree_with_the_plan() {
 
     // The objectives are those of a dry-run re-plan of the same book.
     let (s, _, dry) = app
-        .call(Method::POST, "/api/plan", Some(&app.planner), Some(json!({"dry_run": true})), None)
+        .call(
+            Method::POST,
+            "/api/plan",
+            Some(&app.planner),
+            Some(json!({"dry_run": true})),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(d["plan"]["objectives"], dry["objectives"]);
@@ -190,7 +206,13 @@ async fn dashboard_figures_agree_with_the_plan() {
 
     // After a recorded plan, the dashboard compares with it.
     let (s, _, rec) = app
-        .call(Method::POST, "/api/plan", Some(&app.planner), Some(json!({"dry_run": false})), None)
+        .call(
+            Method::POST,
+            "/api/plan",
+            Some(&app.planner),
+            Some(json!({"dry_run": false})),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (_, _, d2) = app.get("/api/dashboard", &app.planner).await;
@@ -201,7 +223,11 @@ async fn dashboard_figures_agree_with_the_plan() {
         last["commitment_shortfall_usd"],
         rec["objectives"]["commitment_shortfall_usd"]
     );
-    assert_eq!(u(&d2["moves_total"]), 0, "the recorded plan is the current one");
+    assert_eq!(
+        u(&d2["moves_total"]),
+        0,
+        "the recorded plan is the current one"
+    );
     app.stop().await;
 }
 
@@ -214,7 +240,9 @@ async fn dashboard_is_for_staff_only() {
         assert_error(s, StatusCode::FORBIDDEN, &v, &text);
         assert!(!text.contains("generations"), "no figures leak: {text}");
     }
-    let (s, text, v) = app.call(Method::GET, "/api/dashboard", None, None, None).await;
+    let (s, text, v) = app
+        .call(Method::GET, "/api/dashboard", None, None, None)
+        .await;
     assert_error(s, StatusCode::UNAUTHORIZED, &v, &text);
     let admin = create_token(&app.db, Role::Admin, None).unwrap().secret;
     let (s, _, _) = app.get("/api/dashboard", &admin).await;
@@ -237,7 +265,11 @@ async fn pages_and_assets_are_served_without_a_token() {
         ("/assets/portal.js", "text/javascript", "/api/orders"),
         ("/assets/signin.js", "text/javascript", "/api/me"),
         ("/assets/favicon.svg", "image/svg+xml", "<svg"),
-        ("/assets/vendor/chart.umd.min.js", "text/javascript", "Chart.js v4"),
+        (
+            "/assets/vendor/chart.umd.min.js",
+            "text/javascript",
+            "Chart.js v4",
+        ),
     ] {
         let res = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{path}");
@@ -264,7 +296,11 @@ async fn pages_and_assets_are_served_without_a_token() {
         assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
     }
     // Unknown assets are JSON 404s like every other miss; nothing outside the embedded set is served.
-    for path in ["/assets/nope.js", "/assets/../Cargo.toml", "/assets/vendor/README.md"] {
+    for path in [
+        "/assets/nope.js",
+        "/assets/../Cargo.toml",
+        "/assets/vendor/README.md",
+    ] {
         let res = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         let v: Value = res.json().await.unwrap();

@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use store::{NewEvent, SqliteOptions, SqliteStore, Store};
 
+mod dashboard;
+mod ops;
+
 /// A running server on a fresh demo book, with one token per role.
 struct TestApp {
     addr: SocketAddr,
@@ -108,10 +111,12 @@ impl TestApp {
         v["orders"].as_array().expect("orders").clone()
     }
 
-    async fn stop(mut self) {
+    /// Stops the server gracefully; the returned directory keeps the database until dropped.
+    async fn stop(mut self) -> tempfile::TempDir {
         if let Some(s) = self.server.take() {
             s.stop().await.expect("clean shutdown");
         }
+        self._dir
     }
 }
 

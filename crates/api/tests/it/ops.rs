@@ -1,0 +1,565 @@
+//! The endpoints added for the dashboard and portal (book, history, reservations, supply), the
+//! tenant matrix over them, rate limits, metrics, the OpenAPI document, group commit and
+//! graceful shutdown.
+
+use super::*;
+
+/// Ids of every reservation, with its customer, as the planner sees them.
+async fn all_reservations(app: &TestApp) -> Vec<(String, String)> {
+    let (s, text, v) = app.get("/api/reservations", &app.planner).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["customer"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn new_endpoints_are_tenant_isolated() {
+    let app = spawn_app().await;
+    let orders = app.all_orders().await;
+    let reservations = all_reservations(&app).await;
+    assert!(!reservations.is_empty(), "the demo books reservations");
+    let mut customers: Vec<String> = orders
+        .iter()
+        .map(|o| o["customer"].as_str().unwrap().to_string())
+        .chain(reservations.iter().map(|(_, c)| c.clone()))
+        .collect();
+    customers.sort();
+    customers.dedup();
+
+    for me in &customers {
+        let token = app.customer_token(me);
+        let mut secrets: Vec<String> = orders
+            .iter()
+            .filter(|o| o["customer"] != me.as_str())
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect();
+        secrets.extend(
+            reservations
+                .iter()
+                .filter(|(_, c)| c != me)
+                .map(|(r, _)| r.clone()),
+        );
+        secrets.extend(customers.iter().filter(|c| c != &me).cloned());
+        let foreign_reservation = reservations.iter().find(|(_, c)| c != me).map(|(r, _)| r);
+
+        let mut calls: Vec<(Method, String, Option<Value>, StatusCode)> = vec![
+            (Method::GET, "/api/me".into(), None, StatusCode::OK),
+            (Method::GET, "/api/book".into(), None, StatusCode::OK),
+            (
+                Method::GET,
+                "/api/history?limit=500".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/reservations".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/supply".into(),
+                None,
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                Method::POST,
+                "/api/supply/adjustments".into(),
+                Some(json!({"generation": "trn2", "month": "2027-03", "delta_units": -5})),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                Method::GET,
+                "/api/dashboard".into(),
+                None,
+                StatusCode::FORBIDDEN,
+            ),
+            (Method::GET, "/metrics".into(), None, StatusCode::FORBIDDEN),
+        ];
+        if let Some(r) = foreign_reservation {
+            calls.push((
+                Method::POST,
+                format!("/api/reservations/{r}/cancel"),
+                None,
+                StatusCode::NOT_FOUND,
+            ));
+        }
+        let other = customers.iter().find(|c| *c != me).unwrap();
+        calls.push((
+            Method::POST,
+            "/api/reservations".into(),
+            Some(json!({"customer": other, "generation": "trn3", "units": 2,
+                        "start": "2028-01", "end": "2028-06", "price_usd_per_unit_period": 90000})),
+            StatusCode::FORBIDDEN,
+        ));
+        let mut texts = Vec::new();
+        for (method, path, body, expected) in calls {
+            let (s, text, v) = app
+                .call(method.clone(), &path, Some(&token), body, None)
+                .await;
+            assert_eq!(s, expected, "{me}: {method} {path}: {text}");
+            if !s.is_success() {
+                assert!(v["error"].as_str().is_some_and(|m| !m.is_empty()), "{text}");
+            }
+            texts.push((format!("{method} {path}"), text, v));
+        }
+        let (me_v, book_v, hist_v, res_v) = (&texts[0].2, &texts[1].2, &texts[2].2, &texts[3].2);
+        assert_eq!(me_v["role"], "customer");
+        assert_eq!(me_v["customer"], me.as_str());
+        let listed: Vec<&Value> = book_v["customers"].as_array().unwrap().iter().collect();
+        assert_eq!(listed.len(), 1, "{me} sees only itself in the book");
+        assert_eq!(listed[0]["id"], me.as_str());
+        assert!(!book_v["skus"].as_array().unwrap().is_empty());
+        for r in res_v.as_array().unwrap() {
+            assert_eq!(r["customer"], me.as_str());
+        }
+        for e in hist_v["events"].as_array().unwrap() {
+            assert_ne!(e["kind"], "book_created");
+            assert_ne!(e["kind"], "plan_recorded");
+            assert_ne!(e["kind"], "supply_adjusted");
+        }
+        for (call, text, _) in &texts {
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{me}: {call} leaks {secret:?}: {text}"
+                );
+            }
+        }
+    }
+    // Nothing foreign was changed: every reservation is still open, supply unadjusted.
+    let (_, _, supply) = app.get("/api/supply", &app.planner).await;
+    assert_eq!(supply["adjustments"].as_array().unwrap().len(), 0);
+    let (_, _, res) = app.get("/api/reservations", &app.planner).await;
+    assert!(res
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["cancelled"] == false));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reservations_supply_and_history_round_trip() {
+    let app = spawn_app().await;
+    let token = app.customer_token("lab-a");
+    // A customer reserves capacity of the future generation and sees it, then cancels it.
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&token),
+            Some(json!({"generation": "trn4", "units": 3, "start": "2028-01",
+                        "end": "2028-12", "price_usd_per_unit_period": 150000})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        (
+            v["customer"].as_str(),
+            v["start"].as_str(),
+            v["end"].as_str()
+        ),
+        (Some("lab-a"), Some("2028-01"), Some("2028-12"))
+    );
+    let (_, _, mine) = app.get("/api/reservations", &token).await;
+    let listed = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert!(
+        listed["accepted_units"].as_u64().is_some(),
+        "the plan answers for it"
+    );
+    // Bad input is a 4xx with a message and changes nothing.
+    for (body, status) in [
+        (
+            json!({"generation": "trn9", "units": 1, "start": "2028-01", "end": "2028-02",
+                "price_usd_per_unit_period": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"generation": "trn4", "units": 1, "start": "2028-13", "end": "2028-02",
+                "price_usd_per_unit_period": 1}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"generation": "trn4", "units": 1}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (s, text, v) = app
+            .call(
+                Method::POST,
+                "/api/reservations",
+                Some(&token),
+                Some(body),
+                None,
+            )
+            .await;
+        assert_error(s, status, &v, &text);
+    }
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            &format!("/api/reservations/{id}/cancel"),
+            Some(&token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["cancelled"], true);
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            &format!("/api/reservations/{id}/cancel"),
+            Some(&token),
+            None,
+            None,
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+
+    // The planner cuts supply; it shows in the supply view and in the history, and a re-plan
+    // explains the moved promises by the cut.
+    let (s, _, before) = app.get("/api/supply", &app.planner).await;
+    assert_eq!(s, StatusCode::OK);
+    let trn2 = before["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|g| g["generation"] == "trn2")
+        .unwrap();
+    let month = before["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|m| m == "2027-03")
+        .unwrap();
+    let units_before = before["generations"][trn2]["units"][month]
+        .as_u64()
+        .unwrap();
+    let (s, text, after) = app
+        .call(
+            Method::POST,
+            "/api/supply/adjustments",
+            Some(&app.planner),
+            Some(json!({"generation": "trn2", "month": "2027-03", "delta_units": -40, "note": "HBM shortfall"})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_eq!(
+        after["generations"][trn2]["units"][month].as_u64().unwrap(),
+        units_before.saturating_sub(40)
+    );
+    assert_eq!(after["adjustments"][0]["note"], "HBM shortfall");
+    let (_, _, hist) = app.get("/api/history?limit=500", &app.planner).await;
+    let kinds: Vec<&str> = hist["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"book_created"));
+    assert!(kinds.contains(&"reservation_placed") && kinds.contains(&"reservation_cancelled"));
+    assert_eq!(kinds.last(), Some(&"supply_adjusted"));
+    // The customer's history holds its reservation's two events and nothing of the planner's.
+    let (_, _, own) = app.get("/api/history?limit=500", &token).await;
+    let own_kinds: Vec<&str> = own["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        own_kinds.contains(&"reservation_placed") && own_kinds.contains(&"reservation_cancelled")
+    );
+    assert!(!own_kinds.contains(&"supply_adjusted"));
+    // Paging: pages of 1 walk the whole log in order.
+    let (mut after_seq, mut seqs) = (0u64, Vec::new());
+    loop {
+        let (_, _, page) = app
+            .get(
+                &format!("/api/history?limit=1&after={after_seq}"),
+                &app.planner,
+            )
+            .await;
+        for e in page["events"].as_array().unwrap() {
+            seqs.push(e["seq"].as_u64().unwrap());
+        }
+        match page["next_after"].as_u64() {
+            Some(n) => after_seq = n,
+            None => break,
+        }
+    }
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(seqs.len(), kinds.len());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_per_token() {
+    let app = spawn_app_with(|c| c.rate_limit = api::RateLimit::new(1, 3)).await;
+    let token = app.customer_token("lab-a");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let (s, text, v) = app.get("/api/me", &token).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                v["error"].as_str().unwrap().contains("rate limit"),
+                "{text}"
+            );
+        }
+        statuses.push(s);
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::OK; 3], "the burst is allowed");
+    assert!(
+        statuses[3..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let res = app
+        .client
+        .get(format!("http://{}/api/me", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    // Another token has its own bucket.
+    assert_eq!(app.get("/api/me", &app.planner).await.0, StatusCode::OK);
+    // The refusals are counted.
+    let (_, metrics, _) = app.get("/metrics", &app.planner).await;
+    let limited = metrics
+        .lines()
+        .find(|l| l.starts_with("allot_rate_limited_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse::<u64>().ok())
+        .expect("the counter is exported");
+    assert!(limited >= 3, "{metrics}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.get("/api/orders/o-001", &app.planner).await;
+    }
+    let (s, _, _) = app.call(Method::GET, "/metrics", None, None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, text, _) = app.get("/metrics", &app.planner).await;
+    assert_eq!(s, StatusCode::OK);
+    // The route template is the label, never the raw path (bounded cardinality, no ids).
+    assert!(
+        text.contains(
+            r#"allot_http_requests_total{method="GET",route="/api/orders/:id",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("o-001"));
+    assert!(text.contains("allot_http_request_duration_seconds_bucket"));
+    assert!(text.contains("allot_book_head "));
+    assert!(text.trim_end().ends_with("# EOF"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let app = spawn_app().await;
+    let (s, text, doc) = app
+        .call(Method::GET, "/openapi.json", None, None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("get", "/api/orders"),
+        ("post", "/api/orders"),
+        ("get", "/api/orders/{id}"),
+        ("post", "/api/orders/{id}/confirm"),
+        ("post", "/api/orders/{id}/cancel"),
+        ("post", "/api/plan"),
+        ("get", "/api/promise"),
+        ("get", "/api/waitlist"),
+        ("get", "/api/me"),
+        ("get", "/api/book"),
+        ("get", "/api/history"),
+        ("get", "/api/reservations"),
+        ("post", "/api/reservations"),
+        ("post", "/api/reservations/{id}/cancel"),
+        ("get", "/api/supply"),
+        ("post", "/api/supply/adjustments"),
+        ("get", "/api/dashboard"),
+        ("get", "/healthz"),
+        ("get", "/metrics"),
+    ];
+    for (method, path) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+        // ... and served: with the planner's token nothing documented is 404 or 405.
+        let url = path.replace("{id}", "o-001");
+        let m = if method == "get" {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let (s, text, _) = app
+            .call(m, &url, Some(&app.planner), None, Some("k-openapi"))
+            .await;
+        let may_miss = path == "/api/reservations/{id}/cancel"; // o-001 is no reservation
+        assert!(
+            s != StatusCode::METHOD_NOT_ALLOWED && (s != StatusCode::NOT_FOUND || may_miss),
+            "{method} {url}: {s} {text}"
+        );
+    }
+    // Every documented path is one the test knows (no undocumented drift either way).
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(documented, expected.len());
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "OrderDto",
+        "NewOrder",
+        "PlanSummary",
+        "WaitlistEntryDto",
+        "ErrorBody",
+    ] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+    let (s, page, _) = app.call(Method::GET, "/docs/api", None, None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    for (_, path) in expected {
+        assert!(page.contains(path), "the reference page lists {path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_placements_are_group_committed_and_durable() {
+    let app = spawn_app().await;
+    let before = app.all_orders().await.len();
+    let tokens: Vec<String> = ["lab-a", "lab-b", "colo-a"]
+        .iter()
+        .map(|c| app.customer_token(c))
+        .collect();
+    let n = 120usize;
+    let results = futures_join_all((0..n).map(|i| {
+        let token = tokens[i % tokens.len()].clone();
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/orders",
+                Some(&token),
+                Some(new_order(None)),
+                Some(&format!("gc-{i}")),
+            )
+            .await
+        }
+    }))
+    .await;
+    let mut ids = std::collections::BTreeSet::new();
+    for (s, text, v) in &results {
+        assert_eq!(*s, StatusCode::CREATED, "{text}");
+        ids.insert(v["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids.len(), n, "every placement is its own order");
+    let (_, metrics, _) = app.get("/metrics", &app.planner).await;
+    let batches = metrics
+        .lines()
+        .find(|l| l.starts_with("allot_store_write_batches_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap();
+    assert!(batches >= 1 && batches <= n as u64, "{batches}");
+    assert_eq!(app.all_orders().await.len(), before + n);
+    let db = app.db.clone();
+    let _dir = app.stop().await;
+    // Every acknowledged order is in the file.
+    let store = SqliteStore::open(&db, SqliteOptions::default()).unwrap();
+    let mut placed = std::collections::BTreeSet::new();
+    store
+        .scan(0, None, &mut |se| {
+            if let Ok(book::Event::OrderPlaced(o)) = scenario::decode_event(&se.kind, &se.payload) {
+                placed.insert(o.key);
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(ids.is_subset(&placed), "acknowledged orders are durable");
+    assert_eq!(placed.len(), n, "no placement was written twice or lost");
+}
+
+#[tokio::test]
+async fn shutdown_finishes_in_flight_writes() {
+    let app = spawn_app().await;
+    let token = app.customer_token("lab-b");
+    let (addr, client, db) = (app.addr, app.client.clone(), app.db.clone());
+    let writes = tokio::spawn(async move {
+        let mut acked = Vec::new();
+        for i in 0..200 {
+            let res = client
+                .post(format!("http://{addr}/api/orders"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", format!("sd-{i}"))
+                .json(&new_order(None))
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status() == StatusCode::CREATED => {
+                    let v: Value = r.json().await.unwrap();
+                    acked.push(v["id"].as_str().unwrap().to_string());
+                }
+                _ => break,
+            }
+        }
+        acked
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let _dir = app.stop().await;
+    let acked = writes.await.unwrap();
+    assert!(
+        !acked.is_empty(),
+        "some writes were acknowledged before the stop"
+    );
+    let store = SqliteStore::open(&db, SqliteOptions::default()).unwrap();
+    let mut stored = std::collections::BTreeSet::new();
+    store
+        .scan(0, None, &mut |se| {
+            if let Ok(book::Event::OrderPlaced(o)) = scenario::decode_event(&se.kind, &se.payload) {
+                stored.insert(o.key);
+            }
+            Ok(())
+        })
+        .unwrap();
+    for id in &acked {
+        assert!(
+            stored.contains(id),
+            "{id} was acknowledged and must be stored"
+        );
+    }
+}
