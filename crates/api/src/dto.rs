@@ -136,8 +136,10 @@ pub struct NewOrder {
     /// SKU items.
     pub quantity: u64,
     /// First delivery month (`YYYY-MM` or a period index).
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
     pub earliest: String,
     /// Last delivery month.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
     pub latest: String,
     /// Price per planning unit, USD.
     pub price_usd_per_unit: i64,
@@ -512,8 +514,10 @@ pub struct NewReservation {
     /// Planning units.
     pub units: u64,
     /// First month, `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
     pub start: String,
     /// Last month, `YYYY-MM` (inclusive).
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
     pub end: String,
     /// Price per unit-month, USD.
     pub price_usd_per_unit_period: i64,
@@ -601,6 +605,7 @@ pub struct NewSupplyAdjustment {
     /// Generation id.
     pub generation: String,
     /// Month, `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
     pub month: String,
     /// Units added (negative: a cut).
     pub delta_units: i64,

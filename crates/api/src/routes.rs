@@ -127,7 +127,7 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// `GET /metrics`: Prometheus text format (staff tokens only).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 403, description = "Staff only", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody)))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus metrics (OpenMetrics text format)", content_type = "application/openmetrics-text"), (status = 403, description = "Staff only", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody)))]
 pub(crate) async fn get_metrics(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -471,6 +471,7 @@ pub(crate) struct PromiseQuery {
     /// Items wanted: the answer says the earliest month they can be promised.
     qty: Option<u64>,
     /// A month, `YYYY-MM`: the answer says how many items can be promised by then.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
     by: Option<String>,
 }
 

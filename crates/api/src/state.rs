@@ -99,6 +99,8 @@ pub(crate) struct Shared {
     limiter: Option<governor::DefaultKeyedRateLimiter<i64>>,
     /// Held while planning, so concurrent requests wait for one plan instead of each making one.
     plans: tokio::sync::Mutex<Option<Arc<CachedPlan>>>,
+    /// The latest plan, for readers that find it current without taking `plans`.
+    latest_plan: RwLock<Option<Arc<CachedPlan>>>,
 }
 
 /// A poisoned lock only means another request panicked; the data behind these locks is
@@ -203,6 +205,7 @@ impl Shared {
             tokens: Mutex::new(FxHashMap::default()),
             limiter,
             plans: tokio::sync::Mutex::new(None),
+            latest_plan: RwLock::new(None),
         })
     }
 
@@ -257,7 +260,9 @@ impl Shared {
     /// cached.
     pub fn authenticate(&self, secret: &str) -> Result<Option<Principal>, ApiError> {
         let auth = lock(&self.auth);
-        let version: i64 = auth.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version: i64 = auth
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
         if let Some((p, v)) = lock(&self.tokens).get(secret) {
             if *v == version {
                 return Ok(Some(p.clone()));
@@ -362,6 +367,18 @@ impl Shared {
     /// The plan for the current book at `now`, re-planned warm from the cached plan when the
     /// book has moved on since.
     pub async fn current_plan(self: &Arc<Self>, now: Period) -> Result<Arc<CachedPlan>, ApiError> {
+        // Fast path: the latest plan is still current (no lock but a brief read lock).
+        let head = self.snapshot().head;
+        if let Some(c) = self
+            .latest_plan
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if c.snapshot.head == head && c.plan.now == now {
+                return Ok(c.clone());
+            }
+        }
         let mut cache = self.plans.lock().await;
         let snap = self.snapshot();
         if let Some(c) = cache.as_ref() {
@@ -389,6 +406,7 @@ impl Shared {
             .observe(started.elapsed().as_secs_f64());
         let fresh = Arc::new(fresh);
         *cache = Some(fresh.clone());
+        *self.latest_plan.write().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
         Ok(fresh)
     }
 
@@ -400,10 +418,16 @@ impl Shared {
         if cache.as_ref().is_some_and(|c| Arc::ptr_eq(c, &plan)) {
             *cache = None;
         }
+        self.latest_plan
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let plan = Arc::try_unwrap(plan)
             .map(|c| c.plan)
             .unwrap_or_else(|a| a.plan.clone());
-        *cache = Some(Arc::new(CachedPlan { snapshot, plan }));
+        let kept = Arc::new(CachedPlan { snapshot, plan });
+        *cache = Some(kept.clone());
+        *self.latest_plan.write().unwrap_or_else(|e| e.into_inner()) = Some(kept);
     }
 }
 

@@ -180,7 +180,7 @@ pub(crate) fn pages() -> Router<AppState> {
 /// What `GET /api/dashboard` returns: the current plan as the planner dashboard draws it.
 /// Series run from the planning month (`now`) to the horizon's end, one value per month in
 /// `months`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct DashboardDto {
     /// The book's name.
     pub book: String,
@@ -212,7 +212,7 @@ pub(crate) struct DashboardDto {
 }
 
 /// The last recorded plan.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct RecordedDto {
     /// The month it was made in.
     pub now: String,
@@ -227,7 +227,7 @@ pub(crate) struct RecordedDto {
 }
 
 /// Units from now on, summed over the months.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub(crate) struct GenerationTotals {
     /// Finished units.
     pub supply: u64,
@@ -250,7 +250,7 @@ pub(crate) struct GenerationTotals {
 }
 
 /// A run of months with the same binding input.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct BindingRun {
     /// First month.
     pub from: String,
@@ -263,7 +263,8 @@ pub(crate) struct BindingRun {
 }
 
 /// One generation's flows per month.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardGeneration)]
 pub(crate) struct GenerationDto {
     /// Generation id.
     pub id: String,
@@ -304,7 +305,8 @@ pub(crate) struct GenerationDto {
 }
 
 /// What the plan gives one customer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardCustomer)]
 pub(crate) struct CustomerDto {
     /// Customer id.
     pub id: String,
@@ -333,7 +335,8 @@ pub(crate) struct CustomerDto {
 }
 
 /// One contract commitment and what the plan meets of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardCommitment)]
 pub(crate) struct CommitmentDto {
     /// Contract id.
     pub contract: String,
@@ -356,7 +359,7 @@ pub(crate) struct CommitmentDto {
 }
 
 /// Commitments summed.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub(crate) struct CommitmentTotals {
     /// Commitments.
     pub count: usize,
@@ -369,7 +372,7 @@ pub(crate) struct CommitmentTotals {
 }
 
 /// Cloud reservations summed.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub(crate) struct ReservationTotals {
     /// Reservations (not cancelled).
     pub count: usize,
@@ -380,7 +383,7 @@ pub(crate) struct ReservationTotals {
 }
 
 /// A waitlist entry with the order's window.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct WaitRow {
     /// The entry (with customer and reason text: the dashboard is for staff).
     #[serde(flatten)]
@@ -663,6 +666,7 @@ fn dashboard(book: &Book, plan: &planner::Plan) -> DashboardDto {
 }
 
 /// `GET /api/dashboard` (planner or admin): the current plan's figures for the dashboard.
+#[utoipa::path(get, path = "/api/dashboard", tag = "dashboard", responses((status = 200, description = "The dashboard's figures from now to the horizon's end", body = DashboardDto), (status = 403, description = "Staff only", body = crate::dto::ErrorBody), (status = 401, description = "No valid token", body = crate::dto::ErrorBody), (status = 429, description = "Rate limit exceeded", body = crate::dto::ErrorBody)))]
 pub(crate) async fn get_dashboard(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,

@@ -164,7 +164,8 @@ const Allot = (() => {
       who.textContent = me.customer && !document.getElementById("customer-chip") ? `${me.role} · ${me.customer}` : me.role;
     }
     const out = document.getElementById("signout");
-    if (out) {
+    if (out && !out.dataset.wired) {
+      out.dataset.wired = "true";
       out.addEventListener("click", () => {
         token.clear();
         location.assign("/");

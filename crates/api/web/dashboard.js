@@ -225,16 +225,30 @@
     const totals = d.generations.map((g, i) =>
       d.customers.reduce((a, c) => a + c.shipped_by_generation[i], 0));
     const gens = d.generations.map((g, i) => i).filter((i) => totals[i] > 0);
-    const buyers = d.customers.filter((c) => gens.some((i) => c.shipped_by_generation[i] > 0));
+    // The biggest buyers each get a colour; with many customers the rest are summed as one.
+    const MAX_BUYERS = 10;
+    const shippedTotal = (c) => c.shipped_by_generation.reduce((a, v) => a + v, 0);
+    let buyers = d.customers.filter((c) => shippedTotal(c) > 0)
+      .map((c) => ({ label: c.id, units: c.shipped_by_generation }));
+    if (buyers.length > MAX_BUYERS) {
+      buyers.sort((a, b) => b.units.reduce((x, v) => x + v, 0) - a.units.reduce((x, v) => x + v, 0));
+      const rest = buyers.slice(MAX_BUYERS - 1);
+      buyers = buyers.slice(0, MAX_BUYERS - 1);
+      buyers.push({
+        label: `${int(rest.length)} others`,
+        units: d.generations.map((g, i) => rest.reduce((a, r) => a + r.units[i], 0)),
+        color: "#c2c9d3",
+      });
+    }
     draw("chart-customers", {
       type: "bar",
       data: {
         labels: gens.map((i) => `${d.generations[i].id} · ${int(totals[i])} units`),
-        datasets: buyers.map((c, k) => ({
-          label: c.id,
-          data: gens.map((i) => (100 * c.shipped_by_generation[i]) / totals[i]),
-          units: gens.map((i) => c.shipped_by_generation[i]),
-          backgroundColor: CUSTOMER_COLORS[k % CUSTOMER_COLORS.length],
+        datasets: buyers.map((b, k) => ({
+          label: b.label,
+          data: gens.map((i) => (100 * b.units[i]) / totals[i]),
+          units: gens.map((i) => b.units[i]),
+          backgroundColor: b.color || CUSTOMER_COLORS[k % CUSTOMER_COLORS.length],
         })),
       },
       options: {
@@ -254,6 +268,7 @@
       label: g.id, num: true, title: `units of ${g.id} shipped (orders and contracts)`,
       cell: (c) => (c.shipped_by_generation[i] ? int(c.shipped_by_generation[i]) : "–"),
     }));
+    document.getElementById("customers-table").classList.toggle("tall", d.customers.length > 40);
     fill("customers-table", table([
       { label: "Customer", cell: (c) => el("span", {}, el("strong", {}, c.id), el("span", { class: "sub" }, `${c.name} · ${c.kind}`)) },
       { label: "Open orders", num: true, cell: (c) => int(c.open_orders) },
@@ -272,6 +287,7 @@
     const ct = d.commitments_total;
     document.getElementById("commitments-hint").textContent =
       `tier 1: met before anything else · ${int(ct.met_units)} of ${int(ct.units)} units met (${pct(ct.met_units, ct.units)})`;
+    document.getElementById("commitments-table").classList.toggle("tall", d.commitments.length > 40);
     fill("commitments-table", table([
       { label: "Contract", cell: (c) => `${c.contract} #${c.index}` },
       { label: "Customer", cell: (c) => c.customer },
@@ -316,6 +332,7 @@
 
   function renderMoves(moves, total, title) {
     document.getElementById("moves-title").textContent = title;
+    document.getElementById("moves-table").classList.toggle("tall", moves.length > 40);
     fill("moves-table", table([
       { label: "Order", cell: (m) => el("span", { class: "mono" }, m.order) },
       { label: "Customer", cell: (m) => m.customer },
