@@ -159,6 +159,17 @@ pub struct CancelRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /api/orders/{id}/deliver`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverRequest {
+    /// Planning units shipped (default: the whole order).
+    pub units: Option<u64>,
+    /// Month shipped, `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
+    pub month: String,
+}
+
 /// `POST /api/plan` (the body is optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

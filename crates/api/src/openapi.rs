@@ -44,7 +44,7 @@ rate limited (429 with `Retry-After`). Months are `YYYY-MM`.",
     ),
     paths(
         healthz, get_metrics, get_me, get_book, get_history, list_orders, create_order, get_order,
-        confirm_order, cancel_order, post_plan, get_promise, get_waitlist, list_reservations,
+        confirm_order, cancel_order, deliver_order, post_plan, get_promise, get_waitlist, list_reservations,
         create_reservation, cancel_reservation, get_supply, adjust_supply,
         crate::web::get_dashboard
     ),

@@ -39,6 +39,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/orders/:id", get(get_order))
         .route("/orders/:id/confirm", post(confirm_order))
         .route("/orders/:id/cancel", post(cancel_order))
+        .route("/orders/:id/deliver", post(deliver_order))
         .route("/plan", post(post_plan))
         .route("/promise", get(get_promise))
         .route("/waitlist", get(get_waitlist))
@@ -436,6 +437,28 @@ fn now(state: &Shared, book: &Book) -> Period {
 /// The promises of `plan` as a recorded-plan event (what `allot plan` records).
 fn plan_record(book: &Book, plan: &planner::Plan) -> Event {
     Event::PlanRecorded(plan.record(book))
+}
+
+/// Records a shipment of the order (staff): the units shipped (default: the whole order) and
+/// the month.
+#[utoipa::path(post, path = "/api/orders/{id}/deliver", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body = DeliverRequest, responses((status = 200, description = "The order, delivered", body = OrderDto), (status = 403, description = "Staff only", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn deliver_order(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<OrderDto>, ApiError> {
+    require_staff(&p)?;
+    let body = body_bytes(body, state.config.max_body_bytes)?;
+    let req: DeliverRequest = parse_json(&body)?;
+    let snap = state.snapshot();
+    let (_, order) = visible_order(&snap.book, &p, &id)?;
+    let event = Event::OrderDelivered {
+        order: id.clone(),
+        units: req.units.unwrap_or(order.units),
+        period: period(&snap.book, "month", &req.month)?,
+    };
+    order_change(state, p, id, event).await
 }
 
 #[utoipa::path(post, path = "/api/plan", tag = "planning", request_body(content = Option<PlanRequest>, description = "dry_run: plan without recording"), responses((status = 200, description = "The plan's summary and the promises it moved", body = PlanSummary), (status = 403, description = "Staff only", body = ErrorBody), (status = 409, description = "The book changed meanwhile; retry", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]

@@ -171,6 +171,10 @@ impl Shared {
     pub fn open(config: Config) -> Result<Shared, ApiError> {
         let (store, book, head) = load_book(&config.db_path)?;
         let aux = open_aux(&config.db_path)?;
+        // The keys' commit need not flush on its own: it precedes its batch's events in the same
+        // write-ahead log, and the events' commit (synchronous=FULL) flushes the log up to and
+        // including the keys. So a batch costs one flush, and durable events imply durable keys.
+        aux.pragma_update(None, "synchronous", "NORMAL")?;
         let auth = open_aux(&config.db_path)?;
         let reader = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
         let metrics = Metrics::new();

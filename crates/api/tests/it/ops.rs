@@ -84,6 +84,12 @@ async fn new_endpoints_are_tenant_isolated() {
                 StatusCode::FORBIDDEN,
             ),
             (Method::GET, "/metrics".into(), None, StatusCode::FORBIDDEN),
+            (
+                Method::POST,
+                format!("/api/orders/{}/deliver", orders[0]["id"].as_str().unwrap()),
+                Some(json!({"month": "2027-03"})),
+                StatusCode::FORBIDDEN,
+            ),
         ];
         if let Some(r) = foreign_reservation {
             calls.push((
@@ -401,6 +407,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/orders/{id}"),
         ("post", "/api/orders/{id}/confirm"),
         ("post", "/api/orders/{id}/cancel"),
+        ("post", "/api/orders/{id}/deliver"),
         ("post", "/api/plan"),
         ("get", "/api/promise"),
         ("get", "/api/waitlist"),
@@ -562,4 +569,44 @@ async fn shutdown_finishes_in_flight_writes() {
             "{id} was acknowledged and must be stored"
         );
     }
+}
+
+#[tokio::test]
+async fn staff_records_deliveries() {
+    let app = spawn_app().await;
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders/o-001/deliver",
+            Some(&app.planner),
+            Some(json!({"month": "2027-08"})),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["status"], "delivered");
+    assert_eq!(v["delivered"]["period"], "2027-08");
+    assert_eq!(v["delivered"]["units"], v["units"]);
+    // Twice is refused, and bad months are 400s.
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders/o-001/deliver",
+            Some(&app.planner),
+            Some(json!({"month": "2027-09"})),
+            None,
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders/o-002/deliver",
+            Some(&app.planner),
+            Some(json!({"month": "27-09"})),
+            None,
+        )
+        .await;
+    assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+    app.stop().await;
 }
