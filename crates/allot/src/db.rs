@@ -84,31 +84,15 @@ impl BookDb {
             );
         }
         let store = open_store(path)?;
-        let mut book: Option<Book> = None;
-        let mut last = 0u64;
+        let mut replay = scenario::Replay::new();
         store.scan(0, None, &mut |se| {
-            let event = scenario::decode_event(&se.kind, &se.payload)
-                .map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))?;
-            match (&mut book, event) {
-                (None, Event::BookCreated(spec)) => {
-                    book = Some(Book::new(*spec).map_err(|e| {
-                        store::StoreError::Corrupt(format!("event {}: {e}", se.seq))
-                    })?);
-                }
-                (None, _) => {
-                    return Err(store::StoreError::Corrupt(format!(
-                        "event {} precedes the book's creation",
-                        se.seq
-                    )))
-                }
-                (Some(b), e) => b.apply(e).map_err(|e| {
-                    store::StoreError::Corrupt(format!("event {} no longer applies: {e}", se.seq))
-                })?,
-            }
-            last = se.seq;
-            Ok(())
+            replay
+                .apply(se.seq, &se.kind, &se.payload)
+                .map_err(store::StoreError::Corrupt)
         })?;
-        let book = book.ok_or_else(|| anyhow!("{} holds no book", path.display()))?;
+        let (book, last) = replay
+            .finish()
+            .ok_or_else(|| anyhow!("{} holds no book", path.display()))?;
         Ok(BookDb {
             store,
             book,

@@ -879,7 +879,11 @@ fn run(cli: Cli) -> Result<()> {
                 .with_writer(std::io::stderr);
             match log_format {
                 LogFormat::Text => logs.init(),
-                LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
+                LogFormat::Json => logs
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .init(),
             }
             if !path.exists() {
                 bail!(bad(format!(

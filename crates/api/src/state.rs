@@ -121,27 +121,20 @@ pub(crate) fn require_book_file(path: &Path) -> Result<(), ApiError> {
     }
 }
 
-fn corrupt(seq: u64, what: impl std::fmt::Display) -> store::StoreError {
-    store::StoreError::Corrupt(format!("event {seq}: {what}"))
-}
-
 /// Applies the events after `book`'s head (or builds the book from the first one).
 fn fold(store: &SqliteStore, book: &mut Option<Book>, head: &mut u64) -> Result<(), ApiError> {
-    store.scan(*head, None, &mut |se| {
-        let event =
-            scenario::decode_event(&se.kind, &se.payload).map_err(|e| corrupt(se.seq, e))?;
-        match (book.as_mut(), event) {
-            (None, Event::BookCreated(spec)) => {
-                *book = Some(Book::new(*spec).map_err(|e| corrupt(se.seq, e))?);
-            }
-            (None, _) => return Err(corrupt(se.seq, "precedes the book's creation")),
-            (Some(b), e) => b
-                .apply(e)
-                .map_err(|e| corrupt(se.seq, format!("no longer applies: {e}")))?,
-        }
-        *head = se.seq;
-        Ok(())
-    })?;
+    let mut replay = match book.take() {
+        Some(b) => scenario::Replay::resume(b, *head),
+        None => scenario::Replay::new(),
+    };
+    let scanned = store.scan(*head, None, &mut |se| {
+        replay
+            .apply(se.seq, &se.kind, &se.payload)
+            .map_err(store::StoreError::Corrupt)
+    });
+    *head = replay.head();
+    *book = replay.finish().map(|(b, _)| b);
+    scanned?;
     Ok(())
 }
 
@@ -241,7 +234,7 @@ impl Shared {
                 }
                 last = se.seq;
                 let event = scenario::decode_event(&se.kind, &se.payload)
-                    .map_err(|e| corrupt(se.seq, e))?;
+                    .map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))?;
                 if keep(&event) {
                     out.push((se, event));
                     full = out.len() >= limit;

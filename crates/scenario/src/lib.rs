@@ -10,6 +10,7 @@
 //! - [`parse_orders_csv`], [`check_orders_against`] and [`write_orders_csv`] import and export
 //!   merchant orders.
 //! - [`encode_event`] / [`decode_event`] turn [`book::Event`]s into versioned JSON payloads.
+//! - [`Replay`] folds a stored event log back into the book (the CLI and the server share it).
 //! - [`demo_spec`] builds the demo book from `demo/demo.toml`, whose figures cite public sources.
 //!
 //! Every error about a file is a [`FileError`] naming the file, line, item and field
@@ -26,6 +27,7 @@ mod demo;
 mod dto;
 mod error;
 mod orders_csv;
+mod replay;
 mod scenario;
 mod spans;
 
@@ -34,4 +36,5 @@ pub use convert::spec_of;
 pub use demo::{demo_spec, DEMO_TOML};
 pub use error::{CodecError, FileError};
 pub use orders_csv::{check_orders_against, parse_orders_csv, write_orders_csv, ORDER_COLUMNS};
+pub use replay::Replay;
 pub use scenario::{load_scenario, parse_scenario, write_scenario, Format};
