@@ -15,14 +15,21 @@
 mod event;
 mod fmt;
 mod ids;
+mod orders;
 mod types;
 
 pub use event::*;
 pub use fmt::*;
 pub use ids::*;
+pub use orders::OrderList;
 pub use types::*;
 
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
+
+/// A persistent map (O(1) clone) for the index that grows with the book.
+type PersistentMap<K, V> =
+    imbl::GenericHashMap<K, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// Largest horizon the model allows (MODEL.md: up to 120 periods).
 pub const MAX_PERIODS: u32 = 120;
@@ -69,17 +76,17 @@ pub struct Book {
     skus: Vec<Sku>,
     customers: Vec<Customer>,
     contracts: Vec<Contract>,
-    orders: Vec<Order>,
+    orders: OrderList,
     reservations: Vec<Reservation>,
     supply: SupplyInputs,
     supply_adjustments: Vec<SupplyAdjustment>,
     base_supply: Vec<Vec<u64>>,
     supply_binding: Option<Vec<Vec<supply::Binding>>>,
-    last_plan: Option<PlanRecord>,
+    last_plan: Option<Arc<PlanRecord>>,
     gen_index: HashMap<String, GenIdx>,
     sku_index: HashMap<String, SkuIdx>,
     customer_index: HashMap<String, CustomerIdx>,
-    order_index: HashMap<String, OrderIdx>,
+    order_index: PersistentMap<String, OrderIdx>,
     reservation_index: HashMap<String, ReservationIdx>,
     contract_index: HashMap<String, usize>,
     events_applied: u64,
@@ -144,7 +151,7 @@ impl Book {
             skus: Vec::new(),
             customers: Vec::new(),
             contracts: Vec::new(),
-            orders: Vec::new(),
+            orders: OrderList::default(),
             reservations: Vec::new(),
             supply: SupplyInputs::Explicit(Vec::new()),
             supply_adjustments: Vec::new(),
@@ -154,7 +161,7 @@ impl Book {
             gen_index: HashMap::default(),
             sku_index: HashMap::default(),
             customer_index: HashMap::default(),
-            order_index: HashMap::default(),
+            order_index: PersistentMap::default(),
             reservation_index: HashMap::default(),
             contract_index: HashMap::default(),
             events_applied: 0,
@@ -570,7 +577,7 @@ impl Book {
                         format!("a {} order cannot be cancelled", o.status.as_str()),
                     ));
                 }
-                let o = &mut self.orders[i.0 as usize];
+                let o = self.orders.get_mut(i.0 as usize);
                 o.status = OrderStatus::Cancelled;
                 o.promise = None;
                 o.confirmed = None;
@@ -598,7 +605,7 @@ impl Book {
                         ),
                     ));
                 }
-                let o = &mut self.orders[i.0 as usize];
+                let o = self.orders.get_mut(i.0 as usize);
                 o.confirmed = Some(p);
                 o.status = OrderStatus::Confirmed;
             }
@@ -625,7 +632,7 @@ impl Book {
                         format!("{units} must be between 1 and {}", o.units),
                     ));
                 }
-                let o = &mut self.orders[i.0 as usize];
+                let o = self.orders.get_mut(i.0 as usize);
                 o.delivered = Some(Delivery { units, period });
                 o.status = OrderStatus::Delivered;
             }
@@ -731,7 +738,7 @@ impl Book {
                         },
                     ));
                 }
-                for o in &mut self.orders {
+                for o in self.orders.iter_mut() {
                     if o.status == OrderStatus::Promised {
                         o.status = OrderStatus::Placed;
                         o.promise = None;
@@ -740,7 +747,7 @@ impl Book {
                     }
                 }
                 for (i, p) in resolved {
-                    let o = &mut self.orders[i.0 as usize];
+                    let o = self.orders.get_mut(i.0 as usize);
                     match o.status {
                         OrderStatus::Placed if p.units > 0 => {
                             o.promise = Some(p);
@@ -750,7 +757,7 @@ impl Book {
                         _ => {}
                     }
                 }
-                self.last_plan = Some(rec);
+                self.last_plan = Some(Arc::new(rec));
             }
         }
         self.events_applied += 1;
@@ -796,7 +803,7 @@ impl Book {
         &self.contracts
     }
     /// Merchant orders in placement order (cancelled and delivered ones included).
-    pub fn orders(&self) -> &[Order] {
+    pub fn orders(&self) -> &OrderList {
         &self.orders
     }
     /// Cloud capacity reservations (cancelled ones included).
@@ -813,7 +820,7 @@ impl Book {
     }
     /// The last recorded plan's promises, if any plan was recorded.
     pub fn last_plan(&self) -> Option<&PlanRecord> {
-        self.last_plan.as_ref()
+        self.last_plan.as_deref()
     }
     /// Number of events applied since creation.
     pub fn events_applied(&self) -> u64 {

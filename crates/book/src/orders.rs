@@ -1,0 +1,63 @@
+//! The book's order list: a persistent vector, so cloning a book of a million orders is O(1) and
+//! a change copies only the path to the changed order (the API's writer clones the book once per
+//! group commit; readers keep the previous clone).
+
+use crate::Order;
+
+/// Merchant orders in placement order; index with an `OrderIdx`'s number.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderList(imbl::Vector<Order>);
+
+impl OrderList {
+    /// Number of orders.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The orders in placement order.
+    pub fn iter(&self) -> imbl::vector::Iter<'_, Order, imbl::shared_ptr::DefaultSharedPtr> {
+        self.0.iter()
+    }
+
+    /// Order `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<&Order> {
+        self.0.get(i)
+    }
+
+    /// The orders as a `Vec` (a copy).
+    pub fn to_vec(&self) -> Vec<Order> {
+        self.0.iter().cloned().collect()
+    }
+
+    pub(crate) fn push(&mut self, o: Order) {
+        self.0.push_back(o);
+    }
+
+    pub(crate) fn get_mut(&mut self, i: usize) -> &mut Order {
+        &mut self.0[i]
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> imbl::vector::IterMut<'_, Order, imbl::shared_ptr::DefaultSharedPtr> {
+        self.0.iter_mut()
+    }
+}
+
+impl std::ops::Index<usize> for OrderList {
+    type Output = Order;
+    fn index(&self, i: usize) -> &Order {
+        &self.0[i]
+    }
+}
+
+impl<'a> IntoIterator for &'a OrderList {
+    type Item = &'a Order;
+    type IntoIter = imbl::vector::Iter<'a, Order, imbl::shared_ptr::DefaultSharedPtr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
