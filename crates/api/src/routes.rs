@@ -21,7 +21,9 @@ use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
 use utoipa::IntoParams;
 
 pub(crate) type AppState = Arc<Shared>;
@@ -80,7 +82,17 @@ pub(crate) fn router(state: AppState) -> Router {
             state_for_metrics,
             record_metrics,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One structured log line per request (method, path, status, latency), at info.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
 }
 
 /// Gives every error response, including those made by layers (413, 408, 405, panics), a JSON body.
