@@ -230,7 +230,11 @@ fn hint(
             }
         }
     }
-    WarmStart { flow, potential }
+    WarmStart {
+        flow,
+        potential,
+        tree: vec![],
+    }
 }
 
 fn certify<C: Cost>(net: &Network<C>, sol: &Solution<C>) {

@@ -29,6 +29,19 @@
 //!   potentials. Guidance only orders the crash's basis changes; the
 //!   simplex that follows decides optimality, so results stay exact and
 //!   deterministic;
+//! * after the crash (or from a hinted basis, see [`WarmStart::tree`]),
+//!   networks with lines are priced by *buckets*: a leaf line's non-tree
+//!   arc `x -> line` (or `line -> hub`) has reduced cost
+//!   `key ± (pi(x) - pi(parent of line))` with a key that stays fixed while
+//!   the line keeps its tree arc, so arcs grouped by `(x, parent, sign)`
+//!   in heaps give each group's most improving arc whatever the
+//!   potentials. A round prices the core arcs, the few internal lines and
+//!   one entry per bucket (a few thousand values instead of every arc) and
+//!   pivots on the most improving ones (Dantzig's rule), which takes far
+//!   fewer pivots than block search on a nearly optimal basis. Lines far
+//!   from improving are filed lazily: a sweep over the unfiled ones runs
+//!   whenever the buckets hold no improving arc, and optimality is only
+//!   declared after a sweep finds none;
 //! * leaving arcs are chosen so that the tree stays *strongly feasible*
 //!   (Cunningham's rule), which rules out cycling;
 //! * the initial basis is an artificial root joined to every node by an
@@ -309,6 +322,11 @@ pub struct Solution<C> {
     pub total_cost: C,
     /// Number of simplex pivots performed (including degenerate ones).
     pub pivots: u64,
+    /// The optimal basis: `tree[u]` is the arc joining node `u` to its
+    /// parent in the final spanning tree (`None`: `u` hangs from the
+    /// artificial root). Pass it back in [`WarmStart::tree`] to re-solve a
+    /// slightly changed network from this very basis.
+    pub tree: Vec<Option<ArcId>>,
 }
 
 /// Why a network has no optimal solution.
@@ -446,6 +464,13 @@ pub struct WarmStart<C> {
     pub flow: Vec<Option<i64>>,
     /// Hinted potential per node of the new network (may be empty).
     pub potential: Vec<Option<C>>,
+    /// Hinted basis: the tree arc of each node of the new network (`None`:
+    /// none known, e.g. a new node; may be empty). When given, the starting
+    /// basis is this tree (arcs that do not fit are dropped) instead of one
+    /// grown from the flows, so a previous optimal basis ([`Solution::tree`])
+    /// is reused as it stands: its potentials are kept and only what changed
+    /// needs pivots.
+    pub tree: Vec<Option<ArcId>>,
 }
 
 impl<C: Cost> WarmStart<C> {
@@ -455,6 +480,7 @@ impl<C: Cost> WarmStart<C> {
         WarmStart {
             flow: prev.flow.iter().map(|&f| Some(f)).collect(),
             potential: prev.potential.iter().map(|&p| Some(p)).collect(),
+            tree: prev.tree.clone(),
         }
     }
 }
@@ -475,6 +501,7 @@ pub fn solve_warm<C: Cost>(
     let h = simplex::Hint {
         flow: &hint.flow,
         potential: &hint.potential,
+        tree: &hint.tree,
     };
     simplex::solve_impl::<C, false>(net, &SolveOptions::default(), Some(&h))
 }
@@ -488,6 +515,7 @@ pub fn solve_warm_checked<C: Cost>(
     let h = simplex::Hint {
         flow: &hint.flow,
         potential: &hint.potential,
+        tree: &hint.tree,
     };
     simplex::solve_impl::<C, true>(net, &SolveOptions::default(), Some(&h))
 }

@@ -84,6 +84,67 @@ impl<C: Cost> Neg for Art<C> {
     }
 }
 
+/// Candidate entering arcs kept per bucketed pricing round (each is
+/// re-priced before it enters).
+const BUCKET_CANDIDATES: usize = 32;
+
+/// A bucket entry: a non-tree arc of a leaf line, keyed by its signed
+/// reduced cost less `sign * (pi(x) - pi(p))` (constant while the line keeps
+/// its tree arc), valid while the line's version is `ver`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry<C> {
+    key: Art<C>,
+    arc: u32,
+    ver: u32,
+}
+
+/// The arcs of leaf lines grouped by `(x, p, sign)`: `x` the arc's core
+/// end, `p` the line's parent. Every arc of a bucket has signed reduced cost
+/// `key + sign * (pi(x) - pi(p))`, so the bucket's least key gives its most
+/// improving arc, whatever the potentials.
+struct Bucket<C> {
+    x: u32,
+    p: u32,
+    sign: i8,
+    /// Entries may have gone stale or been added since `top` was taken.
+    dirty: bool,
+    /// The least valid entry (key, arc) when not dirty; `NONE` arc: empty.
+    top: (Art<C>, u32),
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<Entry<C>>>,
+}
+
+/// Entries per bucket, gathered before the heaps are built.
+type Pending<C> = Vec<Vec<std::cmp::Reverse<Entry<C>>>>;
+
+/// Bucketed pricing state.
+struct Buckets<C> {
+    /// Lines filed in the buckets (or internal); the others are priced by sweeps.
+    filed: Vec<bool>,
+    /// Where the next window of core arcs starts.
+    core_pos: usize,
+    /// Entries held by the heaps (stale ones included) and the count that
+    /// triggers dropping the stale ones.
+    entries: usize,
+    entry_limit: usize,
+    line_of_node: Vec<u32>,
+    /// Bumped whenever a line's tree arc, parent or arc states change;
+    /// entries of older versions are stale and dropped lazily.
+    version: Vec<u32>,
+    /// Lines with tree children (priced directly).
+    internal: Vec<u32>,
+    in_internal: Vec<bool>,
+    /// Bucket of `(x, p, sign)`: `dense[(core[x] * nc + core[p]) * 2 + (sign > 0)]`
+    /// when the core (non-line nodes and the root) is small, else `sparse`.
+    core: Vec<u32>,
+    nc: usize,
+    dense: Vec<u32>,
+    sparse: std::collections::HashMap<(u32, u32, i8), u32>,
+    list: Vec<Bucket<C>>,
+    /// The bucket holding each line arc's valid entry (`NONE`: none).
+    arc_bucket: Vec<u32>,
+    scratch: Vec<u32>,
+}
+
 struct Simplex<C: Cost> {
     /// Real node count; the root is node `n`.
     n: usize,
@@ -121,6 +182,8 @@ struct Simplex<C: Cost> {
     next_sib: Vec<u32>,
     prev_sib: Vec<u32>,
     stem: Vec<u32>,
+    /// Pricing by buckets (see [`Buckets`]); `None`: block search.
+    buckets: Option<Buckets<C>>,
 
     // Line groups (see `detect_lines`). Internal arc `i` is the caller's arc
     // `orig[i]` (`orig` empty: identity). Arcs `0..m_core` are priced one by
@@ -157,6 +220,8 @@ struct Simplex<C: Cost> {
 pub(crate) struct Hint<'a, C> {
     pub(crate) flow: &'a [Option<i64>],
     pub(crate) potential: &'a [Option<C>],
+    /// Hinted tree arc of each node (may be empty).
+    pub(crate) tree: &'a [Option<crate::ArcId>],
 }
 
 /// When and how a cold start samples the lines to guide its crash (see
@@ -215,12 +280,17 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
             potential: Vec::new(),
             total_cost: C::ZERO,
             pivots: 0,
+            tree: Vec::new(),
         });
     }
 
     let mut s = Simplex::new(net, opts);
     let crash_pivots = if hint.is_some() && s.init_basis(hint, pos as i64) {
-        match hint.and_then(|h| s.hinted_estimate(h.potential)) {
+        // From a hinted basis the potentials are exact already: no crash.
+        match hint
+            .filter(|h| h.tree.is_empty())
+            .and_then(|h| s.hinted_estimate(h.potential))
+        {
             Some(est) => s.crash_estimated::<CHECK>(&est),
             None => 0,
         }
@@ -232,7 +302,16 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
             None => s.crash::<CHECK>(),
         }
     };
+    // After the crash (or from a hinted basis) the basis is near optimal:
+    // few arcs improve, and each pivot shifts the potentials of large
+    // subtrees. Bucketed pricing finds the most improving arcs (Dantzig's
+    // rule) without scanning every line.
+    if !s.line_node.is_empty() {
+        s.init_buckets();
+    }
     let pivots = crash_pivots + s.run::<CHECK>()?;
+    let buckets = s.buckets.take();
+    drop(buckets);
 
     // Feasibility: every artificial arc must end up empty.
     if s.flow[m..].iter().any(|&f| f != 0) {
@@ -266,6 +345,18 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
     }
     let big_m = max_abs.scale(2);
     let potential = pis.iter().map(|p| p.c + big_m.scale(p.a)).collect();
+    let tree = (0..n)
+        .map(|u| {
+            let e = s.pred[u] as usize;
+            (e < m).then(|| {
+                crate::ArcId(if s.orig.is_empty() {
+                    e as u32
+                } else {
+                    s.orig[e]
+                })
+            })
+        })
+        .collect();
     let flow = if s.orig.is_empty() {
         let mut f = s.flow;
         f.truncate(m);
@@ -283,6 +374,7 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
         potential,
         total_cost,
         pivots,
+        tree,
     })
 }
 
@@ -343,6 +435,7 @@ impl<C: Cost> Simplex<C> {
             next_sib: vec![NONE; n + 1],
             prev_sib: vec![NONE; n + 1],
             stem: Vec::new(),
+            buckets: None,
             m_core: lines.m_core.unwrap_or(m),
             orig: lines.orig,
             line_start: lines.line_start,
@@ -388,7 +481,7 @@ impl<C: Cost> Simplex<C> {
         let mut x = vec![0i64; m];
         // Arcs of zero reduced cost under the hinted potentials.
         let mut tight: Vec<bool> = Vec::new();
-        if let Some(h) = hint.filter(|h| !h.potential.is_empty()) {
+        if let Some(h) = hint.filter(|h| !h.potential.is_empty() && h.tree.is_empty()) {
             let pot = |u: u32| h.potential.get(u as usize).copied().flatten();
             tight = (0..m)
                 .map(|e| match (pot(self.source[e]), pot(self.target[e])) {
@@ -421,168 +514,175 @@ impl<C: Cost> Simplex<C> {
                 };
             }
         }
-        // Forest of interior arcs (union-find with path halving).
-        let mut uf: Vec<u32> = (0..n as u32).collect();
-        fn find(uf: &mut [u32], mut a: u32) -> u32 {
-            while uf[a as usize] != a {
-                let g = uf[uf[a as usize] as usize];
-                uf[a as usize] = g;
-                a = g;
+        let tree_hint = hint.map(|h| h.tree).filter(|t| !t.is_empty());
+        let (mut parent, mut pred, order) = if let Some(t) = tree_hint {
+            self.tree_from_hint(t, &mut x)
+        } else {
+            // Forest of interior arcs (union-find with path halving).
+            let mut uf: Vec<u32> = (0..n as u32).collect();
+            fn find(uf: &mut [u32], mut a: u32) -> u32 {
+                while uf[a as usize] != a {
+                    let g = uf[uf[a as usize] as usize];
+                    uf[a as usize] = g;
+                    a = g;
+                }
+                a
             }
-            a
-        }
-        let mut forest = vec![false; m];
-        let mut any_forest = false;
-        for e in 0..m {
-            let xe = x[e];
-            if xe > 0 && xe < self.cap[e] {
-                let a = find(&mut uf, self.source[e]);
-                let b = find(&mut uf, self.target[e]);
-                if a != b {
-                    uf[a as usize] = b;
-                    forest[e] = true;
-                    any_forest = true;
-                } else {
-                    x[e] = 0;
+            let mut forest = vec![false; m];
+            let mut any_forest = false;
+            for e in 0..m {
+                let xe = x[e];
+                if xe > 0 && xe < self.cap[e] {
+                    let a = find(&mut uf, self.source[e]);
+                    let b = find(&mut uf, self.target[e]);
+                    if a != b {
+                        uf[a as usize] = b;
+                        forest[e] = true;
+                        any_forest = true;
+                    } else {
+                        x[e] = 0;
+                    }
                 }
             }
-        }
-        drop(uf);
+            drop(uf);
 
-        // Adjacency (CSR, both directions).
-        let mut start = vec![0u32; n + 1];
-        for e in 0..m {
-            start[self.source[e] as usize] += 1;
-            start[self.target[e] as usize] += 1;
-        }
-        let mut acc = 0u32;
-        for s in start.iter_mut() {
-            let d = *s;
-            *s = acc;
-            acc += d;
-        }
-        let mut fill = start.clone();
-        // (arc, other endpoint): the endpoint is checked first, without
-        // touching the arc arrays at random.
-        let mut adj = vec![(0u32, 0u32); acc as usize];
-        for e in 0..m {
-            let (u, v) = (self.source[e] as usize, self.target[e] as usize);
-            adj[fill[u] as usize] = (e as u32, v as u32);
-            fill[u] += 1;
-            // A self-loop is listed twice (it never hangs anything).
-            adj[fill[v] as usize] = (e as u32, u as u32);
-            fill[v] += 1;
-        }
-        drop(fill);
-
-        // 2. Grow the trees. A forest component is absorbed whole as soon as
-        // one of its nodes is reached, so every forest arc becomes a tree arc.
-        let mut visited = vec![false; n];
-        let mut order: Vec<u32> = Vec::with_capacity(n);
-        let mut parent = vec![NONE; n];
-        let mut pred = vec![NONE; n];
-        let mut queue: VecDeque<u32> = VecDeque::new();
-        let mut deferred: Vec<u32> = Vec::new();
-        let mut stack: Vec<u32> = Vec::new();
-        let cap = &self.cap;
-        let source = &self.source;
-        let target = &self.target;
-        // Can the arc `e` (not in the forest) hang `w` below `u`?
-        let can_hang = |e: usize, u: u32, w: u32, x: &[i64]| -> bool {
-            let c = cap[e];
-            let xe = x[e];
-            if source[e] == w && target[e] == u {
-                // w -> u, w is the child: flow must be able to increase.
-                xe == 0 && c > 0
-            } else if source[e] == u && target[e] == w {
-                // u -> w, w is the child: flow must be able to decrease.
-                xe == c && c > 0 && c < INF_CAP
-            } else {
-                false
+            // Adjacency (CSR, both directions).
+            let mut start = vec![0u32; n + 1];
+            for e in 0..m {
+                start[self.source[e] as usize] += 1;
+                start[self.target[e] as usize] += 1;
             }
-        };
-        // Absorbs the forest components of the nodes on `stack`.
-        macro_rules! absorb {
-            () => {
-                while let Some(u) = stack.pop() {
-                    order.push(u);
-                    queue.push_back(u);
-                    if any_forest {
-                        for &(e, w) in
-                            &adj[start[u as usize] as usize..start[u as usize + 1] as usize]
-                        {
-                            let e = e as usize;
-                            if visited[w as usize] || !forest[e] {
-                                continue;
-                            }
+            let mut acc = 0u32;
+            for s in start.iter_mut() {
+                let d = *s;
+                *s = acc;
+                acc += d;
+            }
+            let mut fill = start.clone();
+            // (arc, other endpoint): the endpoint is checked first, without
+            // touching the arc arrays at random.
+            let mut adj = vec![(0u32, 0u32); acc as usize];
+            for e in 0..m {
+                let (u, v) = (self.source[e] as usize, self.target[e] as usize);
+                adj[fill[u] as usize] = (e as u32, v as u32);
+                fill[u] += 1;
+                // A self-loop is listed twice (it never hangs anything).
+                adj[fill[v] as usize] = (e as u32, u as u32);
+                fill[v] += 1;
+            }
+            drop(fill);
+
+            // 2. Grow the trees. A forest component is absorbed whole as soon as
+            // one of its nodes is reached, so every forest arc becomes a tree arc.
+            let mut visited = vec![false; n];
+            let mut order: Vec<u32> = Vec::with_capacity(n);
+            let mut parent = vec![NONE; n];
+            let mut pred = vec![NONE; n];
+            let mut queue: VecDeque<u32> = VecDeque::new();
+            let mut deferred: Vec<u32> = Vec::new();
+            let mut stack: Vec<u32> = Vec::new();
+            let cap = &self.cap;
+            let source = &self.source;
+            let target = &self.target;
+            // Can the arc `e` (not in the forest) hang `w` below `u`?
+            let can_hang = |e: usize, u: u32, w: u32, x: &[i64]| -> bool {
+                let c = cap[e];
+                let xe = x[e];
+                if source[e] == w && target[e] == u {
+                    // w -> u, w is the child: flow must be able to increase.
+                    xe == 0 && c > 0
+                } else if source[e] == u && target[e] == w {
+                    // u -> w, w is the child: flow must be able to decrease.
+                    xe == c && c > 0 && c < INF_CAP
+                } else {
+                    false
+                }
+            };
+            // Absorbs the forest components of the nodes on `stack`.
+            macro_rules! absorb {
+                () => {
+                    while let Some(u) = stack.pop() {
+                        order.push(u);
+                        queue.push_back(u);
+                        if any_forest {
+                            for &(e, w) in
+                                &adj[start[u as usize] as usize..start[u as usize + 1] as usize]
                             {
-                                visited[w as usize] = true;
-                                parent[w as usize] = u;
-                                pred[w as usize] = e as u32;
-                                stack.push(w);
+                                let e = e as usize;
+                                if visited[w as usize] || !forest[e] {
+                                    continue;
+                                }
+                                {
+                                    visited[w as usize] = true;
+                                    parent[w as usize] = u;
+                                    pred[w as usize] = e as u32;
+                                    stack.push(w);
+                                }
                             }
                         }
                     }
-                }
-            };
-        }
-        // Least supply first (e.g. a sink), then in index order.
-        let first = (0..n).min_by_key(|&u| (self.supply[u], u)).unwrap_or(0);
-        for s0 in std::iter::once(first).chain(0..n) {
-            if visited[s0] {
-                continue;
-            }
-            visited[s0] = true;
-            stack.push(s0 as u32);
-            let mut pass = if tight.is_empty() { 1 } else { 0 };
-            loop {
-                absorb!();
-                let Some(u) = queue.pop_front() else {
-                    if pass < 2 && !deferred.is_empty() {
-                        pass += 1;
-                        queue.extend(deferred.drain(..));
-                        continue;
-                    }
-                    deferred.clear();
-                    break;
                 };
-                let mut has_deferred = false;
-                for &(e, w) in &adj[start[u as usize] as usize..start[u as usize + 1] as usize] {
-                    let e = e as usize;
-                    if visited[w as usize] || forest[e] {
-                        continue;
-                    }
-                    let allowed = match pass {
-                        0 => tight[e],
-                        1 => cap[e] >= INF_CAP,
-                        _ => true,
+            }
+            // Least supply first (e.g. a sink), then in index order.
+            let first = (0..n).min_by_key(|&u| (self.supply[u], u)).unwrap_or(0);
+            for s0 in std::iter::once(first).chain(0..n) {
+                if visited[s0] {
+                    continue;
+                }
+                visited[s0] = true;
+                stack.push(s0 as u32);
+                let mut pass = if tight.is_empty() { 1 } else { 0 };
+                loop {
+                    absorb!();
+                    let Some(u) = queue.pop_front() else {
+                        if pass < 2 && !deferred.is_empty() {
+                            pass += 1;
+                            queue.extend(deferred.drain(..));
+                            continue;
+                        }
+                        deferred.clear();
+                        break;
                     };
-                    if !allowed {
-                        has_deferred = true;
-                        continue;
+                    let mut has_deferred = false;
+                    for &(e, w) in &adj[start[u as usize] as usize..start[u as usize + 1] as usize]
+                    {
+                        let e = e as usize;
+                        if visited[w as usize] || forest[e] {
+                            continue;
+                        }
+                        let allowed = match pass {
+                            0 => tight[e],
+                            1 => cap[e] >= INF_CAP,
+                            _ => true,
+                        };
+                        if !allowed {
+                            has_deferred = true;
+                            continue;
+                        }
+                        if can_hang(e, u, w, &x) {
+                            visited[w as usize] = true;
+                            parent[w as usize] = u;
+                            pred[w as usize] = e as u32;
+                            stack.push(w);
+                            // Absorb w's forest component before anything else
+                            // can reach it by another arc.
+                            absorb!();
+                        }
                     }
-                    if can_hang(e, u, w, &x) {
-                        visited[w as usize] = true;
-                        parent[w as usize] = u;
-                        pred[w as usize] = e as u32;
-                        stack.push(w);
-                        // Absorb w's forest component before anything else
-                        // can reach it by another arc.
-                        absorb!();
+                    if has_deferred {
+                        deferred.push(u);
                     }
                 }
-                if has_deferred {
-                    deferred.push(u);
+                if order.len() == n {
+                    break;
                 }
             }
-            if order.len() == n {
-                break;
-            }
-        }
-        drop(adj);
-        drop(start);
-        drop(forest);
-        drop(tight);
+            drop(adj);
+            drop(start);
+            drop(forest);
+            drop(tight);
+            (parent, pred, order)
+        };
 
         // 3. Bottom-up: derived flows, cuts.
         let mut ex: Vec<i128> = self.supply.iter().map(|&s| s as i128).collect();
@@ -708,6 +808,128 @@ impl<C: Cost> Simplex<C> {
             }
         }
         true
+    }
+
+    /// Parent, tree arc and a top-down order of the nodes from a hinted
+    /// spanning tree (`tree[u]`: the caller's arc joining `u` to its parent).
+    /// A hinted arc that is out of range, not incident to its node, a
+    /// self-loop, already used by another node or closing a cycle is dropped
+    /// (the node then hangs from the root). Non-tree arcs strictly inside
+    /// their bounds are moved to 0 (the bottom-up pass re-balances).
+    fn tree_from_hint(
+        &self,
+        tree: &[Option<crate::ArcId>],
+        x: &mut [i64],
+    ) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+        let n = self.n;
+        let m = self.m;
+        let inv: Vec<u32> = if self.orig.is_empty() {
+            Vec::new()
+        } else {
+            let mut v = vec![0u32; m];
+            for (i, &e) in self.orig.iter().enumerate() {
+                v[e as usize] = i as u32;
+            }
+            v
+        };
+        let mut parent = vec![NONE; n];
+        let mut pred = vec![NONE; n];
+        let mut used = vec![false; m];
+        for u in 0..n {
+            let Some(Some(a)) = tree.get(u).copied() else {
+                continue;
+            };
+            let a = a.0 as usize;
+            if a >= m {
+                continue;
+            }
+            let e = if inv.is_empty() { a } else { inv[a] as usize };
+            let (s, t) = (self.source[e] as usize, self.target[e] as usize);
+            if s == t || used[e] {
+                continue;
+            }
+            let p = if s == u {
+                t
+            } else if t == u {
+                s
+            } else {
+                continue;
+            };
+            used[e] = true;
+            parent[u] = p as u32;
+            pred[u] = e as u32;
+        }
+        drop(inv);
+        // Depths, cutting cycles: 0 = unknown, 1 = on the current walk, 2 = done.
+        let mut mark = vec![0u8; n];
+        let mut depth = vec![0u32; n];
+        let mut path: Vec<u32> = Vec::new();
+        let mut max_depth = 0u32;
+        for u0 in 0..n {
+            if mark[u0] == 2 {
+                continue;
+            }
+            'walk: loop {
+                path.clear();
+                let mut u = u0;
+                let mut d;
+                loop {
+                    if mark[u] == 2 {
+                        d = depth[u];
+                        break;
+                    }
+                    if mark[u] == 1 {
+                        // A cycle through u: cut it above u and walk again.
+                        used[pred[u] as usize] = false;
+                        parent[u] = NONE;
+                        pred[u] = NONE;
+                        for &w in &path {
+                            mark[w as usize] = 0;
+                        }
+                        continue 'walk;
+                    }
+                    mark[u] = 1;
+                    path.push(u as u32);
+                    if parent[u] == NONE {
+                        mark[u] = 2;
+                        depth[u] = 0;
+                        path.pop();
+                        d = 0;
+                        break;
+                    }
+                    u = parent[u] as usize;
+                }
+                while let Some(w) = path.pop() {
+                    d += 1;
+                    depth[w as usize] = d;
+                    mark[w as usize] = 2;
+                }
+                max_depth = max_depth.max(d);
+                break;
+            }
+        }
+        drop(mark);
+        drop(path);
+        for e in 0..m {
+            if !used[e] && x[e] > 0 && x[e] < self.cap[e] {
+                x[e] = 0;
+            }
+        }
+        // Top-down order: counting sort by depth.
+        let mut cnt = vec![0u32; max_depth as usize + 2];
+        for u in 0..n {
+            cnt[depth[u] as usize + 1] += 1;
+        }
+        for i in 1..cnt.len() {
+            cnt[i] += cnt[i - 1];
+        }
+        let mut order = vec![0u32; n];
+        for u in 0..n {
+            let d = depth[u] as usize;
+            order[cnt[d] as usize] = u as u32;
+            cnt[d] += 1;
+        }
+        (parent, pred, order)
     }
 
     /// Greedy crash for transportation-shaped networks, run on the starting
@@ -985,22 +1207,410 @@ impl<C: Cost> Simplex<C> {
         if CHECK {
             self.check_tree();
         }
-        while self.find_entering_arc() {
+        loop {
+            let found = if self.buckets.is_some() {
+                self.find_entering_bucketed()
+            } else {
+                self.find_entering_arc()
+            };
+            if !found {
+                break;
+            }
             pivots += 1;
             self.find_join_node();
             let change = self.find_leaving_arc();
             if self.delta >= INF_CAP {
                 return Err(FlowError::Unbounded);
             }
+            let out_arc = self.pred[self.u_out as usize];
+            let v_out = self.parent[self.u_out as usize];
             self.change_flow(change);
             if change {
                 self.update_tree();
+            }
+            if self.buckets.is_some() {
+                self.touch_after_pivot(change, out_arc, v_out);
             }
             if CHECK {
                 self.check_tree();
             }
         }
         Ok(pivots)
+    }
+
+    /// Builds the pricing buckets from the current basis.
+    fn init_buckets(&mut self) {
+        let n = self.n;
+        let nl = self.line_node.len();
+        let mut line_of_node = vec![NONE; n];
+        for (k, &l) in self.line_node.iter().enumerate() {
+            line_of_node[l as usize] = k as u32;
+        }
+        let mut core = vec![NONE; n + 1];
+        let mut nc = 0usize;
+        for u in 0..=n {
+            if u == n || line_of_node[u] == NONE {
+                core[u] = nc as u32;
+                nc += 1;
+            }
+        }
+        let dense = if nc * nc * 2 <= 1 << 22 {
+            vec![NONE; nc * nc * 2]
+        } else {
+            Vec::new()
+        };
+        let mut b = Buckets {
+            filed: vec![false; nl],
+            core_pos: 0,
+            entries: 0,
+            entry_limit: 0,
+            core,
+            nc,
+            dense,
+            sparse: std::collections::HashMap::new(),
+            version: vec![0; nl],
+            internal: Vec::new(),
+            in_internal: vec![false; nl],
+            line_of_node,
+            list: Vec::new(),
+            arc_bucket: vec![NONE; self.m],
+            scratch: Vec::new(),
+        };
+        // Collect every entry first, then heapify each bucket at once.
+        // Only the lines closest to improving are filed now (most lines of a
+        // warm start are far from it); the others are priced in a sweep
+        // whenever the buckets run dry, and filed once they improve.
+        // The threshold comes from every 8th leaf line (memory stays small
+        // on huge networks); lines below it are filed, ties up to `keep`.
+        let hub_pi = self.pi_of(self.hub as usize);
+        let keep = (nl / 16).max(1024);
+        let leaf = |s: &Self, k: usize| s.nchild[s.line_node[k] as usize] == 0;
+        let mut sample: Vec<Art<C>> = (0..nl)
+            .step_by(8)
+            .filter(|&k| leaf(self, k))
+            .map(|k| self.least_line_price(k, hub_pi))
+            .collect();
+        let pick = (keep / 8).max(1);
+        let threshold = if sample.len() > pick {
+            *sample.select_nth_unstable(pick - 1).1
+        } else {
+            sample.iter().copied().max().unwrap_or(Art::ZERO)
+        };
+        drop(sample);
+        let mut pending: Pending<C> = Vec::new();
+        let mut ties_left = keep;
+        for k in 0..nl {
+            let file = !leaf(self, k) || {
+                let v = self.least_line_price(k, hub_pi);
+                v < threshold
+                    || (v == threshold && ties_left > 0 && {
+                        ties_left -= 1;
+                        true
+                    })
+            };
+            if file {
+                self.bucket_line(&mut b, k, Some(&mut pending));
+            }
+        }
+        for (i, v) in pending.into_iter().enumerate() {
+            b.entries += v.len();
+            b.list[i].heap = std::collections::BinaryHeap::from(v);
+        }
+        b.entry_limit = 2 * b.entries + (1 << 20);
+        self.buckets = Some(b);
+    }
+
+    /// (Re-)files line `k`: a leaf line's non-tree arcs go to their buckets
+    /// with the line's current version; an internal line is priced directly.
+    /// With `pending`, entries are collected there instead of pushed.
+    fn bucket_line(&self, b: &mut Buckets<C>, k: usize, mut pending: Option<&mut Pending<C>>) {
+        let l = self.line_node[k] as usize;
+        b.filed[k] = true;
+        if self.nchild[l] > 0 {
+            if !b.in_internal[k] {
+                b.in_internal[k] = true;
+                b.internal.push(k as u32);
+            }
+            return;
+        }
+        let p = self.parent[l];
+        let pc = self.arc_cost(self.pred[l] as usize);
+        // pi(l) - pi(p)
+        let d = if self.pred_dir[l] == DIR_UP { -pc } else { pc };
+        let ver = b.version[k];
+        let a = self.line_start[k] as usize;
+        let out = self.line_start[k + 1] as usize - 1;
+        for e in a..=out {
+            let st = self.state[e];
+            if st == STATE_TREE {
+                b.arc_bucket[e] = NONE;
+                continue;
+            }
+            let c = Art {
+                a: 0,
+                c: self.cost[e],
+            };
+            let (x, key, sign) = if e < out {
+                (self.source[e], c - d, st)
+            } else {
+                (self.target[e], c + d, -st)
+            };
+            let key = if st == STATE_LOWER { key } else { -key };
+            let (cx, cp) = (b.core[x as usize], b.core[p as usize]);
+            let slot = if b.dense.is_empty() || cx == NONE || cp == NONE {
+                None
+            } else {
+                Some((cx as usize * b.nc + cp as usize) * 2 + (sign > 0) as usize)
+            };
+            let found = match slot {
+                Some(i) => b.dense[i],
+                None => b.sparse.get(&(x, p, sign)).copied().unwrap_or(NONE),
+            };
+            let id = match found {
+                i if i != NONE => i as usize,
+                _ => {
+                    let i = b.list.len();
+                    match slot {
+                        Some(j) => b.dense[j] = i as u32,
+                        None => {
+                            b.sparse.insert((x, p, sign), i as u32);
+                        }
+                    }
+                    b.list.push(Bucket {
+                        x,
+                        p,
+                        sign,
+                        dirty: true,
+                        top: (Art::ZERO, NONE),
+                        heap: std::collections::BinaryHeap::new(),
+                    });
+                    if let Some(v) = pending.as_deref_mut() {
+                        v.push(Vec::new());
+                    }
+                    i
+                }
+            };
+            let entry = std::cmp::Reverse(Entry {
+                key,
+                arc: e as u32,
+                ver,
+            });
+            b.arc_bucket[e] = id as u32;
+            match pending.as_deref_mut() {
+                Some(v) => v[id].push(entry),
+                None => {
+                    let bk = &mut b.list[id];
+                    if !bk.dirty && (bk.top.1 == NONE || key < bk.top.0) {
+                        bk.top = (key, e as u32);
+                    }
+                    bk.heap.push(entry);
+                    b.entries += 1;
+                }
+            }
+        }
+    }
+
+    /// After a pivot: re-files the lines whose tree arc, parent or arc
+    /// states changed (entering and leaving arcs' lines, the stem, the nodes
+    /// that gained or lost a child).
+    fn touch_after_pivot(&mut self, change: bool, out_arc: u32, v_out: u32) {
+        let mut b = self.buckets.take().expect("buckets");
+        let mut touched = std::mem::take(&mut b.scratch);
+        touched.clear();
+        let line_of_arc = |s: &Self, e: usize| -> Option<usize> {
+            (e >= s.m_core && e < s.m).then(|| s.arc_line(e))
+        };
+        if let Some(k) = line_of_arc(self, self.in_arc as usize) {
+            touched.push(k as u32);
+        }
+        if change {
+            if let Some(k) = line_of_arc(self, out_arc as usize) {
+                touched.push(k as u32);
+            }
+            for &x in self.stem.iter().chain([self.v_in, v_out].iter()) {
+                if (x as usize) < self.n {
+                    let k = b.line_of_node[x as usize];
+                    if k != NONE {
+                        touched.push(k);
+                    }
+                }
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for &k in &touched {
+            let k = k as usize;
+            // The line's valid entries go stale: their buckets must look again.
+            for e in self.line_start[k] as usize..self.line_start[k + 1] as usize {
+                let id = b.arc_bucket[e];
+                if id != NONE {
+                    b.list[id as usize].dirty = true;
+                    b.arc_bucket[e] = NONE;
+                }
+            }
+            b.version[k] = b.version[k].wrapping_add(1);
+            self.bucket_line(&mut b, k, None);
+        }
+        b.scratch = touched;
+        if b.entries > b.entry_limit {
+            // Stale entries only leave a heap from its top: drop them all.
+            let mut entries = 0;
+            for bk in b.list.iter_mut() {
+                bk.heap.retain(|std::cmp::Reverse(t)| {
+                    let k = self.arc_line(t.arc as usize);
+                    t.ver == b.version[k] && self.nchild[self.line_node[k] as usize] == 0
+                });
+                bk.heap.shrink_to_fit();
+                entries += bk.heap.len();
+                bk.dirty = true;
+            }
+            b.entries = entries;
+            b.entry_limit = 2 * entries + (1 << 20);
+        }
+        self.buckets = Some(b);
+    }
+
+    /// Dantzig's rule over buckets: the core arcs and internal lines are
+    /// priced one by one, each bucket by its cheapest valid entry. Sets
+    /// `in_arc` and returns true when some arc improves.
+    fn find_entering_bucketed(&mut self) -> bool {
+        loop {
+            while self.cand_pos < self.cands.len() {
+                let e = self.cands[self.cand_pos].1 as usize;
+                self.cand_pos += 1;
+                if self.price(e) < Art::ZERO {
+                    self.in_arc = e as u32;
+                    return true;
+                }
+            }
+            if !self.collect_bucketed() {
+                return false;
+            }
+        }
+    }
+
+    /// Lists the `BUCKET_CANDIDATES` most improving arcs (core arcs and
+    /// internal lines priced one by one, each bucket by its least entry),
+    /// best first. False when no arc improves.
+    #[inline(never)]
+    fn collect_bucketed(&mut self) -> bool {
+        let mut b = self.buckets.take().expect("buckets");
+        let mut out = std::mem::take(&mut self.cands);
+        out.clear();
+        self.cand_pos = 0;
+        // A window of the core arcs now, the rest only if nothing else improves.
+        let mc = self.m_core;
+        let window = (mc / 8).max(256).min(mc);
+        let mut e = b.core_pos;
+        for _ in 0..window {
+            let c = self.price(e);
+            if c < Art::ZERO {
+                out.push((c, e as u32));
+            }
+            e += 1;
+            if e == mc {
+                e = 0;
+            }
+        }
+        b.core_pos = e;
+        let hub_pi = self.pi_of(self.hub as usize);
+        let mut i = 0;
+        while i < b.internal.len() {
+            let k = b.internal[i] as usize;
+            if self.nchild[self.line_node[k] as usize] == 0 {
+                b.in_internal[k] = false;
+                b.internal.swap_remove(i);
+                continue;
+            }
+            self.price_line(k, hub_pi, &mut out);
+            i += 1;
+        }
+        for bk in b.list.iter_mut() {
+            if bk.dirty {
+                bk.top = loop {
+                    let Some(std::cmp::Reverse(t)) = bk.heap.peek() else {
+                        break (Art::ZERO, NONE);
+                    };
+                    let k = self.arc_line(t.arc as usize);
+                    if t.ver != b.version[k] || self.nchild[self.line_node[k] as usize] > 0 {
+                        bk.heap.pop();
+                        b.entries -= 1;
+                        continue;
+                    }
+                    break (t.key, t.arc);
+                };
+                bk.dirty = false;
+            }
+            let (key, arc) = bk.top;
+            if arc == NONE {
+                continue;
+            }
+            let diff = self.pi_of(bk.x as usize) - self.pi_of(bk.p as usize);
+            let v = if bk.sign > 0 { key + diff } else { key - diff };
+            if v < Art::ZERO {
+                debug_assert_eq!(self.price(arc as usize), v);
+                out.push((v, arc));
+            }
+        }
+        if out.is_empty() {
+            // The other core arcs (all of them are priced by now).
+            let mut e = b.core_pos;
+            for _ in window..mc {
+                let c = self.price(e);
+                if c < Art::ZERO {
+                    out.push((c, e as u32));
+                }
+                e += 1;
+                if e == mc {
+                    e = 0;
+                }
+            }
+        }
+        if out.is_empty() {
+            // Sweep the lines not filed (a fruitless sweep proves
+            // optimality); of those that improve, file the most improving
+            // ones (at most `budget` lines: the buckets stay small). The
+            // others are found again by later sweeps if still improving.
+            let nl = self.line_node.len();
+            let budget = (nl / 16).max(1024);
+            let mut best: Vec<(Art<C>, u32)> = Vec::new();
+            for k in 0..nl {
+                if b.filed[k] {
+                    continue;
+                }
+                let before = out.len();
+                self.price_line(k, hub_pi, &mut out);
+                if out.len() > before {
+                    let least = out[before..].iter().map(|c| c.0).min().unwrap_or(Art::ZERO);
+                    best.push((least, k as u32));
+                    if best.len() >= 2 * budget {
+                        best.select_nth_unstable(budget - 1);
+                        best.truncate(budget);
+                    }
+                    if out.len() >= 8 * BUCKET_CANDIDATES {
+                        out.select_nth_unstable(BUCKET_CANDIDATES - 1);
+                        out.truncate(BUCKET_CANDIDATES);
+                    }
+                }
+            }
+            if best.len() > budget {
+                best.select_nth_unstable(budget - 1);
+                best.truncate(budget);
+            }
+            for &(_, k) in &best {
+                self.bucket_line(&mut b, k as usize, None);
+            }
+        }
+        self.buckets = Some(b);
+        let k = BUCKET_CANDIDATES;
+        if out.len() > k {
+            out.select_nth_unstable(k - 1);
+            out.truncate(k);
+        }
+        out.sort_unstable();
+        let found = !out.is_empty();
+        self.cands = out;
+        found
     }
 
     /// Reduced cost of real arc `e`, signed by its state (negative = improving).
@@ -1121,6 +1731,41 @@ impl<C: Cost> Simplex<C> {
         let found = !cands.is_empty();
         self.cands = cands;
         found
+    }
+
+    /// The line owning line arc `e` (`m_core <= e < m`).
+    #[inline(always)]
+    fn arc_line(&self, e: usize) -> usize {
+        self.line_start.partition_point(|&x| x as usize <= e) - 1
+    }
+
+    /// The least signed reduced cost over the arcs of line `k` (zero for tree arcs).
+    fn least_line_price(&self, k: usize, hub_pi: Art<C>) -> Art<C> {
+        let a = self.line_start[k] as usize;
+        let b = self.line_start[k + 1] as usize;
+        let pl = self.pi_of(self.line_node[k] as usize);
+        let out = b - 1;
+        let mut least = Art::ZERO;
+        for e in a..=out {
+            let st = self.state[e];
+            if st == STATE_TREE {
+                continue;
+            }
+            let (pu, pv) = if e < out {
+                (self.pi_of(self.source[e] as usize), pl)
+            } else {
+                (pl, hub_pi)
+            };
+            let rc = Art {
+                a: pu.a - pv.a,
+                c: self.cost[e] + pu.c - pv.c,
+            };
+            let v = if st == STATE_LOWER { rc } else { -rc };
+            if v < least {
+                least = v;
+            }
+        }
+        least
     }
 
     /// Prices all arcs of line `k` (its potential is derived once), pushing

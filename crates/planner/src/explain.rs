@@ -161,9 +161,8 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> 
                 latest: order.latest,
             };
         }
-        let first_ship = network::accepted_generations(book, o)
-            .iter()
-            .map(|(g, _)| book.generation(*g).first_ship)
+        let first_ship = network::accepted(book, order)
+            .map(|(g, _)| book.generation(g).first_ship)
             .min()
             .unwrap_or(order.latest);
         return Reason::NotShipping { first_ship };

@@ -259,14 +259,13 @@ fn plan_inner(
     let sol = match previous {
         None => flow::solve(&fnet),
         Some(prev) => {
-            let (flow, potential) = network::warm_hint(
+            let hint = network::warm_hint(
                 &net,
                 &prev.network,
                 &prev.certificate.solution.flow,
                 &prev.certificate.solution.potential,
             );
-            let potential = potential.into_iter().map(|p| p.map(Lex3)).collect();
-            flow::solve_warm(&fnet, &flow::WarmStart { flow, potential })
+            flow::solve_warm(&fnet, &hint)
         }
     }
     .map_err(PlanError::Solver)?;
@@ -291,6 +290,7 @@ fn plan_inner(
     net.to = Vec::new();
     net.cap = Vec::new();
     net.cost = Vec::new();
+    net.basis = sol.tree;
     let certificate = Certificate {
         network: certify::Network {
             node_supply: net.supply.clone(),
@@ -404,10 +404,9 @@ fn extract(
                 match net.lines[line as usize].kind {
                     LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
                         let order = book.order_at(o);
-                        let factor = network::accepted_generations(book, o)
-                            .iter()
+                        let factor = network::accepted(book, order)
                             .find(|(h, _)| *h == g)
-                            .map(|(_, f)| *f)
+                            .map(|(_, f)| f)
                             .unwrap_or(10_000);
                         let gross = network::unit_value(order.price_usd_per_unit, factor);
                         obj.sale_revenue_usd += gross * f;
@@ -450,7 +449,7 @@ fn extract(
         if !o.status.is_open() {
             continue;
         }
-        for (h, _) in network::accepted_generations(book, OrderIdx(i as u32)) {
+        for (h, _) in network::accepted(book, o) {
             for t in o.earliest.0..=o.latest.0 {
                 generations[h.0 as usize].demand_in_window[t as usize] += o.units;
             }

@@ -115,6 +115,9 @@ pub struct Network {
     pub core_arcs: u32,
     /// The `line -> SINK` arc of each line.
     pub line_sink_arc: Vec<u32>,
+    /// The solver's optimal basis once solved (the tree arc of each node, see
+    /// `flow::Solution::tree`); empty before. Warm re-plans start from it.
+    pub basis: Vec<Option<flow::ArcId>>,
 }
 
 /// Marker for "no line".
@@ -158,15 +161,20 @@ impl Network {
 
 /// The generations an order accepts, with value factors in basis points (primary first).
 pub fn accepted_generations(book: &Book, o: OrderIdx) -> Vec<(GenIdx, u32)> {
-    let order = book.order_at(o);
-    let mut v = vec![(book.sku(order.sku).generation, 10_000)];
-    v.extend(
+    accepted(book, book.order_at(o)).collect()
+}
+
+/// [`accepted_generations`] of an order at hand, without allocating.
+pub fn accepted<'a>(
+    book: &'a Book,
+    order: &'a book::Order,
+) -> impl Iterator<Item = (GenIdx, u32)> + 'a {
+    std::iter::once((book.sku(order.sku).generation, 10_000)).chain(
         order
             .substitutes
             .iter()
             .map(|s| (s.generation, s.value_factor_bp)),
-    );
-    v
+    )
 }
 
 /// Value of one unit delivered from a generation with `factor_bp`, before lateness.
@@ -209,6 +217,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
         order_lines: vec![[NO_LINE, NO_LINE]; book.orders().len()],
         core_arcs: 0,
         line_sink_arc: Vec::new(),
+        basis: Vec::new(),
     };
     // Supply nodes, net of recorded deliveries.
     let mut supply = book.supply_matrix();
@@ -396,7 +405,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
                 if let Some(p) = promise {
                     net.offsets[1] += (t_end as i64 - p) * line.units as i64;
                 }
-                for (h, factor) in accepted_generations(book, o) {
+                for (h, factor) in accepted(book, order) {
                     let gen = book.generation(h);
                     let lo = (order.earliest.0 as usize)
                         .max(now)
@@ -473,28 +482,37 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
 /// A warm-start hint for `net` from a previous plan's network and flows: every arc that exists in
 /// both (matched by what it stands for: the same order part or commitment, generation and period;
 /// the same supply, pool or reservation arc) starts from its previous flow, new arcs from nothing.
+/// Node potentials are matched the same way, and so is the previous optimal basis (`prev.basis`):
+/// each node keeps the tree arc it had if that arc still exists; a new line hangs from the sink by
+/// its (empty) `line -> SINK` arc.
 pub fn warm_hint(
     net: &Network,
     prev: &Network,
     prev_flow: &[i64],
     prev_potential: &[[i64; 3]],
-) -> (Vec<Option<i64>>, Vec<Option<[i64; 3]>>) {
+) -> flow::WarmStart<flow::Lex3> {
     use std::collections::HashMap;
     let mut hint = vec![None; net.arc_count()];
     let mut pot = vec![None; net.node_count()];
-    if prev.gens == net.gens && prev.periods == net.periods {
-        for v in 0..=net.sink() as usize {
-            pot[v] = prev_potential.get(v).copied();
+    let same_core = prev.gens == net.gens && prev.periods == net.periods;
+    if same_core {
+        let core_nodes = net.sink() as usize + 1;
+        for (p, q) in pot.iter_mut().zip(prev_potential).take(core_nodes) {
+            *p = Some(flow::Lex3(*q));
         }
     }
-    let core: HashMap<ArcKind, usize> = (0..prev.core_arcs as usize)
-        .map(|a| (prev.kind[a], a))
+    // Old core arc -> new core arc.
+    let new_core: HashMap<ArcKind, u32> = (0..net.core_arcs as usize)
+        .map(|a| (net.kind[a], a as u32))
         .collect();
-    for a in 0..net.core_arcs as usize {
-        if let Some(&p) = core.get(&net.kind[a]) {
-            hint[a] = Some(prev_flow[p]);
+    let mut core_map = vec![NO_LINE; prev.core_arcs as usize];
+    for (a, m) in core_map.iter_mut().enumerate() {
+        if let Some(&b) = new_core.get(&prev.kind[a]) {
+            *m = b;
+            hint[b as usize] = prev_flow.get(a).copied();
         }
     }
+    drop(new_core);
     let prev_commitments: HashMap<LineKind, usize> = prev
         .lines
         .iter()
@@ -502,16 +520,21 @@ pub fn warm_hint(
         .filter(|(_, l)| matches!(l.kind, LineKind::Commitment(..)))
         .map(|(i, l)| (l.kind, i))
         .collect();
+    // Old line -> new line.
+    let mut line_map = vec![NO_LINE; prev.lines.len()];
+    let mut new_lines = Vec::new();
     for (l, line) in net.lines.iter().enumerate() {
         let p = match line.kind {
             LineKind::OrderConfirmed(o) => prev.order_lines.get(o.0 as usize).map(|x| x[0]),
             LineKind::OrderOpen(o) => prev.order_lines.get(o.0 as usize).map(|x| x[1]),
             LineKind::Commitment(..) => prev_commitments.get(&line.kind).map(|&i| i as u32),
         };
-        let Some(p) = p.filter(|&p| p != NO_LINE) else {
+        let Some(p) = p.filter(|&p| p != NO_LINE && (p as usize) < prev.lines.len()) else {
+            new_lines.push(l);
             continue;
         };
         let p = p as usize;
+        line_map[p] = l as u32;
         let prev_arcs = &prev.line_arc_list
             [prev.line_arc_start[p] as usize..prev.line_arc_start[p + 1] as usize];
         for &a in
@@ -524,11 +547,63 @@ pub fn warm_hint(
                 matches!(prev.kind[b as usize], ArcKind::Deliver { g: pg, t: pt, .. } if pg == g && pt == t)
             });
             if let Some(&b) = found {
-                hint[a as usize] = Some(prev_flow[b as usize]);
+                hint[a as usize] = prev_flow.get(b as usize).copied();
             }
         }
-        hint[net.line_sink_arc[l] as usize] = Some(prev_flow[prev.line_sink_arc[p] as usize]);
-        pot[net.line_node(l) as usize] = prev_potential.get(prev.line_node(p) as usize).copied();
+        hint[net.line_sink_arc[l] as usize] =
+            prev_flow.get(prev.line_sink_arc[p] as usize).copied();
+        pot[net.line_node(l) as usize] = prev_potential
+            .get(prev.line_node(p) as usize)
+            .map(|&p| flow::Lex3(p));
     }
-    (hint, pot)
+    drop(prev_commitments);
+    // The previous basis, arc by arc.
+    let mut tree = Vec::new();
+    if same_core && prev.basis.len() == prev.node_count() {
+        let map_arc = |a: flow::ArcId| -> Option<flow::ArcId> {
+            let a = a.0 as usize;
+            if a < prev.core_arcs as usize {
+                return (core_map[a] != NO_LINE).then_some(flow::ArcId(core_map[a]));
+            }
+            match prev.kind.get(a)? {
+                ArcKind::LineSink(p) => {
+                    let l = *line_map.get(*p as usize)?;
+                    (l != NO_LINE).then(|| flow::ArcId(net.line_sink_arc[l as usize]))
+                }
+                ArcKind::Deliver { line: p, g, t } => {
+                    let l = *line_map.get(*p as usize)? as usize;
+                    if l == NO_LINE as usize {
+                        return None;
+                    }
+                    net.line_arc_list
+                        [net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize]
+                        .iter()
+                        .find(|&&b| {
+                            matches!(net.kind[b as usize], ArcKind::Deliver { g: ng, t: nt, .. } if ng == *g && nt == *t)
+                        })
+                        .map(|&b| flow::ArcId(b))
+                }
+                _ => None,
+            }
+        };
+        tree = vec![None; net.node_count()];
+        let core_nodes = net.sink() as usize + 1;
+        for (t, b) in tree.iter_mut().zip(&prev.basis).take(core_nodes) {
+            *t = b.and_then(map_arc);
+        }
+        for (p, &l) in line_map.iter().enumerate() {
+            if l != NO_LINE {
+                tree[net.line_node(l as usize) as usize] =
+                    prev.basis[prev.line_node(p) as usize].and_then(map_arc);
+            }
+        }
+        for &l in &new_lines {
+            tree[net.line_node(l) as usize] = Some(flow::ArcId(net.line_sink_arc[l]));
+        }
+    }
+    flow::WarmStart {
+        flow: hint,
+        potential: pot,
+        tree,
+    }
 }

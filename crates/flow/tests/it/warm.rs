@@ -3,7 +3,7 @@
 
 use crate::random::{random_problem, Shape};
 use crate::reference::{certify, Problem};
-use flow::{solve, solve_warm, solve_warm_checked, Cost, Lex3, WarmStart, INF_CAP};
+use flow::{solve, solve_warm, solve_warm_checked, ArcId, Cost, Lex3, WarmStart, INF_CAP};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -59,15 +59,25 @@ fn hints<C: Cost>(
         potential: (0..n)
             .map(|_| rng.gen_bool(0.7).then(|| pot(rng)))
             .collect(),
+        tree: (0..n)
+            .map(|_| {
+                rng.gen_bool(0.8)
+                    .then(|| ArcId(rng.gen_range(0..m as u32 + 3)))
+            })
+            .collect(),
     });
     // Wrong lengths.
     out.push(WarmStart {
         flow: (0..m / 2).map(|_| Some(rng.gen_range(0..4))).collect(),
         potential: vec![],
+        tree: vec![],
     });
     out.push(WarmStart {
         flow: (0..m + 3).map(|_| Some(1)).collect(),
         potential: (0..n + 2).map(|_| Some(pot(rng))).collect(),
+        tree: (0..n / 2)
+            .map(|_| Some(ArcId(rng.gen_range(0..m.max(1) as u32))))
+            .collect(),
     });
     if let Ok(sol) = solve(&net) {
         // The optimum itself, and perturbed versions of it.
@@ -86,6 +96,20 @@ fn hints<C: Cost>(
         out.push(w);
         let mut w = WarmStart::from_solution(&sol);
         w.potential.clear();
+        out.push(w);
+        // The optimal basis with a few tree arcs lost or swapped for others.
+        let mut w = WarmStart::from_solution(&sol);
+        for t in w.tree.iter_mut() {
+            match rng.gen_range(0..8) {
+                0 => *t = None,
+                1 if m > 0 => *t = Some(ArcId(rng.gen_range(0..m as u32))),
+                _ => {}
+            }
+        }
+        out.push(w);
+        // The optimal basis without its flows.
+        let mut w = WarmStart::from_solution(&sol);
+        w.flow.clear();
         out.push(w);
     }
     out
@@ -173,6 +197,10 @@ fn warm_after_small_changes() {
         };
         let p0 = build(&supplies, &lines);
         let sol0 = solve(&p0.network()).unwrap();
+        // Its own optimal basis needs no pivot.
+        let again = solve_warm_checked(&p0.network(), &WarmStart::from_solution(&sol0)).unwrap();
+        assert_eq!(again.total_cost, sol0.total_cost, "seed {seed}");
+        assert_eq!(again.pivots, 0, "seed {seed}: warm from the optimal basis");
         // Map: hubs and sink keep their ids; line k keeps its arcs if kept.
         let mut offs = vec![];
         let mut a = hubs;
@@ -209,11 +237,34 @@ fn warm_after_small_changes() {
         let mut sup = supplies.clone();
         sup[rng.gen_range(0..hubs)] /= 2;
         let p1 = build(&sup, &new_lines);
-        let hint = WarmStart {
+        let mut hint = WarmStart {
             flow: flow_hint,
             potential: pot_hint,
+            tree: vec![],
         };
         check_warm(&p1, &hint, true, &format!("changed seed {seed}"));
+        // The previous basis, mapped arc by arc (new lines: none).
+        let mut arc_map = vec![None; p0.arcs.len()];
+        let mut next = hubs;
+        for (h, m) in arc_map.iter_mut().enumerate().take(hubs) {
+            *m = Some(ArcId(h as u32));
+        }
+        for (k, l) in lines.iter().enumerate() {
+            if keep[k] {
+                for i in 0..=l.1.len() {
+                    arc_map[offs[k] + i] = Some(ArcId((next + i) as u32));
+                }
+                next += l.1.len() + 1;
+            }
+        }
+        let map = |a: Option<ArcId>| a.and_then(|a| arc_map[a.0 as usize]);
+        hint.tree = (0..=hubs).map(|u| map(sol0.tree[u])).collect();
+        for (k, _) in lines.iter().enumerate() {
+            if keep[k] {
+                hint.tree.push(map(sol0.tree[hubs + 1 + k]));
+            }
+        }
+        check_warm(&p1, &hint, true, &format!("changed seed {seed}, basis"));
         check_warm(
             &p0,
             &WarmStart::from_solution(&sol0),

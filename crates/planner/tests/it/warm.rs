@@ -84,3 +84,82 @@ fn warm_and_cold_plans_agree_and_both_certify() {
         assert_eq!(objectives(&again), objectives(&cold), "seed {seed}");
     }
 }
+
+/// Several changes at once (orders added and cancelled, supply cut or raised, promises recorded
+/// and confirmed, which splits lines), re-planned warm again and again, each time from the
+/// previous warm plan (so from the basis a warm solve left): always the cold optimum, certified.
+#[test]
+fn chained_warm_replans_with_mixed_changes() {
+    for seed in 0..24u64 {
+        let mut p = bookgen::Params::new(60 + (seed as usize % 5) * 40, 500 + seed);
+        p.periods = 6 + (seed % 8) as u32;
+        let mut book = bookgen::generate(&p).into_book().expect("valid book");
+        let now = Period(0);
+        let mut prev = planner::plan(&book, now).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        for step in 0..4u64 {
+            let s = seed * 10 + step;
+            let mut events = change(&book, s, 0);
+            events.extend(change(&book, s, 1));
+            match step {
+                1 => {
+                    // Record the plan's promises, then confirm some of them.
+                    events.push(Event::PlanRecorded(prev.record(&book)));
+                    let confirm: Vec<Event> = book
+                        .orders()
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, o)| {
+                            o.status.is_open()
+                                && o.status != book::OrderStatus::Confirmed
+                                && prev.orders[*i].promise.is_some()
+                                && (i + seed as usize) % 3 == 0
+                        })
+                        .map(|(_, o)| Event::OrderConfirmed {
+                            order: o.key.clone(),
+                        })
+                        .collect();
+                    // Cancelled orders cannot be confirmed: confirm first, cancel after.
+                    let cancels: Vec<Event> = events
+                        .iter()
+                        .filter(|e| matches!(e, Event::OrderCancelled { .. }))
+                        .cloned()
+                        .collect();
+                    events.retain(|e| !matches!(e, Event::OrderCancelled { .. }));
+                    events.extend(confirm);
+                    events.extend(cancels);
+                }
+                3 => {
+                    let g = book.generations().first().expect("a generation");
+                    events.push(Event::SupplyAdjusted(SupplyAdjustmentSpec {
+                        generation: g.key.clone(),
+                        period: Period(book.horizon().periods() / 3),
+                        delta_units: 7,
+                        note: "test raise".into(),
+                    }));
+                }
+                _ => events.extend(change(&book, s, 2)),
+            }
+            if let Err((i, e)) = book.apply_all(events) {
+                panic!("seed {seed} step {step}: change {i} refused: {e}");
+            }
+            let cold = planner::plan(&book, now).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            let warm = planner::plan_warm(&book, now, &prev)
+                .unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+            assert_eq!(
+                objectives(&warm),
+                objectives(&cold),
+                "seed {seed} step {step}: warm and cold objectives differ"
+            );
+            certify::check(&warm.certificate.network, &warm.certificate.solution)
+                .unwrap_or_else(|e| panic!("seed {seed} step {step}: warm certificate: {e}"));
+            prev = warm;
+        }
+        // Unchanged book, warm from its own plan: no pivot at all.
+        let again = planner::plan_warm(&book, now, &prev).expect("warm from own plan");
+        assert_eq!(objectives(&again), objectives(&prev), "seed {seed}");
+        assert_eq!(
+            again.stats.pivots, 0,
+            "seed {seed}: warm from its own basis"
+        );
+    }
+}
