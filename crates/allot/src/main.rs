@@ -874,15 +874,23 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            // Log lines are written by a background thread, so no request waits on stderr; the
+            // guard flushes what is queued when `serve` returns.
+            let (writer, _log_guard) =
+                tracing_appender::non_blocking::NonBlockingBuilder::default()
+                    .lossy(false)
+                    .finish(std::io::stderr());
             let logs = tracing_subscriber::fmt()
                 .with_env_filter(filter)
-                .with_writer(std::io::stderr);
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(writer);
             match log_format {
                 LogFormat::Text => logs.init(),
                 LogFormat::Json => logs
                     .json()
                     .flatten_event(true)
                     .with_current_span(true)
+                    .with_span_list(false)
                     .init(),
             }
             if !path.exists() {

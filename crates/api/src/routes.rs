@@ -21,9 +21,7 @@ use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tower_http::LatencyUnit;
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 use utoipa::IntoParams;
 
 pub(crate) type AppState = Arc<Shared>;
@@ -82,17 +80,9 @@ pub(crate) fn router(state: AppState) -> Router {
             state_for_metrics,
             record_metrics,
         ))
-        .layer(
-            // One structured log line per request (method, path, status, latency), at info.
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
-        )
+        // Request spans for debugging (RUST_LOG=tower_http=debug); the access log is one event
+        // per request written by `record_metrics`.
+        .layer(TraceLayer::new_for_http())
 }
 
 /// Gives every error response, including those made by layers (413, 408, 405, panics), a JSON body.
@@ -115,7 +105,9 @@ async fn json_errors(res: Response) -> Response {
     error_body(status, msg)
 }
 
-/// Counts every answered request by method, matched route and status, and times it.
+/// Counts every answered request by method, matched route and status, times it, and writes the
+/// access log: one structured event per request (target `access`: method, path, status, latency
+/// in microseconds) at info.
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_string();
@@ -124,7 +116,19 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
+    let path = tracing::enabled!(target: "access", tracing::Level::INFO)
+        .then(|| req.uri().path().to_string());
     let res = next.run(req).await;
+    let elapsed = started.elapsed();
+    if let Some(path) = path {
+        tracing::info!(
+            target: "access",
+            method = %method,
+            path = %path,
+            status = res.status().as_u16(),
+            latency_us = elapsed.as_micros() as u64,
+        );
+    }
     let m = &state.metrics;
     m.requests
         .get_or_create(&RequestLabels {
@@ -135,7 +139,7 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         .inc();
     m.latency
         .get_or_create(&RouteLabels { method, route })
-        .observe(started.elapsed().as_secs_f64());
+        .observe(elapsed.as_secs_f64());
     res
 }
 
