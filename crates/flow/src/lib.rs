@@ -186,6 +186,98 @@ pub struct NodeId(pub u32);
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ArcId(pub u32);
 
+/// The arrays of a [`Network`]: node supplies, and per arc its tail, head, capacity and cost.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkParts<C> {
+    /// Node supplies.
+    pub supply: Vec<i64>,
+    /// Arc tails.
+    pub from: Vec<u32>,
+    /// Arc heads.
+    pub to: Vec<u32>,
+    /// Arc capacities.
+    pub cap: Vec<i64>,
+    /// Arc costs.
+    pub cost: Vec<C>,
+}
+
+/// The network handed back by [`solve_owned`]: its arrays, possibly in the solver's arc order;
+/// read them in the caller's order with [`SolvedArcs::into_network`] or [`SolvedArcs::map`].
+#[derive(Clone, Debug)]
+pub struct SolvedArcs<C: Cost> {
+    supply: Vec<i64>,
+    /// Array entry `i` is the caller's arc `orig[i]` (empty: the identity).
+    orig: Vec<u32>,
+    from: Vec<u32>,
+    to: Vec<u32>,
+    cap: Vec<i64>,
+    cost: Vec<C>,
+}
+
+impl<C: Cost> SolvedArcs<C> {
+    /// Number of arcs.
+    pub fn arc_count(&self) -> usize {
+        self.from.len()
+    }
+
+    /// `f(from, to, capacity, cost)` of every arc, in the caller's arc order (one pass; no
+    /// copy of the arrays besides the result).
+    pub fn map<T>(self, mut f: impl FnMut(u32, u32, i64, C) -> T) -> Vec<T> {
+        let m = self.from.len();
+        if self.orig.is_empty() {
+            return (0..m)
+                .map(|e| f(self.from[e], self.to[e], self.cap[e], self.cost[e]))
+                .collect();
+        }
+        let mut inv = vec![0u32; m];
+        for (i, &e) in self.orig.iter().enumerate() {
+            inv[e as usize] = i as u32;
+        }
+        drop(self.orig);
+        inv.iter()
+            .map(|&i| {
+                let i = i as usize;
+                f(self.from[i], self.to[i], self.cap[i], self.cost[i])
+            })
+            .collect()
+    }
+
+    /// The network, in the caller's arc order.
+    pub fn into_network(self) -> Network<C> {
+        fn back<T: Copy>(orig: &[u32], v: Vec<T>) -> Vec<T> {
+            if orig.is_empty() {
+                return v;
+            }
+            let mut out = Vec::with_capacity(v.len());
+            let mut inv = vec![0u32; v.len()];
+            for (i, &e) in orig.iter().enumerate() {
+                inv[e as usize] = i as u32;
+            }
+            out.extend(inv.iter().map(|&i| v[i as usize]));
+            out
+        }
+        let SolvedArcs {
+            supply,
+            orig,
+            from,
+            to,
+            cap,
+            cost,
+        } = self;
+        let from = back(&orig, from);
+        let to = back(&orig, to);
+        let cap = back(&orig, cap);
+        let cost = back(&orig, cost);
+        Network {
+            supply,
+            from,
+            to,
+            cap,
+            cost,
+        }
+    }
+}
+
 /// A min-cost flow problem: nodes with supplies and arcs with capacities and costs.
 ///
 /// Stored as a struct of arrays; node and arc ids are dense indices.
@@ -266,6 +358,63 @@ impl<C: Cost> Network<C> {
         self.cap.push(capacity);
         self.cost.push(cost);
         ArcId(id as u32)
+    }
+
+    /// A network from its arrays: node supplies, and per arc its tail, head, capacity and cost
+    /// (the arrays are moved in, not copied). Validated like [`Network::add_node`] and
+    /// [`Network::add_arc`].
+    ///
+    /// # Panics
+    /// If the arc arrays differ in length or an arc or supply breaks the rules of
+    /// [`Network::add_node`] or [`Network::add_arc`].
+    pub fn from_parts(parts: NetworkParts<C>) -> Self {
+        let NetworkParts {
+            supply,
+            from,
+            to,
+            cap,
+            cost,
+        } = parts;
+        let n = supply.len();
+        let m = from.len();
+        assert!(
+            to.len() == m && cap.len() == m && cost.len() == m,
+            "flow: arc arrays of different lengths"
+        );
+        assert!(n < (u32::MAX - 1) as usize, "flow: too many nodes");
+        assert!(m < (u32::MAX - 1) as usize, "flow: too many arcs");
+        for &s in &supply {
+            check_supply(s);
+        }
+        for e in 0..m {
+            assert!(
+                (from[e] as usize) < n && (to[e] as usize) < n,
+                "flow: arc endpoint out of range"
+            );
+            assert!(
+                (0..=INF_CAP).contains(&cap[e]),
+                "flow: arc capacity {} outside 0..=INF_CAP",
+                cap[e]
+            );
+        }
+        Network {
+            supply,
+            from,
+            to,
+            cap,
+            cost,
+        }
+    }
+
+    /// The network's arrays, moved out (see [`Network::from_parts`]).
+    pub fn into_parts(self) -> NetworkParts<C> {
+        NetworkParts {
+            supply: self.supply,
+            from: self.from,
+            to: self.to,
+            cap: self.cap,
+            cost: self.cost,
+        }
     }
 
     /// Number of nodes.
@@ -504,6 +653,23 @@ pub fn solve_warm<C: Cost>(
         tree: &hint.tree,
     };
     simplex::solve_impl::<C, false>(net, &SolveOptions::default(), Some(&h))
+}
+
+/// Like [`solve`] (or [`solve_warm`] with `hint`), but takes the network by value so that its
+/// arrays are freed as soon as the solver holds its own copies, and hands them back unchanged
+/// with the solution (as [`SolvedArcs`]: the solver's arrays, read in the caller's arc order):
+/// the peak memory of a large solve is then about one copy of the network less. The solution
+/// is the same as [`solve`]'s or [`solve_warm`]'s.
+pub fn solve_owned<C: Cost>(
+    net: Network<C>,
+    hint: Option<&WarmStart<C>>,
+) -> Result<(Solution<C>, SolvedArcs<C>), FlowError> {
+    let h = hint.map(|hint| simplex::Hint {
+        flow: &hint.flow,
+        potential: &hint.potential,
+        tree: &hint.tree,
+    });
+    simplex::solve_owned_impl::<C, false>(net, &SolveOptions::default(), h.as_ref())
 }
 
 #[doc(hidden)]

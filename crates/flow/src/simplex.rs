@@ -255,6 +255,42 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
     hint: Option<&Hint<'_, C>>,
     sample: Sample,
 ) -> Result<Solution<C>, FlowError> {
+    solve_input::<C, CHECK>(Input::Borrowed(net), opts, hint, sample).map(|(sol, _)| sol)
+}
+
+/// [`solve_impl`] taking the network by value: its arrays are freed once the solver has its
+/// own copies, and handed back (as the solver's arrays) at the end.
+pub(crate) fn solve_owned_impl<C: Cost, const CHECK: bool>(
+    net: Network<C>,
+    opts: &SolveOptions,
+    hint: Option<&Hint<'_, C>>,
+) -> Result<(Solution<C>, crate::SolvedArcs<C>), FlowError> {
+    solve_input::<C, CHECK>(Input::Owned(net), opts, hint, Sample::DEFAULT)
+        .map(|(sol, net)| (sol, net.expect("owned network handed back")))
+}
+
+/// The network a solve reads: borrowed, or owned (and handed back).
+enum Input<'a, C: Cost> {
+    Borrowed(&'a Network<C>),
+    Owned(Network<C>),
+}
+
+impl<C: Cost> Input<'_, C> {
+    fn net(&self) -> &Network<C> {
+        match self {
+            Input::Borrowed(n) => n,
+            Input::Owned(n) => n,
+        }
+    }
+}
+
+fn solve_input<C: Cost, const CHECK: bool>(
+    input: Input<'_, C>,
+    opts: &SolveOptions,
+    hint: Option<&Hint<'_, C>>,
+    sample: Sample,
+) -> Result<(Solution<C>, Option<crate::SolvedArcs<C>>), FlowError> {
+    let net = input.net();
     let n = net.supply.len();
     let m = net.from.len();
 
@@ -275,16 +311,31 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
         "flow: total positive supply exceeds INF_CAP"
     );
     if n == 0 {
-        return Ok(Solution {
-            flow: Vec::new(),
-            potential: Vec::new(),
-            total_cost: C::ZERO,
-            pivots: 0,
-            tree: Vec::new(),
-        });
+        let back = match input {
+            Input::Owned(net) => Some(crate::SolvedArcs {
+                supply: net.supply,
+                orig: Vec::new(),
+                from: net.from,
+                to: net.to,
+                cap: net.cap,
+                cost: net.cost,
+            }),
+            Input::Borrowed(_) => None,
+        };
+        return Ok((
+            Solution {
+                flow: Vec::new(),
+                potential: Vec::new(),
+                total_cost: C::ZERO,
+                pivots: 0,
+                tree: Vec::new(),
+            },
+            back,
+        ));
     }
 
-    let mut s = Simplex::new(net, opts);
+    let owned = matches!(input, Input::Owned(_));
+    let mut s = Simplex::new(input, opts);
     let crash_pivots = if hint.is_some() && s.init_basis(hint, pos as i64) {
         // From a hinted basis the potentials are exact already: no crash.
         match hint
@@ -296,7 +347,7 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
         }
     } else {
         s.init_basis(None, pos as i64);
-        match sample_potentials::<C, CHECK>(net, &s, sample) {
+        match sample_potentials::<C, CHECK>(&s, sample) {
             // The sample's pivots are counted as well.
             Some((est, p)) => p + s.crash_estimated::<CHECK>(&est),
             None => s.crash::<CHECK>(),
@@ -357,49 +408,103 @@ pub(crate) fn solve_sampled<C: Cost, const CHECK: bool>(
             })
         })
         .collect();
-    let flow = if s.orig.is_empty() {
-        let mut f = s.flow;
-        f.truncate(m);
-        f
-    } else {
-        let mut f = vec![0i64; m];
-        for (i, &e) in s.orig.iter().enumerate() {
-            f[e as usize] = s.flow[i];
+    drop(pis);
+    // Free the solver's node arrays and pricing state before the arc arrays are put back in
+    // the caller's order (one array at a time: each is freed once its reordered copy exists).
+    s.release_node_arrays();
+    let flow = unpermute(&s.orig, std::mem::take(&mut s.flow), m, 0);
+    let back = owned.then(|| {
+        // The arc arrays stay in the solver's order; `SolvedArcs` reads them in the caller's.
+        s.source.truncate(m);
+        s.target.truncate(m);
+        s.cap.truncate(m);
+        crate::SolvedArcs {
+            supply: std::mem::take(&mut s.supply),
+            orig: std::mem::take(&mut s.orig),
+            from: std::mem::take(&mut s.source),
+            to: std::mem::take(&mut s.target),
+            cap: std::mem::take(&mut s.cap),
+            cost: std::mem::take(&mut s.cost),
         }
-        f
-    };
+    });
+    Ok((
+        Solution {
+            flow,
+            potential,
+            total_cost,
+            pivots,
+            tree,
+        },
+        back,
+    ))
+}
 
-    Ok(Solution {
-        flow,
-        potential,
-        total_cost,
-        pivots,
-        tree,
-    })
+/// The first `m` entries of an internal arc array, in the caller's arc order (internal arc `i`
+/// is the caller's arc `orig[i]`; `orig` empty: the identity). Takes `v` by value so that it is
+/// freed as soon as its reordered copy exists.
+fn unpermute<T: Copy>(orig: &[u32], mut v: Vec<T>, m: usize, zero: T) -> Vec<T> {
+    if orig.is_empty() {
+        v.truncate(m);
+        v
+    } else {
+        let mut out = vec![zero; m];
+        for (i, &e) in orig.iter().enumerate() {
+            out[e as usize] = v[i];
+        }
+        out
+    }
 }
 
 impl<C: Cost> Simplex<C> {
-    fn new(net: &Network<C>, opts: &SolveOptions) -> Self {
+    fn new(input: Input<'_, C>, opts: &SolveOptions) -> Self {
+        let net = input.net();
         let n = net.supply.len();
         let m = net.from.len();
         let all = m + n;
         let root = n as u32;
 
         let lines = detect_lines(net);
-        let mut source = Vec::with_capacity(all);
-        let mut target = Vec::with_capacity(all);
-        let mut cap = Vec::with_capacity(all);
-        let cost = if lines.orig.is_empty() {
-            source.extend_from_slice(&net.from);
-            target.extend_from_slice(&net.to);
-            cap.extend_from_slice(&net.cap);
-            net.cost.clone()
-        } else {
-            let o = &lines.orig;
-            source.extend(o.iter().map(|&e| net.from[e as usize]));
-            target.extend(o.iter().map(|&e| net.to[e as usize]));
-            cap.extend(o.iter().map(|&e| net.cap[e as usize]));
-            o.iter().map(|&e| net.cost[e as usize]).collect()
+        // Each array is copied in the solver's arc order (and, when the network is owned, its
+        // original freed right away, so at most one array exists twice at a time).
+        fn permuted<T: Copy>(orig: &[u32], v: &[T], extra: usize) -> Vec<T> {
+            let mut out = Vec::with_capacity(v.len() + extra);
+            if orig.is_empty() {
+                out.extend_from_slice(v);
+            } else {
+                out.extend(orig.iter().map(|&e| v[e as usize]));
+            }
+            out
+        }
+        let o = &lines.orig;
+        let (mut source, mut target, mut cap, cost, supply) = match input {
+            Input::Borrowed(net) => (
+                permuted(o, &net.from, n),
+                permuted(o, &net.to, n),
+                permuted(o, &net.cap, n),
+                permuted(o, &net.cost, 0),
+                net.supply.clone(),
+            ),
+            Input::Owned(net) => {
+                let Network {
+                    supply,
+                    from,
+                    to,
+                    cap,
+                    cost,
+                } = net;
+                let source = permuted(o, &from, n);
+                drop(from);
+                let target = permuted(o, &to, n);
+                drop(to);
+                let capv = permuted(o, &cap, n);
+                drop(cap);
+                let costv = if o.is_empty() {
+                    cost
+                } else {
+                    permuted(o, &cost, 0)
+                };
+                (source, target, capv, costv, supply)
+            }
         };
         for u in 0..n as u32 {
             source.push(u);
@@ -424,7 +529,7 @@ impl<C: Cost> Simplex<C> {
             state: vec![STATE_LOWER; all],
             cost,
             art_cost: vec![C::ZERO; n],
-            supply: net.supply.clone(),
+            supply,
             pi: vec![Art::ZERO; n + 1],
             depth: vec![0; n + 1],
             parent: vec![NONE; n + 1],
@@ -1133,6 +1238,27 @@ impl<C: Cost> Simplex<C> {
     }
 
     #[inline(always)]
+    /// Frees everything but the arc arrays (`source`, `target`, `cap`, `flow`, `cost`), `orig`
+    /// and `supply`: what is left to do once the solution's potentials and tree are read.
+    fn release_node_arrays(&mut self) {
+        self.buckets = None;
+        self.state = Vec::new();
+        self.art_cost = Vec::new();
+        self.pi = Vec::new();
+        self.depth = Vec::new();
+        self.parent = Vec::new();
+        self.pred = Vec::new();
+        self.pred_dir = Vec::new();
+        self.nchild = Vec::new();
+        self.first_child = Vec::new();
+        self.next_sib = Vec::new();
+        self.prev_sib = Vec::new();
+        self.stem = Vec::new();
+        self.line_start = Vec::new();
+        self.line_node = Vec::new();
+        self.cands = Vec::new();
+    }
+
     fn arc_cost(&self, e: usize) -> Art<C> {
         if e < self.m {
             Art {
@@ -2234,7 +2360,6 @@ fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
 /// has fewer than `sample.min_lines` lines or the sample has no optimum.
 /// Deterministic; only guides the crash, never decides the answer.
 fn sample_potentials<C: Cost, const CHECK: bool>(
-    net: &Network<C>,
     s: &Simplex<C>,
     sample: Sample,
 ) -> Option<(Vec<Option<C>>, u64)> {
@@ -2272,23 +2397,30 @@ fn sample_potentials<C: Cost, const CHECK: bool>(
         return None;
     }
     sub.supply[hub] = hs as i64;
-    for e in 0..net.from.len() {
-        let (u, v) = (net.from[e] as usize, net.to[e] as usize);
+    // The caller's arcs in the caller's order: caller's arc `e` is internal arc `inv[e]`.
+    let m = s.m;
+    let inv: Vec<u32> = if s.orig.is_empty() {
+        Vec::new()
+    } else {
+        let mut inv = vec![0u32; m];
+        for (i, &e) in s.orig.iter().enumerate() {
+            inv[e as usize] = i as u32;
+        }
+        inv
+    };
+    for e0 in 0..m {
+        let e = if inv.is_empty() { e0 } else { inv[e0] as usize };
+        let (u, v) = (s.source[e] as usize, s.target[e] as usize);
         if map[u] == NONE || map[v] == NONE {
             continue;
         }
-        let c = net.cap[e];
+        let c = s.cap[e];
         let cap = if is_line[u] || is_line[v] || c >= INF_CAP {
             c
         } else {
             (c + k - 1) / k
         };
-        sub.add_arc(
-            crate::NodeId(map[u]),
-            crate::NodeId(map[v]),
-            cap,
-            net.cost[e],
-        );
+        sub.add_arc(crate::NodeId(map[u]), crate::NodeId(map[v]), cap, s.cost[e]);
     }
     let pos: i128 = sub
         .supply

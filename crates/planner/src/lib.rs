@@ -242,55 +242,48 @@ fn plan_inner(
     }
     progress(Stage::Build);
     let mut net = network::build(book, now)?;
-    let mut fnet: flow::Network<Lex3> =
-        flow::Network::with_capacity(net.node_count(), net.arc_count());
-    for &s in &net.supply {
-        fnet.add_node(s);
-    }
-    for a in 0..net.arc_count() {
-        fnet.add_arc(
-            flow::NodeId(net.from[a]),
-            flow::NodeId(net.to[a]),
-            net.cap[a],
-            Lex3(net.cost[a]),
-        );
-    }
+    let stats_nodes = net.node_count();
+    let stats_arcs = net.arc_count();
     progress(Stage::Solve);
-    let sol = match previous {
-        None => flow::solve(&fnet),
-        Some(prev) => {
-            let hint = network::warm_hint(
-                &net,
-                &prev.network,
-                &prev.certificate.solution.flow,
-                &prev.certificate.solution.potential,
-            );
-            flow::solve_warm(&fnet, &hint)
-        }
-    }
-    .map_err(PlanError::Solver)?;
-    drop(fnet);
+    let hint = previous.map(|prev| {
+        network::warm_hint(
+            &net,
+            &prev.network,
+            &prev.certificate.solution.flow,
+            &prev.certificate.solution.potential,
+        )
+    });
+    // The solver takes the arc arrays by value (no copy; it frees them once it holds its own)
+    // and hands them back with the solution. Afterwards endpoints, capacities and costs live in
+    // the certificate only; the network keeps what each arc and line stands for (for
+    // explanations and warm re-plans).
+    let fnet: flow::Network<Lex3> = flow::Network::from_parts(flow::NetworkParts {
+        supply: net.supply.clone(),
+        from: std::mem::take(&mut net.from),
+        to: std::mem::take(&mut net.to),
+        cap: std::mem::take(&mut net.cap),
+        cost: std::mem::take(&mut net.cost)
+            .into_iter()
+            .map(Lex3)
+            .collect(),
+    });
+    let (sol, fnet) = flow::solve_owned(fnet, hint.as_ref()).map_err(PlanError::Solver)?;
+    drop(hint);
     progress(Stage::Certify);
     let stats = Stats {
-        nodes: net.node_count(),
-        arcs: net.arc_count(),
+        nodes: stats_nodes,
+        arcs: stats_arcs,
         pivots: sol.pivots,
     };
-    let arcs = (0..net.arc_count())
-        .map(|a| certify::Arc {
-            from: net.from[a],
-            to: net.to[a],
-            capacity: net.cap[a],
-            cost: net.cost[a],
-        })
-        .collect();
-    // From here on endpoints, capacities and costs live in the certificate only; the network keeps
-    // what each arc and line stands for (for explanations and warm re-plans).
-    net.from = Vec::new();
-    net.to = Vec::new();
-    net.cap = Vec::new();
-    net.cost = Vec::new();
+    let arcs = fnet.map(|from, to, capacity, cost| certify::Arc {
+        from,
+        to,
+        capacity,
+        cost: cost.0,
+    });
     net.basis = sol.tree;
+    // Same layout: collected in place, no copy.
+    let potential = sol.potential.into_iter().map(|p| p.0).collect();
     let certificate = Certificate {
         network: certify::Network {
             node_supply: net.supply.clone(),
@@ -298,7 +291,7 @@ fn plan_inner(
         },
         solution: certify::Certificate {
             flow: sol.flow,
-            potential: sol.potential.iter().map(|p| p.0).collect(),
+            potential,
         },
     };
     let report = certify::check(&certificate.network, &certificate.solution)

@@ -196,3 +196,55 @@ fn sampled_crash_lex3_against_reference() {
         }
     }
 }
+
+/// `solve_owned` (the network by value, handed back) gives exactly `solve`'s and
+/// `solve_warm`'s answers, and hands the arcs back unchanged in the caller's order.
+#[test]
+fn solve_owned_matches_solve_and_hands_arcs_back() {
+    use flow::{solve_owned, Network};
+    for seed in 0..150u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(12_000_000 + seed);
+        let p = line_problem(&mut rng, lex);
+        let net = p.network();
+        let arcs: Vec<(u32, u32, i64, Lex3)> = (0..net.arc_count() as u32)
+            .map(|a| {
+                let a = flow::ArcId(a);
+                (
+                    net.arc_from(a).0,
+                    net.arc_to(a).0,
+                    net.arc_capacity(a),
+                    net.arc_cost(a),
+                )
+            })
+            .collect();
+        let parts = net.clone().into_parts();
+        let rebuilt = Network::from_parts(parts);
+        let cold = solve(&net);
+        let owned = solve_owned(rebuilt, None);
+        match (&cold, owned) {
+            (Ok(c), Ok((o, back))) => {
+                assert_eq!(*c, o, "seed {seed}");
+                assert_eq!(
+                    back.clone().map(|u, v, k, w| (u, v, k, w)),
+                    arcs,
+                    "seed {seed}"
+                );
+                let back = back.into_network();
+                assert_eq!(back.arc_count(), arcs.len(), "seed {seed}");
+                for (a, &(u, v, k, w)) in arcs.iter().enumerate() {
+                    let a = flow::ArcId(a as u32);
+                    assert_eq!(back.arc_from(a).0, u);
+                    assert_eq!(back.arc_to(a).0, v);
+                    assert_eq!(back.arc_capacity(a), k);
+                    assert_eq!(back.arc_cost(a), w);
+                }
+                let hint = WarmStart::from_solution(c);
+                let w = flow::solve_warm(&net, &hint).unwrap();
+                let (wo, _) = solve_owned(net.clone(), Some(&hint)).unwrap();
+                assert_eq!(w, wo, "seed {seed} warm");
+            }
+            (Err(e), Err(f)) => assert_eq!(*e, f, "seed {seed}"),
+            (c, o) => panic!("seed {seed}: {c:?} vs {:?}", o.map(|x| x.0)),
+        }
+    }
+}
