@@ -113,7 +113,7 @@ pub fn summary(
         let supply: u64 = gf.supply[from..].iter().sum();
         let sold: u64 = gf.sold[from..].iter().sum();
         let cloud: u64 = gf.deployed[from..].iter().sum();
-        let demand = demand_units(book, plan.now, GenIdx(gi as u16));
+        let demand = book.buyer_demand_units(plan.now, GenIdx(gi as u16));
         let peak = cloud_peak_units(book, plan.now, GenIdx(gi as u16));
         let labels = binding_labels(book, GenIdx(gi as u16), plan.now);
         let mut counts: Vec<(String, usize)> = Vec::new();
@@ -264,49 +264,10 @@ pub fn summary(
     s
 }
 
-/// Units of generation `g` demanded (open orders naming it as primary, and delivery commitments) from now.
-fn demand_units(book: &Book, now: Period, g: GenIdx) -> u64 {
-    let orders: u64 = book
-        .orders()
-        .iter()
-        .filter(|o| o.status.is_open() && book.sku(o.sku).generation == g && o.latest >= now)
-        .map(|o| o.units)
-        .sum();
-    let commitments: u64 = book
-        .contracts()
-        .iter()
-        .flat_map(|c| c.commitments.iter())
-        .filter(|cm| cm.generation == g)
-        .filter(|cm| match cm.kind {
-            CommitmentKind::Delivery { due, .. } => due >= now,
-            CommitmentKind::Capacity { .. } => false,
-        })
-        .map(|cm| cm.units)
-        .sum();
-    orders + commitments
-}
-
-/// The cloud's own demand plus reservations and capacity commitments, in their busiest period from now.
+/// The cloud's load of `g` in its busiest period from now.
 fn cloud_peak_units(book: &Book, now: Period, g: GenIdx) -> u64 {
-    let gen = book.generation(g);
     (now.0..book.horizon().periods())
-        .map(|t| {
-            let reserved: u64 = book
-                .reservations()
-                .iter()
-                .filter(|r| !r.cancelled && r.generation == g && r.start.0 <= t && t < r.end.0)
-                .map(|r| r.units)
-                .sum();
-            let committed: u64 = book
-                .contracts()
-                .iter()
-                .flat_map(|c| c.commitments.iter())
-                .filter(|cm| cm.generation == g)
-                .filter(|cm| matches!(cm.kind, CommitmentKind::Capacity { start, end, .. } if start.0 <= t && t < end.0))
-                .map(|cm| cm.units)
-                .sum();
-            gen.cloud_demand_units[t as usize] + reserved + committed
-        })
+        .map(|t| book.cloud_load_units(g, Period(t)))
         .max()
         .unwrap_or(0)
 }

@@ -422,47 +422,6 @@ fn binding_runs(book: &Book, first: Period, labels: &[String]) -> Vec<BindingRun
     out
 }
 
-/// Units of `g` buyers ask for from `now`: open orders naming it first, and delivery commitments
-/// due from now (the CLI summary's "buyers" column).
-fn buyer_demand(book: &Book, now: Period, g: GenIdx) -> u64 {
-    let orders: u64 = book
-        .orders()
-        .iter()
-        .filter(|o| o.status.is_open() && book.sku(o.sku).generation == g && o.latest >= now)
-        .map(|o| o.units)
-        .sum();
-    let commitments: u64 = book
-        .contracts()
-        .iter()
-        .flat_map(|c| c.commitments.iter())
-        .filter(|cm| cm.generation == g)
-        .filter(|cm| matches!(cm.kind, CommitmentKind::Delivery { due, .. } if due >= now))
-        .map(|cm| cm.units)
-        .sum();
-    orders + commitments
-}
-
-/// The cloud's own demand plus reservations and capacity commitments of `g` in month `t`.
-fn cloud_load(book: &Book, g: GenIdx, t: u32) -> u64 {
-    let reserved: u64 = book
-        .reservations()
-        .iter()
-        .filter(|r| !r.cancelled && r.generation == g && r.start.0 <= t && t < r.end.0)
-        .map(|r| r.units)
-        .sum();
-    let committed: u64 = book
-        .contracts()
-        .iter()
-        .flat_map(|c| c.commitments.iter())
-        .filter(|cm| cm.generation == g)
-        .filter(|cm| {
-            matches!(cm.kind, CommitmentKind::Capacity { start, end, .. } if start.0 <= t && t < end.0)
-        })
-        .map(|cm| cm.units)
-        .sum();
-    book.generation(g).cloud_demand_units[t as usize] + reserved + committed
-}
-
 /// Builds the dashboard's figures from `plan` of `book`.
 fn dashboard(book: &Book, plan: &planner::Plan) -> DashboardDto {
     let now = plan.now;
@@ -589,9 +548,9 @@ fn dashboard(book: &Book, plan: &planner::Plan) -> DashboardDto {
                 sold_contracts: by_contracts[gi].iter().sum(),
                 deployed: sum(&gf.deployed),
                 carried_out: gf.carried.last().copied().unwrap_or(0),
-                buyer_demand: buyer_demand(book, now, gidx),
+                buyer_demand: book.buyer_demand_units(now, gidx),
                 cloud_peak: (now.0..periods)
-                    .map(|t| cloud_load(book, gidx, t))
+                    .map(|t| book.cloud_load_units(gidx, Period(t)))
                     .max()
                     .unwrap_or(0),
             };

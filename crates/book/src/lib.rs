@@ -841,6 +841,48 @@ impl Book {
             .sum();
         (base + delta).max(0) as u64
     }
+    /// Units of generation `g` buyers ask for from `now`: open orders naming it first (whose
+    /// window has not passed), and delivery commitments due from `now`.
+    pub fn buyer_demand_units(&self, now: Period, g: GenIdx) -> u64 {
+        let orders: u64 = self
+            .orders
+            .iter()
+            .filter(|o| o.status.is_open() && self.sku(o.sku).generation == g && o.latest >= now)
+            .map(|o| o.units)
+            .sum();
+        let commitments: u64 = self
+            .contracts
+            .iter()
+            .flat_map(|c| c.commitments.iter())
+            .filter(|cm| cm.generation == g)
+            .filter(|cm| matches!(cm.kind, CommitmentKind::Delivery { due, .. } if due >= now))
+            .map(|cm| cm.units)
+            .sum();
+        orders + commitments
+    }
+
+    /// What the cloud must hold of generation `g` in period `t`: its own demand forecast plus open
+    /// reservations and capacity commitments running then.
+    pub fn cloud_load_units(&self, g: GenIdx, t: Period) -> u64 {
+        let reserved: u64 = self
+            .reservations
+            .iter()
+            .filter(|r| !r.cancelled && r.generation == g && r.start <= t && t < r.end)
+            .map(|r| r.units)
+            .sum();
+        let committed: u64 = self
+            .contracts
+            .iter()
+            .flat_map(|c| c.commitments.iter())
+            .filter(|cm| cm.generation == g)
+            .filter(|cm| {
+                matches!(cm.kind, CommitmentKind::Capacity { start, end, .. } if start <= t && t < end)
+            })
+            .map(|cm| cm.units)
+            .sum();
+        self.generations[g.0 as usize].cloud_demand_units[t.0 as usize] + reserved + committed
+    }
+
     /// Supply after adjustments for every generation and period.
     pub fn supply_matrix(&self) -> Vec<Vec<u64>> {
         let mut m = self.base_supply.clone();

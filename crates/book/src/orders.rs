@@ -42,7 +42,9 @@ impl OrderList {
         &mut self.0[i]
     }
 
-    pub(crate) fn iter_mut(&mut self) -> imbl::vector::IterMut<'_, Order, imbl::shared_ptr::DefaultSharedPtr> {
+    pub(crate) fn iter_mut(
+        &mut self,
+    ) -> imbl::vector::IterMut<'_, Order, imbl::shared_ptr::DefaultSharedPtr> {
         self.0.iter_mut()
     }
 }
