@@ -620,8 +620,15 @@ impl<C: Cost> Simplex<C> {
             }
         }
         let tree_hint = hint.map(|h| h.tree).filter(|t| !t.is_empty());
+        let lines_start = if hint.is_none() {
+            self.cold_tree_lines()
+        } else {
+            None
+        };
         let (mut parent, mut pred, order) = if let Some(t) = tree_hint {
             self.tree_from_hint(t, &mut x)
+        } else if let Some(r) = lines_start {
+            r
         } else {
             // Forest of interior arcs (union-find with path halving).
             let mut uf: Vec<u32> = (0..n as u32).collect();
@@ -913,6 +920,156 @@ impl<C: Cost> Simplex<C> {
             }
         }
         true
+    }
+
+    /// The starting tree of a cold start on a network with lines, without
+    /// the whole network's adjacency: the search of the generic start (from
+    /// the node of least supply, uncapacitated arcs first, a node hanging by
+    /// an arc whose flow can grow from zero) over the core arcs only, then
+    /// every line hanging from the hub by its out-arc, as the generic search
+    /// would hang it; a core node reached only through lines (a node whose
+    /// one out-arc goes to the hub is detected as a line) hangs below the
+    /// first line that reaches it. Parent, tree arc and a top-down order;
+    /// `None` (the generic start then runs) when the hub or a core node is
+    /// not reached that way, or a line cannot hang by its out-arc.
+    fn cold_tree_lines(&self) -> Option<(Vec<u32>, Vec<u32>, Vec<u32>)> {
+        let n = self.n;
+        let mc = self.m_core;
+        if self.line_node.is_empty() || mc >= self.m {
+            return None;
+        }
+        let mut is_line = vec![false; n];
+        for &l in &self.line_node {
+            is_line[l as usize] = true;
+        }
+        let first = (0..n).min_by_key(|&u| (self.supply[u], u))?;
+        if is_line[first] {
+            return None;
+        }
+        // Adjacency of the core arcs (CSR, both directions, arc order).
+        let mut start = vec![0u32; n + 1];
+        for e in 0..mc {
+            start[self.source[e] as usize] += 1;
+            start[self.target[e] as usize] += 1;
+        }
+        let mut acc = 0u32;
+        for x in start.iter_mut() {
+            let d = *x;
+            *x = acc;
+            acc += d;
+        }
+        let mut fill = start.clone();
+        let mut adj = vec![(0u32, 0u32); acc as usize];
+        for e in 0..mc {
+            let (u, v) = (self.source[e] as usize, self.target[e] as usize);
+            adj[fill[u] as usize] = (e as u32, v as u32);
+            fill[u] += 1;
+            adj[fill[v] as usize] = (e as u32, u as u32);
+            fill[v] += 1;
+        }
+        drop(fill);
+        let mut visited = vec![false; n];
+        let mut parent = vec![NONE; n];
+        let mut pred = vec![NONE; n];
+        let mut order: Vec<u32> = Vec::with_capacity(n);
+        let mut queue: VecDeque<u32> = VecDeque::new();
+        let mut deferred: Vec<u32> = Vec::new();
+        visited[first] = true;
+        order.push(first as u32);
+        queue.push_back(first as u32);
+        let mut pass = 1;
+        loop {
+            let Some(u) = queue.pop_front() else {
+                if pass < 2 && !deferred.is_empty() {
+                    pass += 1;
+                    queue.extend(deferred.drain(..));
+                    continue;
+                }
+                break;
+            };
+            let mut has_deferred = false;
+            for &(e, w) in &adj[start[u as usize] as usize..start[u as usize + 1] as usize] {
+                let e = e as usize;
+                if visited[w as usize] {
+                    continue;
+                }
+                if pass == 1 && self.cap[e] < INF_CAP {
+                    has_deferred = true;
+                    continue;
+                }
+                // From zero flow only an arc `w -> u` can hang `w` below `u`.
+                if self.source[e] == w && self.target[e] == u && self.cap[e] > 0 {
+                    visited[w as usize] = true;
+                    parent[w as usize] = u;
+                    pred[w as usize] = e as u32;
+                    order.push(w);
+                    queue.push_back(w);
+                }
+            }
+            if has_deferred {
+                deferred.push(u);
+            }
+        }
+        if !visited[self.hub as usize] {
+            return None;
+        }
+        let core = n - self.line_node.len();
+        let mut reached = order.len();
+        for k in 0..self.line_node.len() {
+            let l = self.line_node[k];
+            let out = self.line_start[k + 1] as usize - 1;
+            if self.source[out] != l || self.target[out] != self.hub || self.cap[out] <= 0 {
+                return None;
+            }
+            parent[l as usize] = self.hub;
+            pred[l as usize] = out as u32;
+            order.push(l);
+        }
+        // Core nodes reached only through a line (say a node whose one out-arc goes to the
+        // hub, detected as a line) hang below the first line that reaches them.
+        'lines: for k in 0..self.line_node.len() {
+            if reached == core {
+                break;
+            }
+            let l = self.line_node[k];
+            for e in self.line_start[k] as usize..self.line_start[k + 1] as usize - 1 {
+                let w = self.source[e];
+                if visited[w as usize] || self.cap[e] <= 0 {
+                    continue;
+                }
+                visited[w as usize] = true;
+                parent[w as usize] = l;
+                pred[w as usize] = e as u32;
+                order.push(w);
+                queue.push_back(w);
+                reached += 1;
+                while let Some(u) = queue.pop_front() {
+                    for &(e, w) in &adj[start[u as usize] as usize..start[u as usize + 1] as usize]
+                    {
+                        let e = e as usize;
+                        if !visited[w as usize]
+                            && self.source[e] == w
+                            && self.target[e] == u
+                            && self.cap[e] > 0
+                        {
+                            visited[w as usize] = true;
+                            parent[w as usize] = u;
+                            pred[w as usize] = e as u32;
+                            order.push(w);
+                            queue.push_back(w);
+                            reached += 1;
+                        }
+                    }
+                }
+                if reached == core {
+                    break 'lines;
+                }
+            }
+        }
+        if reached != core {
+            return None;
+        }
+        Some((parent, pred, order))
     }
 
     /// Parent, tree arc and a top-down order of the nodes from a hinted

@@ -228,17 +228,31 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> 
 /// order they were placed; with the earliest period its remaining units could come from
 /// unpromised projected supply after everyone ahead of it, and the reason it waits.
 pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
-    let mut line: Vec<OrderIdx> = book
+    // (not confirmed, index): confirmed orders first, then in the order placed.
+    let mut line: Vec<(bool, u32)> = book
         .orders()
         .iter()
         .enumerate()
         .filter(|(i, o)| o.status.is_open() && plan.orders[*i].served_units < o.units)
-        .map(|(i, _)| OrderIdx(i as u32))
+        .map(|(i, o)| (o.status != OrderStatus::Confirmed, i as u32))
         .collect();
-    line.sort_by_key(|o| (book.order_at(*o).status != OrderStatus::Confirmed, o.0));
+    line.sort_unstable();
     let mut slack: Vec<Vec<i64>> = plan.generations.iter().map(Atp::slack).collect();
+    // Suffix minima of each generation's slack from its first shipping period: availability
+    // by period, non-decreasing. Recomputed only for the generations an entry takes from.
+    let from: Vec<Period> = (0..slack.len())
+        .map(|g| plan.now.max(book.generation(GenIdx(g as u16)).first_ship))
+        .collect();
+    let mut avail: Vec<Vec<u64>> = slack
+        .iter()
+        .zip(&from)
+        .map(|(s, &f)| Atp::suffix_min(s, f))
+        .collect();
     let periods = net.periods;
-    for (pos, &o) in line.iter().enumerate() {
+    let mut gens: Vec<usize> = Vec::new();
+    let mut entries = Vec::with_capacity(line.len());
+    for (pos, &(_, o)) in line.iter().enumerate() {
+        let o = OrderIdx(o);
         let order = book.order_at(o);
         let remaining = order.units - plan.orders[o.0 as usize].served_units;
         let lines = net.order_lines[o.0 as usize];
@@ -249,37 +263,41 @@ pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
             lines[0]
         };
         let reason = line_reason(book, net, plan, o, l);
-        let gens = network::accepted_generations(book, o);
+        gens.clear();
+        gens.extend(network::accepted(book, order).map(|(g, _)| g.0 as usize));
         let start = (order.earliest.0.max(plan.now.0)) as usize;
-        let avail: Vec<Vec<u64>> = gens
-            .iter()
-            .map(|(g, _)| {
-                Atp::suffix_min(
-                    &slack[g.0 as usize],
-                    plan.now.max(book.generation(*g).first_ship),
-                )
-            })
-            .collect();
-        let earliest =
-            (start..periods).find(|&t| avail.iter().map(|a| a[t]).sum::<u64>() >= remaining);
+        let total = |t: usize| gens.iter().map(|&g| avail[g][t]).sum::<u64>();
+        // Availability only grows with t: the last period says whether any period will do.
+        let earliest = (start < periods && total(periods - 1) >= remaining)
+            .then(|| (start..periods).find(|&t| total(t) >= remaining))
+            .flatten();
         if let Some(t) = earliest {
             let mut need = remaining;
-            for (k, (g, _)) in gens.iter().enumerate() {
-                let take = avail[k][t].min(need);
+            for &g in &gens {
+                let take = avail[g][t].min(need);
                 need -= take;
-                for s in &mut slack[g.0 as usize][t..] {
-                    *s -= take as i64;
+                if take > 0 {
+                    for s in &mut slack[g][t..] {
+                        *s -= take as i64;
+                    }
+                    avail[g] = Atp::suffix_min(&slack[g], from[g]);
                 }
             }
         }
-        plan.orders[o.0 as usize].waitlist = Some(WaitlistEntry {
-            position: pos as u32 + 1,
-            remaining_units: remaining,
-            earliest_period: earliest.map(|t| Period(t as u32)),
-            reason,
-        });
+        entries.push((
+            o,
+            WaitlistEntry {
+                position: pos as u32 + 1,
+                remaining_units: remaining,
+                earliest_period: earliest.map(|t| Period(t as u32)),
+                reason,
+            },
+        ));
     }
-    plan.waitlist = line;
+    for (o, e) in entries {
+        plan.orders[o.0 as usize].waitlist = Some(e);
+    }
+    plan.waitlist = line.into_iter().map(|(_, o)| OrderIdx(o)).collect();
 }
 
 /// Why a promise moved.
