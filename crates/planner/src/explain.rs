@@ -148,8 +148,7 @@ pub fn thousands(v: i64) -> String {
 }
 
 /// The reason the remaining units of line `l` are not served, read from the duals.
-fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> Reason {
-    let order = book.order_at(o);
+fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: u32) -> Reason {
     let pot = &plan.certificate.solution.potential;
     let (lo, hi) = (
         net.line_arc_start[l as usize] as usize,
@@ -229,8 +228,8 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, o: OrderIdx, l: u32) -> 
 /// unpromised projected supply after everyone ahead of it, and the reason it waits.
 pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
     // (not confirmed, index): confirmed orders first, then in the order placed.
-    let mut line: Vec<(bool, u32)> = book
-        .orders()
+    let orders: Vec<&book::Order> = book.orders().iter().collect();
+    let mut line: Vec<(bool, u32)> = orders
         .iter()
         .enumerate()
         .filter(|(i, o)| o.status.is_open() && plan.orders[*i].served_units < o.units)
@@ -253,7 +252,7 @@ pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
     let mut entries = Vec::with_capacity(line.len());
     for (pos, &(_, o)) in line.iter().enumerate() {
         let o = OrderIdx(o);
-        let order = book.order_at(o);
+        let order = orders[o.0 as usize];
         let remaining = order.units - plan.orders[o.0 as usize].served_units;
         let lines = net.order_lines[o.0 as usize];
         // The unserved units sit on the open part when it exists, else on the confirmed part.
@@ -262,7 +261,7 @@ pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
         } else {
             lines[0]
         };
-        let reason = line_reason(book, net, plan, o, l);
+        let reason = line_reason(book, net, plan, order, l);
         gens.clear();
         gens.extend(network::accepted(book, order).map(|(g, _)| g.0 as usize));
         let start = (order.earliest.0.max(plan.now.0)) as usize;

@@ -327,6 +327,8 @@ fn extract(
         })
         .collect();
     let mut orders = vec![OrderPlan::default(); book.orders().len()];
+    // Orders by index without the persistent vector's lookups.
+    let order_refs: Vec<&book::Order> = book.orders().iter().collect();
     let mut commitments: Vec<CommitmentPlan> = Vec::new();
     let mut commitment_index = Vec::with_capacity(book.contracts().len());
     for (ci, c) in book.contracts().iter().enumerate() {
@@ -396,7 +398,7 @@ fn extract(
                 };
                 match net.lines[line as usize].kind {
                     LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
-                        let order = book.order_at(o);
+                        let order = order_refs[o.0 as usize];
                         let factor = network::accepted(book, order)
                             .find(|(h, _)| *h == g)
                             .map(|(_, f)| f)

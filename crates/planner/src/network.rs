@@ -387,7 +387,8 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
             }
         }
     }
-    // Delivery arcs per line.
+    // Delivery arcs per line (orders by index without the persistent vector's lookups).
+    let orders: Vec<&book::Order> = book.orders().iter().collect();
     net.core_arcs = net.from.len() as u32;
     net.line_arc_start.reserve(net.lines.len() + 1);
     net.line_sink_arc.reserve(net.lines.len());
@@ -397,7 +398,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
         let node = net.line_node(l);
         match line.kind {
             LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
-                let order = book.order_at(o);
+                let order = orders[o.0 as usize];
                 let promise = match line.kind {
                     LineKind::OrderConfirmed(_) => order.confirmed.map(|p| p.by.0 as i64),
                     _ => None,
