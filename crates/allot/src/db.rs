@@ -1,4 +1,10 @@
 //! The book on disk: an event store plus the fold that rebuilds the book from it.
+//!
+//! Opening starts from the latest snapshot when it is usable (`scenario::load_book`); a commit
+//! writes a new snapshot when the log after the last one has grown past
+//! [`scenario::SnapshotRule::DEFAULT`]. A snapshot is a cache of the fold at its seq: a failure
+//! to write one is a warning, never a failed command, and one that cannot be read is replayed
+//! around.
 
 use anyhow::{anyhow, bail, Context, Result};
 use book::{Book, Event};
@@ -13,6 +19,14 @@ pub struct BookDb {
     pub book: Book,
     head: u64,
     actor: String,
+    /// The events after the latest snapshot (as far as this process knows).
+    tail: scenario::Tail,
+}
+
+/// A snapshot written: the event it is of and its size.
+pub struct Written {
+    pub seq: u64,
+    pub bytes: usize,
 }
 
 /// A decoded history entry.
@@ -66,12 +80,16 @@ impl BookDb {
         }
         let mut store = open_store(path)?;
         let event = Event::BookCreated(Box::new(spec));
-        let range = store.append(Some(0), &[encode(&event, actor)])?;
+        let record = encode(&event, actor);
+        let range = store.append(Some(0), std::slice::from_ref(&record))?;
+        let mut tail = scenario::Tail::default();
+        tail.add(record.payload.len());
         Ok(BookDb {
             store,
             book,
             head: *range.end(),
             actor: actor.to_string(),
+            tail,
         })
     }
 
@@ -84,25 +102,55 @@ impl BookDb {
             );
         }
         let store = open_store(path)?;
-        let mut replay = scenario::Replay::new();
-        store.scan(0, None, &mut |se| {
-            replay
-                .apply(se.seq, &se.kind, &se.payload)
-                .map_err(store::StoreError::Corrupt)
-        })?;
-        let (book, last) = replay
-            .finish()
+        let loaded = scenario::load_book(&store)?
             .ok_or_else(|| anyhow!("{} holds no book", path.display()))?;
+        if let Some(w) = &loaded.warning {
+            eprintln!("warning: {}: {w}", path.display());
+        }
         Ok(BookDb {
             store,
-            book,
-            head: last,
+            book: loaded.book,
+            head: loaded.head,
             actor: actor.to_string(),
+            tail: loaded.tail,
         })
     }
 
+    /// Writes a snapshot of the book as of its head now.
+    pub fn snapshot(&mut self) -> Result<Written> {
+        let blob = scenario::encode_snapshot(&self.book, self.head);
+        self.store
+            .put_snapshot(self.head, &blob)
+            .context("writing the snapshot")?;
+        self.tail = scenario::Tail::default();
+        Ok(Written {
+            seq: self.head,
+            bytes: blob.len(),
+        })
+    }
+
+    /// Writes a snapshot if the log after the last one has grown past the rule. A failure is a
+    /// warning: the events are already durable, and the snapshot is only a cache.
+    pub fn snapshot_if_due(&mut self) -> Option<Written> {
+        if !scenario::SnapshotRule::DEFAULT.due(self.tail) {
+            return None;
+        }
+        self.snapshot()
+            .map_err(|e| eprintln!("warning: no snapshot written: {e:#}"))
+            .ok()
+    }
+
+    /// Ends a bulk change with a snapshot unless one was just written at the head.
+    pub fn ensure_snapshot(&mut self) -> Result<Option<Written>> {
+        if self.tail.events == 0 {
+            return Ok(None);
+        }
+        self.snapshot().map(Some)
+    }
+
     /// Validates `events` against the book, then appends them atomically and durably, then
-    /// applies them. Nothing is written if any event is refused.
+    /// applies them. Nothing is written if any event is refused. Writes a snapshot afterwards
+    /// when one is due.
     pub fn commit(&mut self, events: Vec<Event>) -> Result<std::ops::RangeInclusive<u64>> {
         let records: Vec<NewEvent> = events.iter().map(|e| encode(e, &self.actor)).collect();
         let mut next = self.book.clone();
@@ -111,6 +159,11 @@ impl BookDb {
         let range = self.store.append(Some(self.head), &records)?;
         self.book = next;
         self.head = *range.end();
+        for r in &records {
+            self.tail.add(r.payload.len());
+        }
+        drop(records);
+        self.snapshot_if_due();
         Ok(range)
     }
 

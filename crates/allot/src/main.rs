@@ -78,6 +78,14 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write a snapshot of the book as of its last event now, so it opens without replaying the
+    /// log; prints the event it is of and its size.
+    ///
+    /// Commands that change the book write one by themselves when the log after the last
+    /// snapshot passes 10,000 events or 8 MiB of payload, and `gen` always ends with one. A
+    /// snapshot is only a cache of the log: a damaged or outdated one is ignored with a warning
+    /// and the log replayed.
+    Snapshot,
     /// Import orders from a CSV file, all or nothing (see docs/scenario.md for the columns).
     Import {
         /// The CSV file.
@@ -577,8 +585,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Init { file, force } => {
             let spec = scenario::load_scenario(&file).map_err(|e| bad(e.to_string()))?;
-            let db = BookDb::create(path, spec, &actor, force)
+            let mut db = BookDb::create(path, spec, &actor, force)
                 .map_err(|e| bad(format!("{}: {e:#}", file.display())))?;
+            db.snapshot_if_due();
             println!(
                 "book {:?} created in {}: {} generations, {} orders, {} contracts",
                 db.book.name(),
@@ -610,10 +619,26 @@ fn run(cli: Cli) -> Result<()> {
             if !g.events.is_empty() {
                 db.commit(g.events)?;
             }
+            // A generated book always ends with a snapshot, so it opens without a replay.
+            db.ensure_snapshot()?;
             println!(
-                "generated book of {} orders (seed {seed}) in {} ({:.1} s)",
+                "generated book of {} orders (seed {seed}) in {} ({:.1} s; snapshot at event {})",
                 db.book.orders().len(),
                 path.display(),
+                start.elapsed().as_secs_f64(),
+                db.head()
+            );
+        }
+        Command::Snapshot => {
+            let mut db = BookDb::open(path, &actor)?;
+            let start = Instant::now();
+            let w = db.snapshot()?;
+            println!(
+                "snapshot of event {} written to {}: {} bytes, {} orders ({:.2} s)",
+                w.seq,
+                path.display(),
+                w.bytes,
+                db.book.orders().len(),
                 start.elapsed().as_secs_f64()
             );
         }

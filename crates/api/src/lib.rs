@@ -56,6 +56,8 @@ pub struct Config {
     pub now: Option<YearMonth>,
     /// Requests per token; None disables rate limiting.
     pub rate_limit: Option<RateLimit>,
+    /// When the writer checkpoints the book (a snapshot, so the next start replays less).
+    pub snapshot_rule: scenario::SnapshotRule,
 }
 
 /// A per-token rate limit: a token bucket refilled at `per_second`, holding at most `burst`.
@@ -79,7 +81,8 @@ impl RateLimit {
 
 impl Config {
     /// Defaults for the book at `db_path`: 127.0.0.1:8080, 64 KiB bodies, pages of at most 500,
-    /// 30 s per request, the clock's month, 200 requests/s per token with bursts of 400.
+    /// 30 s per request, the clock's month, 200 requests/s per token with bursts of 400, a
+    /// snapshot every 10,000 events or 8 MiB of payload.
     pub fn new(db_path: impl Into<PathBuf>) -> Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -89,6 +92,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             now: None,
             rate_limit: RateLimit::new(200, 400),
+            snapshot_rule: scenario::SnapshotRule::DEFAULT,
         }
     }
 }

@@ -138,15 +138,22 @@ fn fold(store: &SqliteStore, book: &mut Option<Book>, head: &mut u64) -> Result<
     Ok(())
 }
 
-/// Opens the store at `path` and folds its events into the book (the same fold as the CLI's).
+/// Opens the store at `path` and reads the book from it: the latest usable snapshot plus the
+/// events after it, or the whole log (the same load as the CLI's, `scenario::load_book`).
 pub(crate) fn load_book(path: &Path) -> Result<(SqliteStore, Book, u64), ApiError> {
+    let (store, loaded) = load(path)?;
+    Ok((store, loaded.book, loaded.head))
+}
+
+fn load(path: &Path) -> Result<(SqliteStore, scenario::Loaded), ApiError> {
     require_book_file(path)?;
     let store = SqliteStore::open(path, SqliteOptions::default())?;
-    let (mut book, mut head) = (None, 0);
-    fold(&store, &mut book, &mut head)?;
-    let book =
-        book.ok_or_else(|| ApiError::NotFound(format!("{} holds no book", path.display())))?;
-    Ok((store, book, head))
+    let loaded = scenario::load_book(&store)?
+        .ok_or_else(|| ApiError::NotFound(format!("{} holds no book", path.display())))?;
+    if let Some(w) = &loaded.warning {
+        tracing::warn!(db = %path.display(), "{w}");
+    }
+    Ok((store, loaded))
 }
 
 fn encode(e: &Event, actor: &str, at_unix_ms: i64) -> NewEvent {
@@ -162,7 +169,8 @@ fn encode(e: &Event, actor: &str, at_unix_ms: i64) -> NewEvent {
 impl Shared {
     /// Loads the book, opens the connections and starts the writer thread.
     pub fn open(config: Config) -> Result<Shared, ApiError> {
-        let (store, book, head) = load_book(&config.db_path)?;
+        let (store, loaded) = load(&config.db_path)?;
+        let (book, head) = (loaded.book, loaded.head);
         let aux = open_aux(&config.db_path)?;
         // The keys' commit need not flush on its own: it precedes its batch's events in the same
         // write-ahead log, and the events' commit (synchronous=FULL) flushes the log up to and
@@ -182,6 +190,12 @@ impl Shared {
             batches: metrics.write_batches.clone(),
             batch_events: metrics.write_batch_events.clone(),
             write_seconds: metrics.write_seconds.clone(),
+            checkpoints: Checkpoints {
+                db_path: config.db_path.clone(),
+                rule: config.snapshot_rule,
+                tail: loaded.tail,
+                running: None,
+            },
         };
         let thread = std::thread::Builder::new()
             .name("allot-writer".into())
@@ -444,6 +458,66 @@ struct Writer {
     batches: prometheus_client::metrics::counter::Counter,
     batch_events: prometheus_client::metrics::histogram::Histogram,
     write_seconds: prometheus_client::metrics::histogram::Histogram,
+    checkpoints: Checkpoints,
+}
+
+/// The writer's snapshots: when the log after the latest one passes the rule, a background
+/// thread encodes the published book (immutable, shared) and stores it through its own
+/// connection, so the writer goes on committing meanwhile. At most one runs at a time; a failed
+/// one is logged and costs nothing but a longer replay at the next start (the log is the truth).
+struct Checkpoints {
+    db_path: std::path::PathBuf,
+    rule: scenario::SnapshotRule,
+    /// The events after the latest snapshot this process knows of.
+    tail: scenario::Tail,
+    running: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    /// Counts events just committed and starts a snapshot of `snapshot` if one is due.
+    fn committed(&mut self, records: &[NewEvent], snapshot: &Arc<Snapshot>) {
+        for r in records {
+            self.tail.add(r.payload.len());
+        }
+        if !self.rule.due(self.tail) || self.running.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        if let Some(t) = self.running.take() {
+            let _ = t.join();
+        }
+        let (snap, path) = (snapshot.clone(), self.db_path.clone());
+        let started = std::thread::Builder::new()
+            .name("allot-snapshot".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let blob = scenario::encode_snapshot(&snap.book, snap.head);
+                let written = SqliteStore::open(&path, SqliteOptions::default())
+                    .and_then(|mut s| s.put_snapshot(snap.head, &blob));
+                match written {
+                    Ok(()) => tracing::info!(
+                        seq = snap.head,
+                        bytes = blob.len(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "snapshot written"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, seq = snap.head, "no snapshot written"),
+                }
+            });
+        match started {
+            Ok(t) => {
+                self.running = Some(t);
+                self.tail = scenario::Tail::default();
+            }
+            Err(e) => tracing::warn!(error = %e, "could not start the snapshot thread"),
+        }
+    }
+
+    /// Waits for a snapshot in progress (at shutdown).
+    fn finish(&mut self) {
+        if let Some(t) = self.running.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// A job's fate within one batch before the append.
@@ -470,6 +544,7 @@ impl Writer {
             }
             self.batch(&mut jobs);
         }
+        self.checkpoints.finish();
     }
 
     /// Validates, stores and answers one batch of jobs.
@@ -646,6 +721,7 @@ impl Writer {
         });
         publish(&self.current, snapshot.clone());
         self.book_head.set(snapshot.head);
+        self.checkpoints.committed(&records, &snapshot);
         Ok((staged, snapshot, records.len()))
     }
 

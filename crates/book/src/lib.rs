@@ -6,6 +6,8 @@
 //! reservations and the internal cloud demand forecast. It changes only through [`Event`]s:
 //! [`Book::apply`] validates an event completely before it mutates anything, so a refused event
 //! leaves the book untouched. The store persists events; folding them rebuilds the book.
+//! [`Book::restore`] rebuilds a book from its [`BookParts`] (a checkpoint of that fold),
+//! checking the same invariants, so a snapshot can stand in for replaying the log up to it.
 //!
 //! This crate does no I/O and knows no file format: serialisation lives at the edges
 //! (`scenario` for files, the binary for output). Quantities are whole planning units
@@ -16,12 +18,14 @@ mod event;
 mod fmt;
 mod ids;
 mod orders;
+mod restore;
 mod types;
 
 pub use event::*;
 pub use fmt::*;
 pub use ids::*;
 pub use orders::OrderList;
+pub use restore::BookParts;
 pub use types::*;
 
 use rustc_hash::FxHashMap as HashMap;

@@ -56,6 +56,14 @@ impl std::ops::Index<usize> for OrderList {
     }
 }
 
+/// Builds the list straight from orders (a snapshot decoder streams them in without an
+/// intermediate `Vec`); [`crate::Book::restore`] checks them.
+impl FromIterator<Order> for OrderList {
+    fn from_iter<I: IntoIterator<Item = Order>>(iter: I) -> Self {
+        OrderList(iter.into_iter().collect())
+    }
+}
+
 impl<'a> IntoIterator for &'a OrderList {
     type Item = &'a Order;
     type IntoIter = imbl::vector::Iter<'a, Order, imbl::shared_ptr::DefaultSharedPtr>;

@@ -1,6 +1,9 @@
-//! Rebuilding a book from its event log: the one fold the CLI and the server share.
+//! Rebuilding a book from its event log: the one fold the CLI and the server share, started
+//! from the latest snapshot when there is a usable one ([`load_book`]).
 
+use crate::snapshot::decode_snapshot;
 use book::{Book, Event};
+use store::{Store, StoreError};
 
 /// Folds stored events, in order, into the book they describe. Feed it every event after
 /// [`Replay::head`]; the first event of a log must create the book.
@@ -52,6 +55,131 @@ impl Replay {
         let head = self.head;
         self.book.map(|b| (b, head))
     }
+}
+
+/// The events after the latest snapshot (or all of them, when there is none): what
+/// [`SnapshotRule`] looks at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tail {
+    /// Events.
+    pub events: u64,
+    /// Their payloads' bytes.
+    pub payload_bytes: u64,
+}
+
+impl Tail {
+    /// Counts one more event with a payload of `payload_bytes`.
+    pub fn add(&mut self, payload_bytes: usize) {
+        self.events += 1;
+        self.payload_bytes = self.payload_bytes.saturating_add(payload_bytes as u64);
+    }
+}
+
+/// When to write a snapshot: once the tail after the latest one holds at least `events` events
+/// or `payload_bytes` bytes of payload. Replaying a tail costs about its payload; writing a
+/// snapshot costs about the book; so a book is checkpointed after a bulk change (an import, a
+/// recorded plan of a large book) or a long run of small ones, not after every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotRule {
+    /// Events in the tail that make a snapshot due.
+    pub events: u64,
+    /// Payload bytes in the tail that make a snapshot due.
+    pub payload_bytes: u64,
+}
+
+impl SnapshotRule {
+    /// 10,000 events or 8 MiB of payload, whichever comes first.
+    pub const DEFAULT: SnapshotRule = SnapshotRule {
+        events: 10_000,
+        payload_bytes: 8 << 20,
+    };
+
+    /// True when `tail` is long enough to be worth a snapshot.
+    pub fn due(&self, tail: Tail) -> bool {
+        tail.events >= self.events || tail.payload_bytes >= self.payload_bytes
+    }
+}
+
+impl Default for SnapshotRule {
+    fn default() -> Self {
+        SnapshotRule::DEFAULT
+    }
+}
+
+/// A book read from a store by [`load_book`].
+#[derive(Debug)]
+pub struct Loaded {
+    /// The book as of `head`.
+    pub book: Book,
+    /// The last event folded into it.
+    pub head: u64,
+    /// The seq of the snapshot the fold started from (None: it replayed the whole log).
+    pub snapshot: Option<u64>,
+    /// The events replayed after the snapshot (all of them without one).
+    pub tail: Tail,
+    /// Why a stored snapshot was passed over, in one line (the log was replayed instead).
+    pub warning: Option<String>,
+}
+
+/// Folds every event after `replay`'s head into it, counting them.
+fn fold_rest(store: &dyn Store, mut replay: Replay) -> Result<(Replay, Tail), StoreError> {
+    let mut tail = Tail::default();
+    store.scan(replay.head(), None, &mut |se| {
+        tail.add(se.payload.len());
+        replay
+            .apply(se.seq, &se.kind, &se.payload)
+            .map_err(StoreError::Corrupt)
+    })?;
+    Ok((replay, tail))
+}
+
+/// Reads the book from `store`: from the latest snapshot plus the events after it when the
+/// snapshot is usable, otherwise by replaying the whole log. A snapshot is a cache: one that
+/// cannot be read, does not decode, is of another format version, or whose tail no longer
+/// applies, is passed over with a one-line [`Loaded::warning`], and the log decides. `Ok(None)`
+/// if the log holds no book.
+pub fn load_book(store: &dyn Store) -> Result<Option<Loaded>, StoreError> {
+    let warning = match store.latest_snapshot() {
+        Ok(None) => None,
+        Err(e) => Some(format!("snapshot not read ({e}); replayed the whole log")),
+        Ok(Some((seq, blob))) => {
+            let decoded = decode_snapshot(&blob);
+            drop(blob);
+            match decoded {
+                Ok((book, at)) if at == seq && seq > 0 => {
+                    match fold_rest(store, Replay::resume(book, seq)) {
+                        Ok((replay, tail)) => {
+                            return Ok(replay.finish().map(|(book, head)| Loaded {
+                                book,
+                                head,
+                                snapshot: Some(seq),
+                                tail,
+                                warning: None,
+                            }));
+                        }
+                        Err(e) => Some(format!(
+                            "snapshot at event {seq} not used: the log after it does not apply \
+                             to it ({e}); replayed the whole log"
+                        )),
+                    }
+                }
+                Ok((_, at)) => Some(format!(
+                    "snapshot stored at event {seq} is of event {at}; replayed the whole log"
+                )),
+                Err(e) => Some(format!(
+                    "snapshot at event {seq} not used ({e}); replayed the whole log"
+                )),
+            }
+        }
+    };
+    let (replay, tail) = fold_rest(store, Replay::new())?;
+    Ok(replay.finish().map(|(book, head)| Loaded {
+        book,
+        head,
+        snapshot: None,
+        tail,
+        warning,
+    }))
 }
 
 #[cfg(test)]

@@ -610,3 +610,70 @@ async fn staff_records_deliveries() {
     assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_writer_checkpoints_and_a_restart_opens_from_the_snapshot() {
+    let app = spawn_app_with(|c| {
+        c.snapshot_rule = scenario::SnapshotRule {
+            events: 10,
+            payload_bytes: u64::MAX,
+        }
+    })
+    .await;
+    let token = app.customer_token("lab-a");
+    for i in 0..35 {
+        let (s, text, _) = app
+            .call(
+                Method::POST,
+                "/api/orders",
+                Some(&token),
+                Some(new_order(None)),
+                Some(&format!("cp-{i}")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{text}");
+    }
+    let orders = app.all_orders().await.len();
+    let (db, planner) = (app.db.clone(), app.planner.clone());
+    // Stopping waits for a checkpoint in progress.
+    let dir = app.stop().await;
+    let store = SqliteStore::open(&db, SqliteOptions::default()).unwrap();
+    let head = store.head().unwrap();
+    let (seq, blob) = store
+        .latest_snapshot()
+        .unwrap()
+        .expect("the writer wrote a snapshot");
+    assert!(seq >= 10 && seq <= head, "snapshot at {seq} of {head}");
+    // It is the fold of the log up to its seq.
+    let (book, at) = scenario::decode_snapshot(&blob).expect("it decodes");
+    assert_eq!(at, seq);
+    let mut replay = scenario::Replay::new();
+    store
+        .scan(0, Some(seq as usize), &mut |se| {
+            replay
+                .apply(se.seq, &se.kind, &se.payload)
+                .map_err(store::StoreError::Corrupt)
+        })
+        .unwrap();
+    assert!(replay.finish().unwrap().0 == book);
+    let loaded = scenario::load_book(&store).unwrap().unwrap();
+    assert_eq!((loaded.snapshot, loaded.head), (Some(seq), head));
+    drop(store);
+    // A restarted server opens from it and serves the same book.
+    let mut config = api::Config::new(&db);
+    config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.now = book::YearMonth::new(2027, 1);
+    let (addr, server) = api::spawn_with(config).await.expect("server restarts");
+    let v: Value = reqwest::Client::new()
+        .get(format!("http://{addr}/api/orders?limit=500"))
+        .bearer_auth(&planner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["orders"].as_array().expect("orders").len(), orders);
+    server.stop().await.unwrap();
+    drop(dir);
+}

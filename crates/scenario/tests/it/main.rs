@@ -1,10 +1,12 @@
 //! Integration tests for the scenario crate, through its public API: scenario round trips,
-//! error locations in broken files, order CSV, the event codec and the demo scenario.
+//! error locations in broken files, order CSV, the event codec, book snapshots and the demo
+//! scenario.
 
 mod codec;
 mod csv;
 mod demo;
 mod files;
+mod snapshot;
 
 use book::{Book, BookSpec};
 use scenario::{parse_scenario, Format};

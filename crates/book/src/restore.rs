@@ -1,0 +1,358 @@
+//! Rebuilding a book from its parts (a checkpoint of the event fold), checking every invariant
+//! the fold keeps.
+//!
+//! A snapshot codec at the edge (`scenario`) decodes a stored checkpoint into [`BookParts`] and
+//! hands it to [`Book::restore`]. Nothing is trusted: the header goes through [`Book::new`],
+//! contracts, reservations and supply adjustments through the same checks as their events, and
+//! every order is checked field by field, including that its status, promises and delivery have
+//! a shape the event fold can produce. A blob that decodes but breaks an invariant is refused
+//! with a [`BookError`], so a damaged snapshot cannot bring a broken book into memory.
+
+use crate::*;
+
+/// Everything a [`Book`] holds, as plain values: what [`Book::restore`] rebuilds a book from.
+/// Indices (`GenIdx`, `SkuIdx`, `CustomerIdx`) refer to positions in these vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookParts {
+    /// Book name.
+    pub name: String,
+    /// Horizon.
+    pub horizon: Horizon,
+    /// Generations in declaration order.
+    pub generations: Vec<Generation>,
+    /// Supply inputs (the per-period units are recomputed from them).
+    pub supply: SupplyInputs,
+    /// SKUs.
+    pub skus: Vec<Sku>,
+    /// Customers.
+    pub customers: Vec<Customer>,
+    /// Contracts with their commitments, in the order they were added.
+    pub contracts: Vec<Contract>,
+    /// Orders in placement order, with their status, promises and deliveries (an
+    /// [`OrderList`] collects from an iterator of orders).
+    pub orders: OrderList,
+    /// Reservations in the order they were placed, cancelled ones included.
+    pub reservations: Vec<Reservation>,
+    /// Supply adjustments in the order they were applied.
+    pub supply_adjustments: Vec<SupplyAdjustment>,
+    /// The last recorded plan.
+    pub last_plan: Option<PlanRecord>,
+    /// The book's count of events applied ([`Book::events_applied`]).
+    pub events_applied: u64,
+}
+
+fn out_of_range(object: String, field: &str, what: &str, i: u64, len: usize) -> BookError {
+    BookError::new(
+        object,
+        field,
+        format!("{what} index {i} is out of range (there are {len})"),
+    )
+}
+
+impl Book {
+    /// The book's parts, as [`Book::restore`] takes them (a copy).
+    pub fn to_parts(&self) -> BookParts {
+        BookParts {
+            name: self.name.clone(),
+            horizon: self.horizon,
+            generations: self.generations.clone(),
+            supply: self.supply.clone(),
+            skus: self.skus.clone(),
+            customers: self.customers.clone(),
+            contracts: self.contracts.clone(),
+            orders: self.orders.clone(),
+            reservations: self.reservations.clone(),
+            supply_adjustments: self.supply_adjustments.clone(),
+            last_plan: self.last_plan.as_deref().cloned(),
+            events_applied: self.events_applied,
+        }
+    }
+
+    /// Rebuilds a book from its parts, checking every invariant [`Book::new`] and
+    /// [`Book::apply`] keep; the result equals the book the parts were read from. Any violation
+    /// is an error naming the object and field (never a panic), and the book is not built.
+    pub fn restore(parts: BookParts) -> Result<Book, BookError> {
+        let BookParts {
+            name,
+            horizon,
+            generations,
+            supply,
+            skus,
+            customers,
+            contracts,
+            orders,
+            reservations,
+            supply_adjustments,
+            last_plan,
+            events_applied,
+        } = parts;
+        let gen_key = |obj: String, field: &str, g: GenIdx| -> Result<String, BookError> {
+            generations
+                .get(g.0 as usize)
+                .map(|x| x.key.clone())
+                .ok_or_else(|| {
+                    out_of_range(obj, field, "generation", g.0.into(), generations.len())
+                })
+        };
+        let cust_key = |obj: String, c: CustomerIdx| -> Result<String, BookError> {
+            customers
+                .get(c.0 as usize)
+                .map(|x| x.key.clone())
+                .ok_or_else(|| {
+                    out_of_range(obj, "customer", "customer", c.0.into(), customers.len())
+                })
+        };
+        // The header (generations, supply, SKUs, customers) through the constructor's checks.
+        let sku_specs = skus
+            .iter()
+            .map(|s| {
+                Ok(SkuSpec {
+                    key: s.key.clone(),
+                    name: s.name.clone(),
+                    generation: gen_key(format!("sku {}", s.key), "generation", s.generation)?,
+                    size_units: s.size_units,
+                })
+            })
+            .collect::<Result<Vec<_>, BookError>>()?;
+        // Contracts, reservations and adjustments are few: restore them through their events.
+        let mut events = Vec::with_capacity(contracts.len() + reservations.len());
+        for c in &contracts {
+            let obj = format!("contract {}", c.key);
+            let commitments = c
+                .commitments
+                .iter()
+                .map(|cm| {
+                    Ok(CommitmentSpec {
+                        generation: gen_key(obj.clone(), "commitments", cm.generation)?,
+                        units: cm.units,
+                        kind: cm.kind,
+                    })
+                })
+                .collect::<Result<Vec<_>, BookError>>()?;
+            events.push(Event::ContractAdded(ContractSpec {
+                key: c.key.clone(),
+                customer: cust_key(obj, c.customer)?,
+                shortfall_penalty_usd_per_unit: c.shortfall_penalty_usd_per_unit,
+                commitments,
+                note: c.note.clone(),
+            }));
+        }
+        for r in &reservations {
+            let obj = format!("reservation {}", r.key);
+            events.push(Event::ReservationPlaced(ReservationSpec {
+                key: r.key.clone(),
+                customer: cust_key(obj.clone(), r.customer)?,
+                generation: gen_key(obj, "generation", r.generation)?,
+                units: r.units,
+                start: r.start,
+                end: r.end,
+                price_usd_per_unit_period: r.price_usd_per_unit_period,
+            }));
+        }
+        for a in &supply_adjustments {
+            events.push(Event::SupplyAdjusted(SupplyAdjustmentSpec {
+                generation: gen_key("supply adjustment".to_string(), "generation", a.generation)?,
+                period: a.period,
+                delta_units: a.delta_units,
+                note: a.note.clone(),
+            }));
+        }
+        let mut book = Book::new(BookSpec {
+            name,
+            horizon,
+            generations,
+            supply,
+            skus: sku_specs,
+            customers,
+            contracts: Vec::new(),
+            reservations: Vec::new(),
+            orders: Vec::new(),
+        })?;
+        for e in events {
+            book.apply_event(e, true)?;
+        }
+        for (i, r) in reservations.iter().enumerate() {
+            book.reservations[i].cancelled = r.cancelled;
+        }
+        // Orders, the bulk of a large book: checked in index form, with no allocation unless
+        // one is refused.
+        if orders.len() > u32::MAX as usize {
+            return Err(BookError::new(
+                "book",
+                "orders",
+                format!("{} orders exceed the limit of {}", orders.len(), u32::MAX),
+            ));
+        }
+        for (i, o) in orders.iter().enumerate() {
+            book.check_restored_order(o)?;
+            if book
+                .order_index
+                .insert(o.key.clone(), OrderIdx(i as u32))
+                .is_some()
+            {
+                return Err(BookError::new(
+                    format!("order {}", o.key),
+                    "id",
+                    "duplicate order id",
+                ));
+            }
+        }
+        book.orders = orders;
+        if let Some(plan) = last_plan {
+            book.check_restored_plan(&plan)?;
+            book.last_plan = Some(Arc::new(plan));
+        }
+        book.events_applied = events_applied;
+        Ok(book)
+    }
+
+    /// Checks one order as `OrderPlaced` does, plus the shape of its lifecycle fields.
+    fn check_restored_order(&self, o: &Order) -> Result<(), BookError> {
+        let obj = || format!("order {}", o.key);
+        if !key_ok(&o.key) {
+            check_key(&obj(), &o.key)?;
+        }
+        if o.customer.0 as usize >= self.customers.len() {
+            return Err(out_of_range(
+                obj(),
+                "customer",
+                "customer",
+                o.customer.0.into(),
+                self.customers.len(),
+            ));
+        }
+        let Some(sku) = self.skus.get(o.sku.0 as usize) else {
+            return Err(out_of_range(
+                obj(),
+                "sku",
+                "sku",
+                o.sku.0.into(),
+                self.skus.len(),
+            ));
+        };
+        let units_ok = |v: u64| (1..=MAX_UNITS).contains(&v);
+        let usd_ok = |v: i64| (0..=MAX_USD_PER_UNIT).contains(&v);
+        if !units_ok(o.quantity) {
+            check_units(&obj(), "quantity", o.quantity)?;
+        }
+        let units = o.quantity.saturating_mul(sku.size_units as u64);
+        if o.units != units || !units_ok(units) {
+            return Err(BookError::new(
+                obj(),
+                "units",
+                format!(
+                    "{} must be the quantity {} times the sku's {} units, at most {MAX_UNITS}",
+                    o.units, o.quantity, sku.size_units
+                ),
+            ));
+        }
+        let periods = self.horizon.periods();
+        if o.latest.0 >= periods || o.earliest > o.latest {
+            return Err(BookError::new(
+                obj(),
+                "latest",
+                format!(
+                    "window {}..={} must lie in the horizon of {periods} periods",
+                    o.earliest.0, o.latest.0
+                ),
+            ));
+        }
+        if !usd_ok(o.price_usd_per_unit) {
+            check_usd(&obj(), "price_usd_per_unit", o.price_usd_per_unit)?;
+        }
+        if !usd_ok(o.lateness_penalty_usd_per_unit_period) {
+            check_usd(
+                &obj(),
+                "lateness_penalty_usd_per_unit_period",
+                o.lateness_penalty_usd_per_unit_period,
+            )?;
+        }
+        let primary = sku.generation;
+        for (k, s) in o.substitutes.iter().enumerate() {
+            let ok = (s.generation.0 as usize) < self.generations.len()
+                && s.generation != primary
+                && !o.substitutes[..k]
+                    .iter()
+                    .any(|t| t.generation == s.generation)
+                && (1..=MAX_VALUE_FACTOR_BP).contains(&s.value_factor_bp);
+            if !ok {
+                return Err(BookError::new(
+                    obj(),
+                    "substitutes",
+                    format!(
+                        "substitute {} (generation index {}, {} bp) is not valid for this order",
+                        k + 1,
+                        s.generation.0,
+                        s.value_factor_bp
+                    ),
+                ));
+            }
+        }
+        // What the fold can produce: see `apply_event` (placed, plan recorded, confirmed,
+        // delivered, cancelled).
+        let promise_ok =
+            |p: &Option<Promise>| p.is_none_or(|p| p.units <= o.units && p.by.0 < periods);
+        let shape_ok = promise_ok(&o.promise)
+            && promise_ok(&o.confirmed)
+            && o.confirmed.is_none_or(|c| c.units > 0)
+            && match o.status {
+                OrderStatus::Placed | OrderStatus::Cancelled => {
+                    o.promise.is_none() && o.confirmed.is_none() && o.delivered.is_none()
+                }
+                OrderStatus::Promised => {
+                    o.promise.is_some_and(|p| p.units > 0)
+                        && o.confirmed.is_none()
+                        && o.delivered.is_none()
+                }
+                OrderStatus::Confirmed => {
+                    o.promise.is_some() && o.confirmed.is_some() && o.delivered.is_none()
+                }
+                OrderStatus::Delivered => {
+                    (o.confirmed.is_none() || o.promise.is_some())
+                        && o.delivered.is_some_and(|d| {
+                            (1..=o.units).contains(&d.units) && d.period.0 < periods
+                        })
+                }
+            };
+        if !shape_ok {
+            return Err(BookError::new(
+                obj(),
+                "status",
+                format!(
+                    "a {} order cannot have promise {:?}, confirmed {:?}, delivered {:?}",
+                    o.status.as_str(),
+                    o.promise,
+                    o.confirmed,
+                    o.delivered
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a recorded plan as `PlanRecorded` does (orders are never removed, so every order it
+    /// named still exists); like the event, it takes `now` and `supply_adjustments_seen` as given.
+    fn check_restored_plan(&self, plan: &PlanRecord) -> Result<(), BookError> {
+        let periods = self.horizon.periods();
+        for p in &plan.promises {
+            let i = self.order(&p.order)?;
+            if p.units > self.orders[i.0 as usize].units || p.by.0 >= periods {
+                return Err(BookError::new(
+                    format!("order {}", p.order),
+                    "promise",
+                    "the last plan promises more than ordered or outside the horizon",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The test of [`check_key`] without building its message.
+fn key_ok(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
+}

@@ -1,0 +1,839 @@
+//! Snapshots: the whole book as of one event seq, in a compact binary format, so a large book
+//! opens without replaying its log from the first event.
+//!
+//! A snapshot is a cache of the event fold at its seq; the log stays the truth. A reader that
+//! finds a snapshot it cannot use (damaged, another format version, refused by
+//! [`Book::restore`]) replays the whole log instead ([`crate::load_book`]).
+//!
+//! # Format (version 1)
+//!
+//! A 32-byte header, then the body:
+//!
+//! | bytes | what |
+//! |---|---|
+//! | 0..8 | magic `allotsnp` |
+//! | 8..12 | format version, u32 little-endian ([`SNAPSHOT_VERSION`]) |
+//! | 12..16 | reserved, zero |
+//! | 16..24 | the event seq the snapshot is of, u64 little-endian |
+//! | 24..32 | checksum of the body, u64 little-endian (detects a torn or damaged blob; not cryptographic) |
+//!
+//! The body lists the book's parts ([`book::BookParts`]) in a fixed order: integers as LEB128
+//! varints (signed ones zigzagged), strings and lists prefixed by their length, options and
+//! enums by a tag byte. Decoding checks every length against the bytes left, so garbage is an
+//! error and never a panic or a huge allocation; the decoded parts then go through
+//! [`Book::restore`], which checks every invariant of the book. When the format changes, bump
+//! [`SNAPSHOT_VERSION`]: older snapshots are then simply not used (the log is replayed and a
+//! new snapshot written), so no reader for old versions is needed.
+
+use book::{
+    Book, BookError, BookParts, Commitment, CommitmentKind, Contract, Customer, CustomerIdx,
+    CustomerKind, Delivery, FoundryInputs, GenIdx, Generation, Horizon, Order, OrderList,
+    OrderStatus, Period, PlanRecord, Promise, PromiseRecord, Reservation, Sku, SkuIdx, Substitute,
+    SupplyAdjustment, SupplyInputs, YearMonth,
+};
+
+/// The snapshot format version written by [`encode_snapshot`] (and the only one read).
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+const MAGIC: &[u8; 8] = b"allotsnp";
+const HEADER_BYTES: usize = 32;
+
+/// Why a snapshot blob cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// The blob does not start with the snapshot magic.
+    #[error("not an allot snapshot")]
+    NotASnapshot,
+    /// The blob was written in a format version this build does not read.
+    #[error(
+        "snapshot format version {found} is not supported (this build reads version {supported})"
+    )]
+    Version {
+        /// The version in the blob.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// The blob is truncated, fails its checksum, or does not decode.
+    #[error("snapshot is damaged: {0}")]
+    Damaged(String),
+    /// The blob decodes, but the book it holds breaks an invariant.
+    #[error("snapshot holds an invalid book: {0}")]
+    Invalid(BookError),
+}
+
+/// Encodes `book`, which must be the fold of the log up to event `seq`.
+pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
+    // About 40 bytes per order: start with room for them.
+    let mut w = Writer(Vec::with_capacity(
+        HEADER_BYTES + 1024 + 40 * book.orders().len(),
+    ));
+    w.0.extend_from_slice(&[0; HEADER_BYTES]);
+    w.str(book.name());
+    let h = book.horizon();
+    w.int(h.start().year().into());
+    w.uint(h.start().month().into());
+    w.uint(h.periods().into());
+    w.len(book.generations().len());
+    for g in book.generations() {
+        w.str(&g.key);
+        w.str(&g.name);
+        w.str(&g.unit_name);
+        w.uint(g.chips_per_unit.into());
+        w.uint(g.first_ship.0.into());
+        w.int(g.holding_usd_per_unit_period);
+        w.int(g.residual_usd_per_unit);
+        w.int(g.cloud_value_usd_per_unit_period);
+        w.uints(&g.cloud_demand_units);
+        w.str(&g.source);
+    }
+    match book.supply_inputs() {
+        SupplyInputs::Explicit(rows) => {
+            w.byte(0);
+            w.len(rows.len());
+            for r in rows {
+                w.uints(r);
+            }
+        }
+        SupplyInputs::Foundry(f) => {
+            w.byte(1);
+            w.len(f.generations.len());
+            for g in &f.generations {
+                w.str(g.name());
+                w.uints(g.wafer_starts_per_period());
+                w.uint(g.gross_dies_per_wafer().into());
+                let y = g.yield_ramp();
+                w.uint(y.start_bp().into());
+                w.uint(y.end_bp().into());
+                w.uint(y.ramp_periods().into());
+                w.uint(y.ramp_start_period().into());
+                w.uint(g.lead_time_periods().into());
+                w.uint(g.hbm_stacks_per_chip().into());
+                w.uint(g.chips_per_unit().into());
+                w.uint(g.initial_dies());
+                w.uint(g.first_ship_period().into());
+            }
+            w.uints(f.shared.hbm_stacks_per_period());
+            w.uints(f.shared.packaging_chips_per_period());
+            w.uint(f.shared.initial_hbm_stacks());
+            match &f.policy {
+                supply::SplitPolicy::Priority(order) => {
+                    w.byte(0);
+                    w.len(order.len());
+                    for &g in order {
+                        w.uint(g as u64);
+                    }
+                }
+                supply::SplitPolicy::FixedMix(shares) => {
+                    w.byte(1);
+                    w.len(shares.len());
+                    for &s in shares {
+                        w.uint(s.into());
+                    }
+                }
+            }
+        }
+    }
+    w.len(book.skus().len());
+    for s in book.skus() {
+        w.str(&s.key);
+        w.str(&s.name);
+        w.uint(s.generation.0.into());
+        w.uint(s.size_units.into());
+    }
+    w.len(book.customers().len());
+    for c in book.customers() {
+        w.str(&c.key);
+        w.str(&c.name);
+        w.byte(match c.kind {
+            CustomerKind::Lab => 0,
+            CustomerKind::Colo => 1,
+            CustomerKind::Enterprise => 2,
+            CustomerKind::Other => 3,
+        });
+    }
+    w.len(book.contracts().len());
+    for c in book.contracts() {
+        w.str(&c.key);
+        w.uint(c.customer.0.into());
+        w.int(c.shortfall_penalty_usd_per_unit);
+        w.len(c.commitments.len());
+        for cm in &c.commitments {
+            w.uint(cm.generation.0.into());
+            w.uint(cm.units);
+            match cm.kind {
+                CommitmentKind::Delivery {
+                    earliest,
+                    due,
+                    price_usd_per_unit,
+                } => {
+                    w.byte(0);
+                    w.uint(earliest.0.into());
+                    w.uint(due.0.into());
+                    w.int(price_usd_per_unit);
+                }
+                CommitmentKind::Capacity {
+                    start,
+                    end,
+                    price_usd_per_unit_period,
+                } => {
+                    w.byte(1);
+                    w.uint(start.0.into());
+                    w.uint(end.0.into());
+                    w.int(price_usd_per_unit_period);
+                }
+            }
+        }
+        w.str(&c.note);
+    }
+    w.len(book.orders().len());
+    for o in book.orders() {
+        w.str(&o.key);
+        w.uint(o.customer.0.into());
+        w.uint(o.sku.0.into());
+        w.uint(o.quantity);
+        w.uint(o.units);
+        w.uint(o.earliest.0.into());
+        w.uint(o.latest.0.into());
+        w.int(o.price_usd_per_unit);
+        w.int(o.lateness_penalty_usd_per_unit_period);
+        w.len(o.substitutes.len());
+        for s in &o.substitutes {
+            w.uint(s.generation.0.into());
+            w.uint(s.value_factor_bp.into());
+        }
+        w.byte(match o.status {
+            OrderStatus::Placed => 0,
+            OrderStatus::Promised => 1,
+            OrderStatus::Confirmed => 2,
+            OrderStatus::Delivered => 3,
+            OrderStatus::Cancelled => 4,
+        });
+        for p in [o.promise, o.confirmed] {
+            match p {
+                None => w.byte(0),
+                Some(p) => {
+                    w.byte(1);
+                    w.uint(p.units);
+                    w.uint(p.by.0.into());
+                }
+            }
+        }
+        match o.delivered {
+            None => w.byte(0),
+            Some(d) => {
+                w.byte(1);
+                w.uint(d.units);
+                w.uint(d.period.0.into());
+            }
+        }
+    }
+    w.len(book.reservations().len());
+    for r in book.reservations() {
+        w.str(&r.key);
+        w.uint(r.customer.0.into());
+        w.uint(r.generation.0.into());
+        w.uint(r.units);
+        w.uint(r.start.0.into());
+        w.uint(r.end.0.into());
+        w.int(r.price_usd_per_unit_period);
+        w.byte(r.cancelled.into());
+    }
+    w.len(book.supply_adjustments().len());
+    for a in book.supply_adjustments() {
+        w.uint(a.generation.0.into());
+        w.uint(a.period.0.into());
+        w.int(a.delta_units);
+        w.str(&a.note);
+    }
+    match book.last_plan() {
+        None => w.byte(0),
+        Some(p) => {
+            w.byte(1);
+            w.uint(p.now.0.into());
+            for o in p.objectives {
+                w.int(o);
+            }
+            w.len(p.promises.len());
+            for x in &p.promises {
+                w.str(&x.order);
+                w.uint(x.units);
+                w.uint(x.by.0.into());
+            }
+            w.uint(p.supply_adjustments_seen.into());
+        }
+    }
+    w.uint(book.events_applied());
+    let mut blob = w.0;
+    let sum = checksum(&blob[HEADER_BYTES..]);
+    blob[0..8].copy_from_slice(MAGIC);
+    blob[8..12].copy_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+    blob[16..24].copy_from_slice(&seq.to_le_bytes());
+    blob[24..32].copy_from_slice(&sum.to_le_bytes());
+    blob
+}
+
+/// Reads the header of a snapshot blob: its seq, after checking magic, version and checksum.
+fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
+    if blob.len() < MAGIC.len() || &blob[..MAGIC.len()] != MAGIC {
+        return Err(SnapshotError::NotASnapshot);
+    }
+    if blob.len() < HEADER_BYTES {
+        return Err(SnapshotError::Damaged(format!(
+            "{} bytes is shorter than the header",
+            blob.len()
+        )));
+    }
+    let word = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&blob[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    let version = u32::from_le_bytes([blob[8], blob[9], blob[10], blob[11]]);
+    if version != SNAPSHOT_VERSION {
+        return Err(SnapshotError::Version {
+            found: version,
+            supported: SNAPSHOT_VERSION,
+        });
+    }
+    let sum = checksum(&blob[HEADER_BYTES..]);
+    if sum != word(24) {
+        return Err(SnapshotError::Damaged("checksum mismatch".into()));
+    }
+    Ok(word(16))
+}
+
+/// Decodes a blob written by [`encode_snapshot`] into the book and the seq it is of.
+///
+/// Every failure is an error, never a panic: a wrong magic or version, a checksum mismatch, a
+/// truncated or garbled body, or parts [`Book::restore`] refuses.
+pub fn decode_snapshot(blob: &[u8]) -> Result<(Book, u64), SnapshotError> {
+    let seq = check_header(blob)?;
+    let parts = decode_parts(&blob[HEADER_BYTES..]).map_err(SnapshotError::Damaged)?;
+    let book = Book::restore(parts).map_err(SnapshotError::Invalid)?;
+    Ok((book, seq))
+}
+
+fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
+    let mut r = Reader { buf: body, pos: 0 };
+    let name = r.str()?;
+    let year = i32::try_from(r.int()?).map_err(|_| "year out of range".to_string())?;
+    let month = u8::try_from(r.uint()?).map_err(|_| "month out of range".to_string())?;
+    let start = YearMonth::new(year, month).ok_or_else(|| format!("bad month {year}-{month}"))?;
+    let horizon = Horizon::new(start, r.u32()?);
+    let n = r.len(10)?;
+    let mut generations = Vec::with_capacity(n);
+    for _ in 0..n {
+        generations.push(Generation {
+            key: r.str()?,
+            name: r.str()?,
+            unit_name: r.str()?,
+            chips_per_unit: r.u32()?,
+            first_ship: Period(r.u32()?),
+            holding_usd_per_unit_period: r.int()?,
+            residual_usd_per_unit: r.int()?,
+            cloud_value_usd_per_unit_period: r.int()?,
+            cloud_demand_units: r.uints()?,
+            source: r.str()?,
+        });
+    }
+    let supply = match r.byte()? {
+        0 => {
+            let n = r.len(1)?;
+            let mut rows = Vec::with_capacity(n);
+            for _ in 0..n {
+                rows.push(r.uints()?);
+            }
+            SupplyInputs::Explicit(rows)
+        }
+        1 => {
+            let n = r.len(13)?;
+            let mut gens = Vec::with_capacity(n);
+            let supply_err = |e: supply::SupplyError| format!("foundry inputs: {e}");
+            for _ in 0..n {
+                let name = r.str()?;
+                let wafers = r.uints()?;
+                let gross = r.u32()?;
+                let ramp = supply::YieldRamp::new(r.u32()?, r.u32()?, r.u32()?, r.u32()?)
+                    .map_err(supply_err)?;
+                let lead = r.u32()?;
+                let hbm = r.u32()?;
+                let chips = r.u32()?;
+                let g = supply::GenerationInputs::new(name, wafers, gross, ramp, hbm, chips)
+                    .map_err(supply_err)?
+                    .with_lead_time_periods(lead)
+                    .with_initial_dies(r.uint()?)
+                    .with_first_ship_period(r.u32()?);
+                gens.push(g);
+            }
+            let hbm = r.uints()?;
+            let packaging = r.uints()?;
+            let shared =
+                supply::SharedInputs::new(hbm, packaging, r.uint()?).map_err(supply_err)?;
+            let policy = match r.byte()? {
+                0 => {
+                    let n = r.len(1)?;
+                    let mut order = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        order.push(
+                            usize::try_from(r.uint()?)
+                                .map_err(|_| "priority out of range".to_string())?,
+                        );
+                    }
+                    supply::SplitPolicy::Priority(order)
+                }
+                1 => {
+                    let n = r.len(1)?;
+                    let mut shares = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        shares.push(r.u32()?);
+                    }
+                    supply::SplitPolicy::FixedMix(shares)
+                }
+                t => return Err(format!("unknown split policy tag {t}")),
+            };
+            SupplyInputs::Foundry(Box::new(FoundryInputs {
+                generations: gens,
+                shared,
+                policy,
+            }))
+        }
+        t => return Err(format!("unknown supply tag {t}")),
+    };
+    let n = r.len(4)?;
+    let mut skus = Vec::with_capacity(n);
+    for _ in 0..n {
+        skus.push(Sku {
+            key: r.str()?,
+            name: r.str()?,
+            generation: GenIdx(r.u16()?),
+            size_units: r.u32()?,
+        });
+    }
+    let n = r.len(3)?;
+    let mut customers = Vec::with_capacity(n);
+    for _ in 0..n {
+        customers.push(Customer {
+            key: r.str()?,
+            name: r.str()?,
+            kind: match r.byte()? {
+                0 => CustomerKind::Lab,
+                1 => CustomerKind::Colo,
+                2 => CustomerKind::Enterprise,
+                3 => CustomerKind::Other,
+                t => return Err(format!("unknown customer kind tag {t}")),
+            },
+        });
+    }
+    let n = r.len(5)?;
+    let mut contracts = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key = r.str()?;
+        let customer = CustomerIdx(r.u32()?);
+        let shortfall_penalty_usd_per_unit = r.int()?;
+        let m = r.len(6)?;
+        let mut commitments = Vec::with_capacity(m);
+        for _ in 0..m {
+            let generation = GenIdx(r.u16()?);
+            let units = r.uint()?;
+            let kind = match r.byte()? {
+                0 => CommitmentKind::Delivery {
+                    earliest: Period(r.u32()?),
+                    due: Period(r.u32()?),
+                    price_usd_per_unit: r.int()?,
+                },
+                1 => CommitmentKind::Capacity {
+                    start: Period(r.u32()?),
+                    end: Period(r.u32()?),
+                    price_usd_per_unit_period: r.int()?,
+                },
+                t => return Err(format!("unknown commitment kind tag {t}")),
+            };
+            commitments.push(Commitment {
+                generation,
+                units,
+                kind,
+            });
+        }
+        contracts.push(Contract {
+            key,
+            customer,
+            shortfall_penalty_usd_per_unit,
+            commitments,
+            note: r.str()?,
+        });
+    }
+    let n = r.len(14)?;
+    // Streamed into the book's order list, with no intermediate `Vec` of a million orders.
+    let orders = (0..n)
+        .map(|_| r.order())
+        .collect::<Result<OrderList, String>>()?;
+    let n = r.len(8)?;
+    let mut reservations = Vec::with_capacity(n);
+    for _ in 0..n {
+        reservations.push(Reservation {
+            key: r.str()?,
+            customer: CustomerIdx(r.u32()?),
+            generation: GenIdx(r.u16()?),
+            units: r.uint()?,
+            start: Period(r.u32()?),
+            end: Period(r.u32()?),
+            price_usd_per_unit_period: r.int()?,
+            cancelled: r.option()?,
+        });
+    }
+    let n = r.len(4)?;
+    let mut supply_adjustments = Vec::with_capacity(n);
+    for _ in 0..n {
+        supply_adjustments.push(SupplyAdjustment {
+            generation: GenIdx(r.u16()?),
+            period: Period(r.u32()?),
+            delta_units: r.int()?,
+            note: r.str()?,
+        });
+    }
+    let last_plan = match r.option()? {
+        false => None,
+        true => {
+            let now = Period(r.u32()?);
+            let objectives = [r.int()?, r.int()?, r.int()?];
+            let n = r.len(3)?;
+            let mut promises = Vec::with_capacity(n);
+            for _ in 0..n {
+                promises.push(PromiseRecord {
+                    order: r.str()?,
+                    units: r.uint()?,
+                    by: Period(r.u32()?),
+                });
+            }
+            Some(PlanRecord {
+                now,
+                objectives,
+                promises,
+                supply_adjustments_seen: r.u32()?,
+            })
+        }
+    };
+    let events_applied = r.uint()?;
+    if r.pos != body.len() {
+        return Err(format!(
+            "{} bytes left over after the book",
+            body.len() - r.pos
+        ));
+    }
+    Ok(BookParts {
+        name,
+        horizon,
+        generations,
+        supply,
+        skus,
+        customers,
+        contracts,
+        orders,
+        reservations,
+        supply_adjustments,
+        last_plan,
+        events_applied,
+    })
+}
+
+/// A 64-bit checksum of `bytes`, a word at a time. Each step is a bijection of the state for a
+/// given word, so any change confined to one 8-byte word always changes the result.
+fn checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (bytes.len() as u64) ^ 0x5851_F42D_4C95_7F2D;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut step = |c: &[u8]| {
+        let mut b = [0u8; 8];
+        b[..c.len()].copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(b)).wrapping_mul(K).rotate_left(29);
+    };
+    for c in &mut chunks {
+        step(c);
+    }
+    step(chunks.remainder());
+    h ^= h >> 32;
+    h = h.wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+    fn uint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+    fn int(&mut self, v: i64) {
+        self.uint(((v << 1) ^ (v >> 63)) as u64);
+    }
+    fn len(&mut self, n: usize) {
+        self.uint(n as u64);
+    }
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn uints(&mut self, v: &[u64]) {
+        self.len(v.len());
+        for &x in v {
+            self.uint(x);
+        }
+    }
+}
+
+/// A cursor over the body; every read checks what is left.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8, String> {
+        let b = *self
+            .buf
+            .get(self.pos)
+            .ok_or_else(|| format!("truncated at byte {}", self.pos))?;
+        self.pos += 1;
+        Ok(b)
+    }
+    fn uint(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            if shift == 63 && b > 1 {
+                return Err(format!("integer overflows at byte {}", self.pos));
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(format!("integer too long at byte {}", self.pos))
+    }
+    fn int(&mut self) -> Result<i64, String> {
+        let u = self.uint()?;
+        Ok((u >> 1) as i64 ^ -((u & 1) as i64))
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        let v = self.uint()?;
+        u32::try_from(v).map_err(|_| format!("{v} out of range at byte {}", self.pos))
+    }
+    fn u16(&mut self) -> Result<u16, String> {
+        let v = self.uint()?;
+        u16::try_from(v).map_err(|_| format!("{v} out of range at byte {}", self.pos))
+    }
+    fn option(&mut self) -> Result<bool, String> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            t => Err(format!("bad tag {t} at byte {}", self.pos)),
+        }
+    }
+    /// A length of a list whose items take at least `min_bytes` each: it must fit in what is left.
+    fn len(&mut self, min_bytes: usize) -> Result<usize, String> {
+        let n = self.uint()?;
+        let left = (self.buf.len() - self.pos) as u64;
+        if n.saturating_mul(min_bytes.max(1) as u64) > left {
+            return Err(format!(
+                "a list of {n} items at byte {} overruns the blob",
+                self.pos
+            ));
+        }
+        Ok(n as usize)
+    }
+    fn str(&mut self) -> Result<String, String> {
+        let n = self.len(1)?;
+        let bytes = &self.buf[self.pos..self.pos + n];
+        let s = std::str::from_utf8(bytes)
+            .map_err(|_| format!("string at byte {} is not UTF-8", self.pos))?;
+        self.pos += n;
+        Ok(s.to_string())
+    }
+    fn uints(&mut self) -> Result<Vec<u64>, String> {
+        let n = self.len(1)?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(self.uint()?);
+        }
+        Ok(v)
+    }
+    /// One order (the bulk of a snapshot).
+    fn order(&mut self) -> Result<Order, String> {
+        let key = self.str()?;
+        let customer = CustomerIdx(self.u32()?);
+        let sku = SkuIdx(self.u32()?);
+        let quantity = self.uint()?;
+        let units = self.uint()?;
+        let earliest = Period(self.u32()?);
+        let latest = Period(self.u32()?);
+        let price_usd_per_unit = self.int()?;
+        let lateness_penalty_usd_per_unit_period = self.int()?;
+        let m = self.len(2)?;
+        let mut substitutes = Vec::with_capacity(m);
+        for _ in 0..m {
+            substitutes.push(Substitute {
+                generation: GenIdx(self.u16()?),
+                value_factor_bp: self.u32()?,
+            });
+        }
+        let status = match self.byte()? {
+            0 => OrderStatus::Placed,
+            1 => OrderStatus::Promised,
+            2 => OrderStatus::Confirmed,
+            3 => OrderStatus::Delivered,
+            4 => OrderStatus::Cancelled,
+            t => return Err(format!("unknown order status tag {t}")),
+        };
+        let promise = self.promise()?;
+        let confirmed = self.promise()?;
+        let delivered = match self.option()? {
+            false => None,
+            true => Some(Delivery {
+                units: self.uint()?,
+                period: Period(self.u32()?),
+            }),
+        };
+        Ok(Order {
+            key,
+            customer,
+            sku,
+            quantity,
+            units,
+            earliest,
+            latest,
+            price_usd_per_unit,
+            lateness_penalty_usd_per_unit_period,
+            substitutes,
+            status,
+            promise,
+            confirmed,
+            delivered,
+        })
+    }
+
+    fn promise(&mut self) -> Result<Option<Promise>, String> {
+        Ok(match self.option()? {
+            false => None,
+            true => Some(Promise {
+                units: self.uint()?,
+                by: Period(self.u32()?),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book() -> Book {
+        Book::new(crate::demo_spec()).expect("the demo book is valid")
+    }
+
+    /// Re-seals a body edited by a test so the decoder, not the checksum, meets the damage.
+    fn reseal(mut blob: Vec<u8>) -> Vec<u8> {
+        let sum = checksum(&blob[HEADER_BYTES..]);
+        blob[24..32].copy_from_slice(&sum.to_le_bytes());
+        blob
+    }
+
+    #[test]
+    fn varints_round_trip_at_the_edges() {
+        let mut w = Writer(Vec::new());
+        let us = [0, 1, 127, 128, 300, u32::MAX as u64, u64::MAX - 1, u64::MAX];
+        let is = [0, -1, 1, i64::MIN, i64::MAX, -300];
+        for &u in &us {
+            w.uint(u);
+        }
+        for &i in &is {
+            w.int(i);
+        }
+        let mut r = Reader { buf: &w.0, pos: 0 };
+        for &u in &us {
+            assert_eq!(r.uint().unwrap(), u);
+        }
+        for &i in &is {
+            assert_eq!(r.int().unwrap(), i);
+        }
+        assert_eq!(r.pos, w.0.len());
+        // An eleventh byte, or a tenth above 1, overflows.
+        let mut r = Reader {
+            buf: &[0xff; 11],
+            pos: 0,
+        };
+        assert!(r.uint().is_err());
+    }
+
+    #[test]
+    fn the_demo_book_round_trips() {
+        let b = book();
+        let blob = encode_snapshot(&b, 7);
+        let (back, seq) = decode_snapshot(&blob).unwrap();
+        assert_eq!(seq, 7);
+        assert_eq!(back, b);
+    }
+
+    /// Every truncation and every single-byte change of the body, re-sealed with a valid
+    /// checksum, decodes to an error or to a valid book, and never panics.
+    #[test]
+    fn damaged_bodies_are_errors_never_panics() {
+        let blob = encode_snapshot(&book(), 3);
+        for cut in HEADER_BYTES..blob.len() {
+            let r = decode_snapshot(&reseal(blob[..cut].to_vec()));
+            assert!(r.is_err(), "a body cut at {cut} must not decode");
+        }
+        for at in HEADER_BYTES..blob.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut b = blob.clone();
+                b[at] ^= flip;
+                let _ = decode_snapshot(&reseal(b));
+            }
+        }
+    }
+
+    /// Random bodies behind a valid header and checksum: an error (or, by chance, a valid
+    /// book), never a panic.
+    #[test]
+    fn random_bodies_never_panic() {
+        let good = encode_snapshot(&book(), 3);
+        // A small deterministic generator (xorshift), to need no dependency.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..3_000 {
+            let mut blob = good.clone();
+            match round % 3 {
+                0 => {
+                    let cut = HEADER_BYTES + (next() as usize) % (blob.len() - HEADER_BYTES);
+                    blob.truncate(cut);
+                    let extra = next() % 64;
+                    blob.extend((0..extra).map(|_| next() as u8));
+                }
+                1 => {
+                    for _ in 0..1 + next() % 8 {
+                        let at = HEADER_BYTES + (next() as usize) % (blob.len() - HEADER_BYTES);
+                        blob[at] = next() as u8;
+                    }
+                }
+                _ => {
+                    blob.truncate(HEADER_BYTES);
+                    let n = next() % 400;
+                    blob.extend((0..n).map(|_| next() as u8));
+                }
+            }
+            let _ = decode_snapshot(&blob);
+            let _ = decode_snapshot(&reseal(blob));
+        }
+    }
+}
