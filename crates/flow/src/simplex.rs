@@ -1701,7 +1701,7 @@ impl<C: Cost> Simplex<C> {
         let mut touched = std::mem::take(&mut b.scratch);
         touched.clear();
         let line_of_arc = |s: &Self, e: usize| -> Option<usize> {
-            (e >= s.m_core && e < s.m).then(|| s.arc_line(e))
+            (e >= s.m_core && e < s.m).then(|| s.arc_line(&b.line_of_node, e))
         };
         if let Some(k) = line_of_arc(self, self.in_arc as usize) {
             touched.push(k as u32);
@@ -1740,7 +1740,7 @@ impl<C: Cost> Simplex<C> {
             let mut entries = 0;
             for bk in b.list.iter_mut() {
                 bk.heap.retain(|std::cmp::Reverse(t)| {
-                    let k = self.arc_line(t.arc as usize);
+                    let k = self.arc_line(&b.line_of_node, t.arc as usize);
                     t.ver == b.version[k] && self.nchild[self.line_node[k] as usize] == 0
                 });
                 bk.heap.shrink_to_fit();
@@ -1814,7 +1814,7 @@ impl<C: Cost> Simplex<C> {
                     let Some(std::cmp::Reverse(t)) = bk.heap.peek() else {
                         break (Art::ZERO, NONE);
                     };
-                    let k = self.arc_line(t.arc as usize);
+                    let k = self.arc_line(&b.line_of_node, t.arc as usize);
                     if t.ver != b.version[k] || self.nchild[self.line_node[k] as usize] > 0 {
                         bk.heap.pop();
                         b.entries -= 1;
@@ -2016,10 +2016,16 @@ impl<C: Cost> Simplex<C> {
         found
     }
 
-    /// The line owning line arc `e` (`m_core <= e < m`).
+    /// The line owning line arc `e` (`m_core <= e < m`): its head for an in-arc, its tail for the out-arc (the hub is no
+    /// line). `line_of_node` maps nodes to lines (`NONE`: not a line).
     #[inline(always)]
-    fn arc_line(&self, e: usize) -> usize {
-        self.line_start.partition_point(|&x| x as usize <= e) - 1
+    fn arc_line(&self, line_of_node: &[u32], e: usize) -> usize {
+        let k = line_of_node[self.target[e] as usize];
+        if k != NONE {
+            k as usize
+        } else {
+            line_of_node[self.source[e] as usize] as usize
+        }
     }
 
     /// The least signed reduced cost over the arcs of line `k` (zero for tree arcs).
