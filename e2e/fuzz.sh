@@ -17,7 +17,9 @@ SCHEMATHESIS_VERSION="4.32.5"
 EXAMPLES="${FUZZ_EXAMPLES:-40}"
 SEED="${FUZZ_SEED:-20261124}"
 
-say() { printf '\n== %s\n' "$*"; }
+E2E_NAME=fuzz
+# shellcheck source=e2e/common.sh
+. "$here/common.sh"
 
 if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/pip" show schemathesis 2>/dev/null | grep -q "^Version: $SCHEMATHESIS_VERSION$"; then
   say "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
@@ -25,41 +27,16 @@ if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/pip" show schemathesis 2>/dev/null | 
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-say "cargo build -p allot"
-(cd "$root" && cargo build -p allot)
-ALLOT="$CARGO_TARGET_DIR/debug/allot"
-
-tmp="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  local rc=$?
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-  if [ "$rc" != 0 ]; then echo "fuzz: FAILED (exit $rc); server log in $ARTIFACTS/fuzz-server.log" >&2; fi
-  exit "$rc"
-}
-trap cleanup EXIT
+build_allot
 mkdir -p "$ARTIFACTS"
 
 db="$tmp/book.db"
 "$ALLOT" demo --db "$db" --now 2026-12 > /dev/null
-token() { "$ALLOT" token create --db "$db" "$@" | grep -E '^allot_' | tail -n 1; }
-PLANNER_TOKEN="$(token --role planner)"
-CUSTOMER_TOKEN="$(token --role customer --customer lab-a)"
+PLANNER_TOKEN="$(token "$db" --role planner)"
+CUSTOMER_TOKEN="$(token "$db" --role customer --customer lab-a)"
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-url="http://127.0.0.1:$port"
 # No rate limit here: the fuzzer is meant to be fast, and 429s would hide real answers.
-"$ALLOT" serve --db "$db" --addr "127.0.0.1:$port" --now 2026-12 --rate-limit 0 \
-  > "$ARTIFACTS/fuzz-server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "$url/healthz" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+start_server "$ARTIFACTS/fuzz-server.log" --db "$db" --now 2026-12 --rate-limit 0
 
 checks="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 for who in planner customer; do

@@ -244,18 +244,6 @@ impl<C: Cost> SolvedArcs<C> {
 
     /// The network, in the caller's arc order.
     pub fn into_network(self) -> Network<C> {
-        fn back<T: Copy>(orig: &[u32], v: Vec<T>) -> Vec<T> {
-            if orig.is_empty() {
-                return v;
-            }
-            let mut out = Vec::with_capacity(v.len());
-            let mut inv = vec![0u32; v.len()];
-            for (i, &e) in orig.iter().enumerate() {
-                inv[e as usize] = i as u32;
-            }
-            out.extend(inv.iter().map(|&i| v[i as usize]));
-            out
-        }
         let SolvedArcs {
             supply,
             orig,
@@ -264,10 +252,27 @@ impl<C: Cost> SolvedArcs<C> {
             cap,
             cost,
         } = self;
-        let from = back(&orig, from);
-        let to = back(&orig, to);
-        let cap = back(&orig, cap);
-        let cost = back(&orig, cost);
+        // Caller's arc `e` is entry `inv[e]` (computed once for the four arrays).
+        let inv: Vec<u32> = if orig.is_empty() {
+            Vec::new()
+        } else {
+            let mut inv = vec![0u32; orig.len()];
+            for (i, &e) in orig.iter().enumerate() {
+                inv[e as usize] = i as u32;
+            }
+            inv
+        };
+        drop(orig);
+        fn back<T: Copy>(inv: &[u32], v: Vec<T>) -> Vec<T> {
+            if inv.is_empty() {
+                return v;
+            }
+            inv.iter().map(|&i| v[i as usize]).collect()
+        }
+        let from = back(&inv, from);
+        let to = back(&inv, to);
+        let cap = back(&inv, cap);
+        let cost = back(&inv, cost);
         Network {
             supply,
             from,

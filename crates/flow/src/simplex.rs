@@ -658,31 +658,7 @@ impl<C: Cost> Simplex<C> {
             }
             drop(uf);
 
-            // Adjacency (CSR, both directions).
-            let mut start = vec![0u32; n + 1];
-            for e in 0..m {
-                start[self.source[e] as usize] += 1;
-                start[self.target[e] as usize] += 1;
-            }
-            let mut acc = 0u32;
-            for s in start.iter_mut() {
-                let d = *s;
-                *s = acc;
-                acc += d;
-            }
-            let mut fill = start.clone();
-            // (arc, other endpoint): the endpoint is checked first, without
-            // touching the arc arrays at random.
-            let mut adj = vec![(0u32, 0u32); acc as usize];
-            for e in 0..m {
-                let (u, v) = (self.source[e] as usize, self.target[e] as usize);
-                adj[fill[u] as usize] = (e as u32, v as u32);
-                fill[u] += 1;
-                // A self-loop is listed twice (it never hangs anything).
-                adj[fill[v] as usize] = (e as u32, u as u32);
-                fill[v] += 1;
-            }
-            drop(fill);
+            let (start, adj) = self.adjacency(m);
 
             // 2. Grow the trees. A forest component is absorbed whole as soon as
             // one of its nodes is reached, so every forest arc becomes a tree arc.
@@ -922,6 +898,34 @@ impl<C: Cost> Simplex<C> {
         true
     }
 
+    /// Adjacency of arcs `0..arcs` (CSR, both directions, arc order): node
+    /// `u`'s entries are `adj[start[u]..start[u + 1]]`, each (arc, other
+    /// endpoint), so the endpoint is checked first without touching the arc
+    /// arrays at random. A self-loop is listed twice (it never hangs anything).
+    fn adjacency(&self, arcs: usize) -> (Vec<u32>, Vec<(u32, u32)>) {
+        let mut start = vec![0u32; self.n + 1];
+        for e in 0..arcs {
+            start[self.source[e] as usize] += 1;
+            start[self.target[e] as usize] += 1;
+        }
+        let mut acc = 0u32;
+        for x in start.iter_mut() {
+            let d = *x;
+            *x = acc;
+            acc += d;
+        }
+        let mut fill = start.clone();
+        let mut adj = vec![(0u32, 0u32); acc as usize];
+        for e in 0..arcs {
+            let (u, v) = (self.source[e] as usize, self.target[e] as usize);
+            adj[fill[u] as usize] = (e as u32, v as u32);
+            fill[u] += 1;
+            adj[fill[v] as usize] = (e as u32, u as u32);
+            fill[v] += 1;
+        }
+        (start, adj)
+    }
+
     /// The starting tree of a cold start on a network with lines, without
     /// the whole network's adjacency: the search of the generic start (from
     /// the node of least supply, uncapacitated arcs first, a node hanging by
@@ -938,36 +942,13 @@ impl<C: Cost> Simplex<C> {
         if self.line_node.is_empty() || mc >= self.m {
             return None;
         }
-        let mut is_line = vec![false; n];
-        for &l in &self.line_node {
-            is_line[l as usize] = true;
-        }
         let first = (0..n).min_by_key(|&u| (self.supply[u], u))?;
-        if is_line[first] {
+        // Lines are listed in node order.
+        if self.line_node.binary_search(&(first as u32)).is_ok() {
             return None;
         }
-        // Adjacency of the core arcs (CSR, both directions, arc order).
-        let mut start = vec![0u32; n + 1];
-        for e in 0..mc {
-            start[self.source[e] as usize] += 1;
-            start[self.target[e] as usize] += 1;
-        }
-        let mut acc = 0u32;
-        for x in start.iter_mut() {
-            let d = *x;
-            *x = acc;
-            acc += d;
-        }
-        let mut fill = start.clone();
-        let mut adj = vec![(0u32, 0u32); acc as usize];
-        for e in 0..mc {
-            let (u, v) = (self.source[e] as usize, self.target[e] as usize);
-            adj[fill[u] as usize] = (e as u32, v as u32);
-            fill[u] += 1;
-            adj[fill[v] as usize] = (e as u32, u as u32);
-            fill[v] += 1;
-        }
-        drop(fill);
+        // The core arcs come first in the solver's order.
+        let (start, adj) = self.adjacency(mc);
         let mut visited = vec![false; n];
         let mut parent = vec![NONE; n];
         let mut pred = vec![NONE; n];

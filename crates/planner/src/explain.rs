@@ -226,9 +226,8 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: 
 /// Fills the waitlist: every open order not served in full, confirmed ones first, then in the
 /// order they were placed; with the earliest period its remaining units could come from
 /// unpromised projected supply after everyone ahead of it, and the reason it waits.
-pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
+pub(crate) fn waitlist(book: &Book, orders: &[&book::Order], net: &Network, plan: &mut Plan) {
     // (not confirmed, index): confirmed orders first, then in the order placed.
-    let orders: Vec<&book::Order> = book.orders().iter().collect();
     let mut line: Vec<(bool, u32)> = orders
         .iter()
         .enumerate()
@@ -249,7 +248,6 @@ pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
         .collect();
     let periods = net.periods;
     let mut gens: Vec<usize> = Vec::new();
-    let mut entries = Vec::with_capacity(line.len());
     for (pos, &(_, o)) in line.iter().enumerate() {
         let o = OrderIdx(o);
         let order = orders[o.0 as usize];
@@ -283,18 +281,12 @@ pub(crate) fn waitlist(book: &Book, net: &Network, plan: &mut Plan) {
                 }
             }
         }
-        entries.push((
-            o,
-            WaitlistEntry {
-                position: pos as u32 + 1,
-                remaining_units: remaining,
-                earliest_period: earliest.map(|t| Period(t as u32)),
-                reason,
-            },
-        ));
-    }
-    for (o, e) in entries {
-        plan.orders[o.0 as usize].waitlist = Some(e);
+        plan.orders[o.0 as usize].waitlist = Some(WaitlistEntry {
+            position: pos as u32 + 1,
+            remaining_units: remaining,
+            earliest_period: earliest.map(|t| Period(t as u32)),
+            reason,
+        });
     }
     plan.waitlist = line.into_iter().map(|(_, o)| OrderIdx(o)).collect();
 }

@@ -487,7 +487,7 @@ fn extract(
         stats,
         network: network::Network::default(),
     };
-    explain::waitlist(book, net, &mut plan);
+    explain::waitlist(book, &order_refs, net, &mut plan);
     debug_assert!(plan.check_conservation(), "supply not conserved");
     plan
 }
