@@ -1472,12 +1472,7 @@ impl<C: Cost> Simplex<C> {
             self.check_tree();
         }
         loop {
-            let found = if self.buckets.is_some() {
-                self.find_entering_bucketed()
-            } else {
-                self.find_entering_arc()
-            };
-            if !found {
+            if !self.find_entering_arc() {
                 break;
             }
             pivots += 1;
@@ -1734,25 +1729,6 @@ impl<C: Cost> Simplex<C> {
         self.buckets = Some(b);
     }
 
-    /// Dantzig's rule over buckets: the core arcs and internal lines are
-    /// priced one by one, each bucket by its cheapest valid entry. Sets
-    /// `in_arc` and returns true when some arc improves.
-    fn find_entering_bucketed(&mut self) -> bool {
-        loop {
-            while self.cand_pos < self.cands.len() {
-                let e = self.cands[self.cand_pos].1 as usize;
-                self.cand_pos += 1;
-                if self.price(e) < Art::ZERO {
-                    self.in_arc = e as u32;
-                    return true;
-                }
-            }
-            if !self.collect_bucketed() {
-                return false;
-            }
-        }
-    }
-
     /// Lists the `BUCKET_CANDIDATES` most improving arcs (core arcs and
     /// internal lines priced one by one, each bucket by its least entry),
     /// best first. False when no arc improves.
@@ -1897,12 +1873,15 @@ impl<C: Cost> Simplex<C> {
         }
     }
 
-    /// Block search with a candidate list: a major iteration prices blocks
-    /// of `block_size` arcs (cyclically, from where the last one stopped)
-    /// until a block holds improving arcs, and sorts those by reduced cost;
-    /// minor iterations then pivot on them in that order, each re-priced
-    /// first (earlier pivots change potentials) and skipped if no longer
-    /// improving. Returns false when a full round finds no improving arc.
+    /// Sets `in_arc` to an improving arc from the candidate list, refilling
+    /// the list when it runs out: with buckets, Dantzig's rule over them
+    /// ([`Self::collect_bucketed`]), otherwise block search with a candidate
+    /// list ([`Self::collect_candidates`]: a major iteration prices blocks of
+    /// `block_size` arcs, cyclically, until a block holds improving arcs,
+    /// and sorts those by reduced cost). Minor iterations pivot on the
+    /// candidates in that order, each re-priced first (earlier pivots change
+    /// potentials) and skipped if no longer improving. Returns false when a
+    /// full round finds no improving arc.
     #[inline(never)]
     fn find_entering_arc(&mut self) -> bool {
         loop {
@@ -1914,7 +1893,12 @@ impl<C: Cost> Simplex<C> {
                     return true;
                 }
             }
-            if !self.collect_candidates() {
+            let refilled = if self.buckets.is_some() {
+                self.collect_bucketed()
+            } else {
+                self.collect_candidates()
+            };
+            if !refilled {
                 return false;
             }
         }
