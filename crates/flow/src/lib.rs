@@ -101,7 +101,15 @@ mod simplex;
 
 /// An ordered abelian group usable as an arc cost.
 pub trait Cost:
-    Copy + Ord + Eq + fmt::Debug + Add<Output = Self> + Sub<Output = Self> + Neg<Output = Self>
+    Copy
+    + Ord
+    + Eq
+    + fmt::Debug
+    + Send
+    + Sync
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Neg<Output = Self>
 {
     /// The neutral element.
     const ZERO: Self;

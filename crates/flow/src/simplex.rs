@@ -88,14 +88,33 @@ impl<C: Cost> Neg for Art<C> {
 /// re-priced before it enters).
 const BUCKET_CANDIDATES: usize = 32;
 
+/// Core arcs priced per bucketed pricing round (the window moves on
+/// cyclically; all of them are priced when nothing else improves). A fixed
+/// size: on books with many reservations (core arcs between pool nodes)
+/// pricing an eighth of them every round cost more than it found.
+const CORE_WINDOW: usize = 256;
+
+/// Sweeps over at least this many lines are split in two halves (see
+/// [`Simplex::sweep`]).
+const PARALLEL_SWEEP_LINES: usize = 4096;
+
+/// Whether a second core is there to run the other half of a split job.
+fn parallel() -> bool {
+    static P: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *P.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+}
+
 /// A bucket entry: a non-tree arc of a leaf line, keyed by its signed
 /// reduced cost less `sign * (pi(x) - pi(p))` (constant while the line keeps
-/// its tree arc), valid while the line's version is `ver`.
+/// its tree arc), valid while the line's version is `ver`. The line is kept
+/// beside its arc: checking an entry then reads one array (`version`), not
+/// four scattered ones.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry<C> {
     key: Art<C>,
     arc: u32,
     ver: u32,
+    line: u32,
 }
 
 /// The arcs of leaf lines grouped by `(x, p, sign)`: `x` the arc's core
@@ -127,7 +146,7 @@ struct Buckets<C> {
     entries: usize,
     entry_limit: usize,
     line_of_node: Vec<u32>,
-    /// Bumped whenever a line's tree arc, parent or arc states change;
+    /// Bumped whenever a line's tree arc, parent, children or arc states change;
     /// entries of older versions are stale and dropped lazily.
     version: Vec<u32>,
     /// Lines with tree children (priced directly).
@@ -335,8 +354,37 @@ fn solve_input<C: Cost, const CHECK: bool>(
     }
 
     let owned = matches!(input, Input::Owned(_));
-    let mut s = Simplex::new(input, opts);
-    let crash_pivots = if hint.is_some() && s.init_basis(hint, pos as i64) {
+    let lines = detect_lines(input.net());
+    // A cold start solves a sample of the lines for estimated prices (see `sample_network`).
+    // That solve needs only the caller's arrays: on a second core it runs while the full
+    // problem's simplex is set up.
+    let sampled = if hint.is_none() {
+        sample_network(input.net(), &lines, sample)
+    } else {
+        None
+    };
+    let (mut s, sampled_est) = match sampled {
+        Some(sn) if parallel() => std::thread::scope(|sc| {
+            let h = sc.spawn(move || sample_potentials::<C, CHECK>(sn, sample));
+            let mut s = Simplex::new(input, lines, opts);
+            s.init_basis(None, pos as i64);
+            (s, Some(h.join().expect("sample thread")))
+        }),
+        Some(sn) => {
+            let est = sample_potentials::<C, CHECK>(sn, sample);
+            let mut s = Simplex::new(input, lines, opts);
+            s.init_basis(None, pos as i64);
+            (s, Some(est))
+        }
+        None => (Simplex::new(input, lines, opts), None),
+    };
+    let crash_pivots = if let Some(est) = sampled_est {
+        match est {
+            // The sample's pivots are counted as well.
+            Some((est, p)) => p + s.crash_estimated::<CHECK>(&est),
+            None => s.crash::<CHECK>(),
+        }
+    } else if hint.is_some() && s.init_basis(hint, pos as i64) {
         // From a hinted basis the potentials are exact already: no crash.
         match hint
             .filter(|h| h.tree.is_empty())
@@ -346,12 +394,9 @@ fn solve_input<C: Cost, const CHECK: bool>(
             None => 0,
         }
     } else {
+        // No sample (few lines), or a hint that does not give a basis.
         s.init_basis(None, pos as i64);
-        match sample_potentials::<C, CHECK>(&s, sample) {
-            // The sample's pivots are counted as well.
-            Some((est, p)) => p + s.crash_estimated::<CHECK>(&est),
-            None => s.crash::<CHECK>(),
-        }
+        s.crash::<CHECK>()
     };
     // After the crash (or from a hinted basis) the basis is near optimal:
     // few arcs improve, and each pivot shifts the potentials of large
@@ -456,14 +501,13 @@ fn unpermute<T: Copy>(orig: &[u32], mut v: Vec<T>, m: usize, zero: T) -> Vec<T> 
 }
 
 impl<C: Cost> Simplex<C> {
-    fn new(input: Input<'_, C>, opts: &SolveOptions) -> Self {
+    fn new(input: Input<'_, C>, lines: Lines, opts: &SolveOptions) -> Self {
         let net = input.net();
         let n = net.supply.len();
         let m = net.from.len();
         let all = m + n;
         let root = n as u32;
 
-        let lines = detect_lines(net);
         // Each array is copied in the solver's arc order (and, when the network is owned, its
         // original freed right away, so at most one array exists twice at a time).
         fn permuted<T: Copy>(orig: &[u32], v: &[T], extra: usize) -> Vec<T> {
@@ -1653,6 +1697,7 @@ impl<C: Cost> Simplex<C> {
                 key,
                 arc: e as u32,
                 ver,
+                line: k as u32,
             });
             b.arc_bucket[e] = id as u32;
             match pending.as_deref_mut() {
@@ -1715,10 +1760,8 @@ impl<C: Cost> Simplex<C> {
             // Stale entries only leave a heap from its top: drop them all.
             let mut entries = 0;
             for bk in b.list.iter_mut() {
-                bk.heap.retain(|std::cmp::Reverse(t)| {
-                    let k = self.arc_line(&b.line_of_node, t.arc as usize);
-                    t.ver == b.version[k] && self.nchild[self.line_node[k] as usize] == 0
-                });
+                bk.heap
+                    .retain(|std::cmp::Reverse(t)| t.ver == b.version[t.line as usize]);
                 bk.heap.shrink_to_fit();
                 entries += bk.heap.len();
                 bk.dirty = true;
@@ -1740,7 +1783,7 @@ impl<C: Cost> Simplex<C> {
         self.cand_pos = 0;
         // A window of the core arcs now, the rest only if nothing else improves.
         let mc = self.m_core;
-        let window = (mc / 8).max(256).min(mc);
+        let window = CORE_WINDOW.min(mc);
         let mut e = b.core_pos;
         for _ in 0..window {
             let c = self.price(e);
@@ -1771,12 +1814,15 @@ impl<C: Cost> Simplex<C> {
                     let Some(std::cmp::Reverse(t)) = bk.heap.peek() else {
                         break (Art::ZERO, NONE);
                     };
-                    let k = self.arc_line(&b.line_of_node, t.arc as usize);
-                    if t.ver != b.version[k] || self.nchild[self.line_node[k] as usize] > 0 {
+                    let k = t.line as usize;
+                    if t.ver != b.version[k] {
                         bk.heap.pop();
                         b.entries -= 1;
                         continue;
                     }
+                    // A line that gains a child is touched by that pivot (it is
+                    // `v_in` or on the stem), so its entries are stale already.
+                    debug_assert_eq!(self.nchild[self.line_node[k] as usize], 0);
                     break (t.key, t.arc);
                 };
                 bk.dirty = false;
@@ -1813,26 +1859,8 @@ impl<C: Cost> Simplex<C> {
             // others are found again by later sweeps if still improving.
             let nl = self.line_node.len();
             let budget = (nl / 16).max(1024);
-            let mut best: Vec<(Art<C>, u32)> = Vec::new();
-            for k in 0..nl {
-                if b.filed[k] {
-                    continue;
-                }
-                let before = out.len();
-                self.price_line(k, hub_pi, &mut out);
-                if out.len() > before {
-                    let least = out[before..].iter().map(|c| c.0).min().unwrap_or(Art::ZERO);
-                    best.push((least, k as u32));
-                    if best.len() >= 2 * budget {
-                        best.select_nth_unstable(budget - 1);
-                        best.truncate(budget);
-                    }
-                    if out.len() >= 8 * BUCKET_CANDIDATES {
-                        out.select_nth_unstable(BUCKET_CANDIDATES - 1);
-                        out.truncate(BUCKET_CANDIDATES);
-                    }
-                }
-            }
+            let (more, mut best) = self.sweep(&b.filed, hub_pi, budget);
+            out.extend(more);
             if best.len() > budget {
                 best.select_nth_unstable(budget - 1);
                 best.truncate(budget);
@@ -1851,6 +1879,71 @@ impl<C: Cost> Simplex<C> {
         let found = !out.is_empty();
         self.cands = out;
         found
+    }
+
+    /// Prices every line not `filed`: the improving arcs found (at most
+    /// `8 * BUCKET_CANDIDATES` kept, the most improving) and the most
+    /// improving lines (least reduced cost, at most `2 * budget` kept).
+    /// Large sweeps run as two fixed halves, the second on another thread:
+    /// the result does not depend on the thread count (each half keeps its
+    /// best by a total order, and the caller selects from their union).
+    fn sweep(
+        &self,
+        filed: &[bool],
+        hub_pi: Art<C>,
+        budget: usize,
+    ) -> (Vec<(Art<C>, u32)>, Vec<(Art<C>, u32)>) {
+        let nl = self.line_node.len();
+        if nl < PARALLEL_SWEEP_LINES {
+            return self.sweep_range(filed, 0..nl, hub_pi, budget);
+        }
+        let mid = nl / 2;
+        let ((mut out, mut best), (out1, best1)) = if parallel() {
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| self.sweep_range(filed, mid..nl, hub_pi, budget));
+                let lo = self.sweep_range(filed, 0..mid, hub_pi, budget);
+                (lo, h.join().expect("sweep thread"))
+            })
+        } else {
+            (
+                self.sweep_range(filed, 0..mid, hub_pi, budget),
+                self.sweep_range(filed, mid..nl, hub_pi, budget),
+            )
+        };
+        out.extend(out1);
+        best.extend(best1);
+        (out, best)
+    }
+
+    fn sweep_range(
+        &self,
+        filed: &[bool],
+        lines: std::ops::Range<usize>,
+        hub_pi: Art<C>,
+        budget: usize,
+    ) -> (Vec<(Art<C>, u32)>, Vec<(Art<C>, u32)>) {
+        let mut out: Vec<(Art<C>, u32)> = Vec::new();
+        let mut best: Vec<(Art<C>, u32)> = Vec::new();
+        for k in lines {
+            if filed[k] {
+                continue;
+            }
+            let before = out.len();
+            self.price_line(k, hub_pi, &mut out);
+            if out.len() > before {
+                let least = out[before..].iter().map(|c| c.0).min().unwrap_or(Art::ZERO);
+                best.push((least, k as u32));
+                if best.len() >= 2 * budget {
+                    best.select_nth_unstable(budget - 1);
+                    best.truncate(budget);
+                }
+                if out.len() >= 8 * BUCKET_CANDIDATES {
+                    out.select_nth_unstable(BUCKET_CANDIDATES - 1);
+                    out.truncate(BUCKET_CANDIDATES);
+                }
+            }
+        }
+        (out, best)
     }
 
     /// Reduced cost of real arc `e`, signed by its state (negative = improving).
@@ -2479,27 +2572,31 @@ fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
     }
 }
 
-/// Estimated potentials of the non-line nodes (lines get none) and the
-/// pivots spent, from an exact solve of a smaller network: every non-line
-/// node and arc, one line in `sample.step` with its arcs, non-line supplies
-/// divided by the step and finite non-line capacities divided by it
-/// (rounded up); the hub absorbs the rounding. The sample is solved the same
-/// way (so large networks are sampled recursively). `None` when the network
-/// has fewer than `sample.min_lines` lines or the sample has no optimum.
-/// Deterministic; only guides the crash, never decides the answer.
-fn sample_potentials<C: Cost, const CHECK: bool>(
-    s: &Simplex<C>,
+/// The sampled network of a cold start: every non-line node with `1/step` of its supply, and
+/// one line in `step` (see [`Sample`]); core arc capacities are scaled down alike. Built from the
+/// caller's arrays, so that it can be solved while the full problem's simplex is set up.
+struct SampledNetwork<C: Cost> {
+    sub: Network<C>,
+    /// Node of the full network -> node of `sub` (`NONE`: a line left out).
+    map: Vec<u32>,
+    /// Whether each node of the full network is a line.
+    is_line: Vec<bool>,
+}
+
+fn sample_network<C: Cost>(
+    net: &Network<C>,
+    lines: &Lines,
     sample: Sample,
-) -> Option<(Vec<Option<C>>, u64)> {
-    let nl = s.line_node.len();
+) -> Option<SampledNetwork<C>> {
+    let nl = lines.line_node.len();
     let step = sample.step.max(2);
     if nl == 0 || nl < sample.min_lines {
         return None;
     }
-    let n = s.n;
+    let n = net.supply.len();
     let k = step as i64;
     let mut is_line = vec![false; n];
-    for &l in &s.line_node {
+    for &l in &lines.line_node {
         is_line[l as usize] = true;
     }
     let mut map = vec![NONE; n];
@@ -2507,48 +2604,41 @@ fn sample_potentials<C: Cost, const CHECK: bool>(
     let mut total = 0i64;
     for u in 0..n {
         if !is_line[u] {
-            let sup = s.supply[u] / k;
+            let sup = net.supply[u] / k;
             total += sup;
             map[u] = sub.add_node(sup).0;
         }
     }
-    for (i, &l) in s.line_node.iter().enumerate() {
+    for (i, &l) in lines.line_node.iter().enumerate() {
         if i % step == step / 2 {
-            let sup = s.supply[l as usize];
+            let sup = net.supply[l as usize];
             total += sup;
             map[l as usize] = sub.add_node(sup).0;
         }
     }
-    let hub = map[s.hub as usize] as usize;
+    let hub = map[lines.hub as usize] as usize;
     let hs = sub.supply[hub] as i128 - total as i128;
     if hs.abs() > INF_CAP as i128 {
         return None;
     }
     sub.supply[hub] = hs as i64;
-    // The caller's arcs in the caller's order: caller's arc `e` is internal arc `inv[e]`.
-    let m = s.m;
-    let inv: Vec<u32> = if s.orig.is_empty() {
-        Vec::new()
-    } else {
-        let mut inv = vec![0u32; m];
-        for (i, &e) in s.orig.iter().enumerate() {
-            inv[e as usize] = i as u32;
-        }
-        inv
-    };
-    for e0 in 0..m {
-        let e = if inv.is_empty() { e0 } else { inv[e0] as usize };
-        let (u, v) = (s.source[e] as usize, s.target[e] as usize);
+    for e in 0..net.from.len() {
+        let (u, v) = (net.from[e] as usize, net.to[e] as usize);
         if map[u] == NONE || map[v] == NONE {
             continue;
         }
-        let c = s.cap[e];
+        let c = net.cap[e];
         let cap = if is_line[u] || is_line[v] || c >= INF_CAP {
             c
         } else {
             (c + k - 1) / k
         };
-        sub.add_arc(crate::NodeId(map[u]), crate::NodeId(map[v]), cap, s.cost[e]);
+        sub.add_arc(
+            crate::NodeId(map[u]),
+            crate::NodeId(map[v]),
+            cap,
+            net.cost[e],
+        );
     }
     let pos: i128 = sub
         .supply
@@ -2559,13 +2649,23 @@ fn sample_potentials<C: Cost, const CHECK: bool>(
     if pos > INF_CAP as i128 {
         return None;
     }
+    Some(SampledNetwork { sub, map, is_line })
+}
+
+/// Solves a sampled network (sampling again when it is large) and reads its potentials as
+/// estimates for the non-line nodes of the full network (lines get none); also returns the
+/// sample's pivots. `None` when the sample has no optimum. Deterministic; the estimates only
+/// guide the crash, never decide the answer.
+fn sample_potentials<C: Cost, const CHECK: bool>(
+    sampled: SampledNetwork<C>,
+    sample: Sample,
+) -> Option<(Vec<Option<C>>, u64)> {
+    let SampledNetwork { sub, map, is_line } = sampled;
     let sol = solve_sampled::<C, CHECK>(&sub, &SolveOptions::default(), None, sample).ok()?;
-    let mut est = vec![None; n];
-    for u in 0..n {
-        if !is_line[u] {
-            est[u] = Some(sol.potential[map[u] as usize]);
-        }
-    }
+    drop(sub);
+    let est = (0..map.len())
+        .map(|u| (!is_line[u]).then(|| sol.potential[map[u] as usize]))
+        .collect();
     Some((est, sol.pivots))
 }
 

@@ -16,11 +16,22 @@ use rand_chacha::ChaCha8Rng;
 #[allow(clippy::needless_range_loop)]
 fn line_problem<C: Cost>(
     rng: &mut ChaCha8Rng,
-    mut cost: impl FnMut(&mut ChaCha8Rng) -> C,
+    cost: impl FnMut(&mut ChaCha8Rng) -> C,
 ) -> Problem<C> {
     let core = rng.gen_range(1..6);
-    let hub = core;
     let lines = rng.gen_range(3..30);
+    line_problem_sized(rng, cost, core, lines)
+}
+
+/// [`line_problem`] with `core` supply nodes and `lines` lines.
+#[allow(clippy::needless_range_loop)]
+fn line_problem_sized<C: Cost>(
+    rng: &mut ChaCha8Rng,
+    mut cost: impl FnMut(&mut ChaCha8Rng) -> C,
+    core: usize,
+    lines: usize,
+) -> Problem<C> {
+    let hub = core;
     let n = core + 1 + lines;
     let mut supply = vec![0i64; n];
     let mut arcs = vec![];
@@ -246,5 +257,34 @@ fn solve_owned_matches_solve_and_hands_arcs_back() {
             (Err(e), Err(f)) => assert_eq!(*e, f, "seed {seed}"),
             (c, o) => panic!("seed {seed}: {c:?} vs {:?}", o.map(|x| x.0)),
         }
+    }
+}
+
+/// Networks large enough for the default cold start (a sample solved on a second core while the
+/// simplex is set up) and for sweeps split in two halves: optimal by the independent check, and
+/// the same answer every time (the split does not depend on which thread finishes first).
+#[test]
+fn large_line_networks_are_optimal_and_deterministic() {
+    for seed in 0..3u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(13_000_000 + seed);
+        let mut p = line_problem_sized(&mut rng, small, 40, 5_000);
+        // Bounded and feasible, as the planner's networks are: lines have finite capacities and
+        // every core node can send its leftover to the hub; only core nodes supply.
+        let hub = 40;
+        for a in p.arcs.iter_mut() {
+            if (a.0 > hub || a.1 > hub) && a.2 >= INF_CAP {
+                a.2 = 10;
+            }
+        }
+        for s in 0..hub {
+            p.arcs.push((s, hub, INF_CAP, 0));
+        }
+        for l in hub + 1..p.supply.len() {
+            p.supply[hub] += std::mem::take(&mut p.supply[l]);
+        }
+        let net = p.network();
+        let a = solve(&net).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        certify(&net, &a).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert_eq!(solve(&net), Ok(a), "seed {seed}: same answer again");
     }
 }
