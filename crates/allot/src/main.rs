@@ -478,7 +478,8 @@ fn parse_substitute(s: &str) -> Result<SubstituteSpec> {
 }
 
 /// A spinner that names the planner's stages (hidden when stderr is not a terminal).
-/// Wall time of a plan and of each of its stages (build, solve, certify, explain), in ms.
+/// Wall time of a plan and of each of its stages (build, solve, certify, explain), in ms. The
+/// certificate check runs beside the explanations: `certify` is only the wait for the check after them.
 pub struct Timing {
     pub total_ms: f64,
     pub stages_ms: [f64; 4],

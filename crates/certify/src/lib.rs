@@ -93,8 +93,75 @@ pub const MAX_REPORTED: usize = 20;
 pub struct Network {
     /// Supply of each node (negative = demand); its length is the node count.
     pub node_supply: Vec<i64>,
-    /// The arcs; lower bound is always 0.
-    pub arcs: Vec<Arc>,
+    /// Tail of each arc. The four arc arrays (`from`, `to`, `capacity`, `cost`) hold one entry
+    /// per arc, in the same order; lower bounds are always 0. Kept as separate arrays so that a
+    /// solver can hand over its own arrays without building a copy.
+    pub from: Vec<u32>,
+    /// Head of each arc.
+    pub to: Vec<u32>,
+    /// Upper bound on the flow of each arc.
+    pub capacity: Vec<i64>,
+    /// Cost per unit of flow of each arc, tier 0 most important.
+    pub cost: Vec<[i64; 3]>,
+}
+
+impl Network {
+    /// A network with these nodes and arcs.
+    pub fn from_arcs(node_supply: Vec<i64>, arcs: impl IntoIterator<Item = Arc>) -> Self {
+        let mut net = Network {
+            node_supply,
+            ..Network::default()
+        };
+        for arc in arcs {
+            net.push_arc(arc);
+        }
+        net
+    }
+
+    /// Appends an arc.
+    pub fn push_arc(&mut self, arc: Arc) {
+        self.from.push(arc.from);
+        self.to.push(arc.to);
+        self.capacity.push(arc.capacity);
+        self.cost.push(arc.cost);
+    }
+
+    /// Keeps the first `m` arcs.
+    pub fn truncate_arcs(&mut self, m: usize) {
+        self.from.truncate(m);
+        self.to.truncate(m);
+        self.capacity.truncate(m);
+        self.cost.truncate(m);
+    }
+
+    /// Number of arcs (the length of `from`; [`check`] rejects arrays of other lengths).
+    pub fn arc_count(&self) -> usize {
+        self.from.len()
+    }
+
+    /// Arc `a`.
+    ///
+    /// # Panics
+    /// If `a` is not an arc of every arc array.
+    pub fn arc(&self, a: usize) -> Arc {
+        Arc {
+            from: self.from[a],
+            to: self.to[a],
+            capacity: self.capacity[a],
+            cost: self.cost[a],
+        }
+    }
+
+    /// The arcs in order (as far as all four arc arrays reach).
+    pub fn arcs(&self) -> impl ExactSizeIterator<Item = Arc> + '_ {
+        let m = self
+            .from
+            .len()
+            .min(self.to.len())
+            .min(self.capacity.len())
+            .min(self.cost.len());
+        (0..m).map(|a| self.arc(a))
+    }
 }
 
 /// A directed arc `from -> to` with lower bound 0.
@@ -113,7 +180,7 @@ pub struct Arc {
 /// What a solver claims: a flow per arc and a potential vector per node.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Certificate {
-    /// Flow on each arc (same order as [`Network::arcs`]).
+    /// Flow on each arc (same order as the network's arc arrays).
     pub flow: Vec<i64>,
     /// Potential of each node (same order as [`Network::node_supply`]).
     pub potential: Vec<[i64; 3]>,
@@ -133,6 +200,8 @@ pub struct Report {
 /// Which part of the input has the wrong length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
+    /// `Network::to`, `capacity` or `cost` versus `Network::from` (the number of arcs).
+    Arcs,
     /// `Certificate::flow` versus the number of arcs.
     Flow,
     /// `Certificate::potential` versus the number of nodes.
@@ -224,6 +293,7 @@ impl fmt::Display for Violation {
                 found,
             } => {
                 let what = match what {
+                    Shape::Arcs => "arc arrays (to, capacity and cost as long as from)",
                     Shape::Flow => "flow vector (one entry per arc)",
                     Shape::Potential => "potential vector (one entry per node)",
                 };
@@ -356,23 +426,23 @@ pub fn reduced_cost(arc: &Arc, potential_from: &[i64; 3], potential_to: &[i64; 3
 /// Objective `sum(flow * cost)` per tier, or the first [`Violation::Overflow`] or
 /// [`Violation::ShapeMismatch`] encountered.
 pub fn try_objective(net: &Network, flow: &[i64]) -> Result<[i128; 3], Violation> {
-    if flow.len() != net.arcs.len() {
+    if flow.len() != net.cost.len() {
         return Err(Violation::ShapeMismatch {
             what: Shape::Flow,
-            expected: net.arcs.len(),
+            expected: net.cost.len(),
             found: flow.len(),
         });
     }
     let mut total = [0i128; 3];
-    for (a, (arc, &x)) in net.arcs.iter().zip(flow).enumerate() {
+    for (a, (cost, &x)) in net.cost.iter().zip(flow).enumerate() {
         for (tier, t) in total.iter_mut().enumerate() {
             // |x * c| <= 2^126, so the product itself cannot overflow.
-            let term = i128::from(x) * i128::from(arc.cost[tier]);
+            let term = i128::from(x) * i128::from(cost[tier]);
             *t = t.checked_add(term).ok_or(Violation::Overflow {
                 tier,
                 arc: a,
                 flow: x,
-                cost: arc.cost[tier],
+                cost: cost[tier],
             })?;
         }
     }
@@ -382,7 +452,7 @@ pub fn try_objective(net: &Network, flow: &[i64]) -> Result<[i128; 3], Violation
 /// Objective `sum(flow * cost)` per tier in `i128`.
 ///
 /// # Panics
-/// If `flow.len() != net.arcs.len()` or a tier's sum overflows `i128`
+/// If `flow.len()` is not the number of arcs or a tier's sum overflows `i128`
 /// (needs several arcs with flow and cost near `i64::MAX`); use
 /// [`try_objective`] to get these as a [`Violation`] instead.
 pub fn objective(net: &Network, flow: &[i64]) -> [i128; 3] {
@@ -403,10 +473,23 @@ pub fn check(net: &Network, cert: &Certificate) -> Result<Report, CheckError> {
     let mut out = Collector::default();
 
     // Shape.
-    if cert.flow.len() != net.arcs.len() {
+    let m = net.from.len();
+    for found in [net.to.len(), net.capacity.len(), net.cost.len()] {
+        if found != m {
+            out.push(Violation::ShapeMismatch {
+                what: Shape::Arcs,
+                expected: m,
+                found,
+            });
+        }
+    }
+    if out.total > 0 {
+        return Err(out.finish().unwrap_err());
+    }
+    if cert.flow.len() != m {
         out.push(Violation::ShapeMismatch {
             what: Shape::Flow,
-            expected: net.arcs.len(),
+            expected: m,
             found: cert.flow.len(),
         });
     }
@@ -417,12 +500,13 @@ pub fn check(net: &Network, cert: &Certificate) -> Result<Report, CheckError> {
             found: cert.potential.len(),
         });
     }
-    for (a, arc) in net.arcs.iter().enumerate() {
-        if arc.from as usize >= nodes || arc.to as usize >= nodes {
+    for a in 0..m {
+        let (from, to) = (net.from[a], net.to[a]);
+        if from as usize >= nodes || to as usize >= nodes {
             out.push(Violation::ArcEndpointOutOfRange {
                 arc: a,
-                from: arc.from,
-                to: arc.to,
+                from,
+                to,
                 nodes,
             });
         }
@@ -434,7 +518,8 @@ pub fn check(net: &Network, cert: &Certificate) -> Result<Report, CheckError> {
     // Per arc: bounds and complementary slackness; accumulate node balances.
     let mut inflow = vec![0i128; nodes];
     let mut outflow = vec![0i128; nodes];
-    for (a, (arc, &x)) in net.arcs.iter().zip(&cert.flow).enumerate() {
+    for (a, &x) in cert.flow.iter().enumerate() {
+        let arc = net.arc(a);
         let (u, v) = (arc.from as usize, arc.to as usize);
         outflow[u] += i128::from(x);
         inflow[v] += i128::from(x);
@@ -447,7 +532,7 @@ pub fn check(net: &Network, cert: &Certificate) -> Result<Report, CheckError> {
             // Slackness is meaningless for an out-of-bounds flow; one violation per cause.
             continue;
         }
-        let reduced = reduced_cost(arc, &cert.potential[u], &cert.potential[v]);
+        let reduced = reduced_cost(&arc, &cert.potential[u], &cert.potential[v]);
         match lex_sign(&reduced) {
             Ordering::Greater if x != 0 => out.push(Violation::ReducedCostPositiveWithFlow {
                 arc: a,
@@ -489,7 +574,7 @@ pub fn check(net: &Network, cert: &Certificate) -> Result<Report, CheckError> {
 
     out.finish().map(|()| Report {
         objective,
-        arcs_checked: net.arcs.len(),
+        arcs_checked: net.from.len(),
         nodes_checked: nodes,
     })
 }

@@ -210,7 +210,7 @@ pub struct NetworkParts<C> {
 }
 
 /// The network handed back by [`solve_owned`]: its arrays, possibly in the solver's arc order;
-/// read them in the caller's order with [`SolvedArcs::into_network`] or [`SolvedArcs::map`].
+/// read them in the caller's order with [`SolvedArcs::into_parts`] or [`SolvedArcs::into_network`].
 #[derive(Clone, Debug)]
 pub struct SolvedArcs<C: Cost> {
     supply: Vec<i64>,
@@ -228,66 +228,48 @@ impl<C: Cost> SolvedArcs<C> {
         self.from.len()
     }
 
-    /// `f(from, to, capacity, cost)` of every arc, in the caller's arc order (one pass; no
-    /// copy of the arrays besides the result).
-    pub fn map<T>(self, mut f: impl FnMut(u32, u32, i64, C) -> T) -> Vec<T> {
-        let m = self.from.len();
-        if self.orig.is_empty() {
-            return (0..m)
-                .map(|e| f(self.from[e], self.to[e], self.cap[e], self.cost[e]))
-                .collect();
+    /// The arrays in the caller's arc order, put in place (no copy: the solver's own arrays
+    /// are reordered where they are, following the permutation's cycles).
+    pub fn into_parts(self) -> NetworkParts<C> {
+        let SolvedArcs {
+            supply,
+            orig,
+            mut from,
+            mut to,
+            mut cap,
+            mut cost,
+        } = self;
+        let m = orig.len();
+        // Entry `i` belongs at `orig[i]`: walk each cycle once, carrying the displaced entry.
+        let mut done = vec![0u64; m.div_ceil(64)];
+        for start in 0..m {
+            if done[start / 64] & (1 << (start % 64)) != 0 {
+                continue;
+            }
+            let mut carry = (from[start], to[start], cap[start], cost[start]);
+            let mut j = orig[start] as usize;
+            while j != start {
+                done[j / 64] |= 1 << (j % 64);
+                let next = (from[j], to[j], cap[j], cost[j]);
+                (from[j], to[j], cap[j], cost[j]) = carry;
+                carry = next;
+                j = orig[j] as usize;
+            }
+            (from[start], to[start], cap[start], cost[start]) = carry;
+            done[start / 64] |= 1 << (start % 64);
         }
-        let mut inv = vec![0u32; m];
-        for (i, &e) in self.orig.iter().enumerate() {
-            inv[e as usize] = i as u32;
+        NetworkParts {
+            supply,
+            from,
+            to,
+            cap,
+            cost,
         }
-        drop(self.orig);
-        inv.iter()
-            .map(|&i| {
-                let i = i as usize;
-                f(self.from[i], self.to[i], self.cap[i], self.cost[i])
-            })
-            .collect()
     }
 
     /// The network, in the caller's arc order.
     pub fn into_network(self) -> Network<C> {
-        let SolvedArcs {
-            supply,
-            orig,
-            from,
-            to,
-            cap,
-            cost,
-        } = self;
-        // Caller's arc `e` is entry `inv[e]` (computed once for the four arrays).
-        let inv: Vec<u32> = if orig.is_empty() {
-            Vec::new()
-        } else {
-            let mut inv = vec![0u32; orig.len()];
-            for (i, &e) in orig.iter().enumerate() {
-                inv[e as usize] = i as u32;
-            }
-            inv
-        };
-        drop(orig);
-        fn back<T: Copy>(inv: &[u32], v: Vec<T>) -> Vec<T> {
-            if inv.is_empty() {
-                return v;
-            }
-            inv.iter().map(|&i| v[i as usize]).collect()
-        }
-        let from = back(&inv, from);
-        let to = back(&inv, to);
-        let cap = back(&inv, cap);
-        let cost = back(&inv, cost);
-        Network {
-            supply,
-            from,
-            to,
-            cap,
-            cost,
-        }
+        Network::from_parts(self.into_parts())
     }
 }
 

@@ -98,6 +98,9 @@ const CORE_WINDOW: usize = 256;
 /// [`Simplex::sweep`]).
 const PARALLEL_SWEEP_LINES: usize = 4096;
 
+/// `(signed reduced cost, arc or line)` pairs, the most improving first once sorted.
+type Candidates<C> = Vec<(Art<C>, u32)>;
+
 /// Whether a second core is there to run the other half of a split job.
 fn parallel() -> bool {
     static P: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -364,33 +367,38 @@ fn solve_input<C: Cost, const CHECK: bool>(
         None
     };
     let (mut s, sampled_est) = match sampled {
-        Some(sn) if parallel() => std::thread::scope(|sc| {
-            let h = sc.spawn(move || sample_potentials::<C, CHECK>(sn, sample));
-            let mut s = Simplex::new(input, lines, opts);
-            s.init_basis(None, pos as i64);
-            (s, Some(h.join().expect("sample thread")))
-        }),
-        Some(sn) => {
-            let est = sample_potentials::<C, CHECK>(sn, sample);
-            let mut s = Simplex::new(input, lines, opts);
-            s.init_basis(None, pos as i64);
-            (s, Some(est))
+        Some(SampledNetwork { sub, map, is_line }) => {
+            let core = map.len() - lines.line_node.len();
+            let solve = move || sample_potentials::<C, CHECK>(sub, core, sample);
+            let (s, est) = if parallel() {
+                std::thread::scope(|sc| {
+                    let h = sc.spawn(solve);
+                    let mut s = Simplex::new(input, lines, opts);
+                    s.init_basis(None, pos as i64);
+                    (s, h.join().expect("sample thread"))
+                })
+            } else {
+                let est = solve();
+                let mut s = Simplex::new(input, lines, opts);
+                s.init_basis(None, pos as i64);
+                (s, est)
+            };
+            (s, Some((est, map, is_line)))
         }
         None => (Simplex::new(input, lines, opts), None),
     };
-    let crash_pivots = if let Some(est) = sampled_est {
+    let crash_pivots = if let Some((est, map, is_line)) = sampled_est {
         match est {
-            // The sample's pivots are counted as well.
-            Some((est, p)) => p + s.crash_estimated::<CHECK>(&est),
+            // The sample's pivots are counted as well. Non-line nodes come first in the sample.
+            Some((pot, p)) => {
+                p + s.crash_estimated::<CHECK>(|u| (!is_line[u]).then(|| pot[map[u] as usize]))
+            }
             None => s.crash::<CHECK>(),
         }
     } else if hint.is_some() && s.init_basis(hint, pos as i64) {
         // From a hinted basis the potentials are exact already: no crash.
-        match hint
-            .filter(|h| h.tree.is_empty())
-            .and_then(|h| s.hinted_estimate(h.potential))
-        {
-            Some(est) => s.crash_estimated::<CHECK>(&est),
+        match hint.filter(|h| h.tree.is_empty() && s.hint_estimates(h.potential)) {
+            Some(h) => s.crash_estimated::<CHECK>(|u| h.potential.get(u).copied().flatten()),
             None => 0,
         }
     } else {
@@ -1322,16 +1330,10 @@ impl<C: Cost> Simplex<C> {
         pivots
     }
 
-    /// The hinted potentials as crash estimates (when lines were detected
-    /// and the hub has one).
-    fn hinted_estimate(&self, pot: &[Option<C>]) -> Option<Vec<Option<C>>> {
-        if self.line_node.is_empty() {
-            return None;
-        }
-        pot.get(self.hub as usize).copied().flatten()?;
-        let mut est: Vec<Option<C>> = pot.iter().copied().take(self.n).collect();
-        est.resize(self.n, None);
-        Some(est)
+    /// Whether the hinted potentials can serve as crash estimates (lines
+    /// were detected and the hub has one).
+    fn hint_estimates(&self, pot: &[Option<C>]) -> bool {
+        !self.line_node.is_empty() && pot.get(self.hub as usize).copied().flatten().is_some()
     }
 
     /// Crash for networks with detected lines, guided by estimated
@@ -1342,10 +1344,10 @@ impl<C: Cost> Simplex<C> {
     /// leaf-swap pivots only (the line's own tree arc leaves, potentials of
     /// other nodes do not change). The estimate only orders and selects
     /// these basis changes; the simplex that follows decides optimality.
-    fn crash_estimated<const CHECK: bool>(&mut self, est: &[Option<C>]) -> u64 {
+    fn crash_estimated<const CHECK: bool>(&mut self, est: impl Fn(usize) -> Option<C>) -> u64 {
         let nl = self.line_node.len();
         let m = self.m;
-        let Some(hub_est) = est[self.hub as usize] else {
+        let Some(hub_est) = est(self.hub as usize) else {
             return 0;
         };
         let mut order: Vec<(C, u32)> = Vec::new();
@@ -1353,7 +1355,7 @@ impl<C: Cost> Simplex<C> {
         // Estimated reduced cost of the path `source(e) -> line -> hub`
         // (zero, i.e. never taken, when the source has no estimate).
         let path = |s: &Self, e: usize, out: usize| -> C {
-            match est[s.source[e] as usize] {
+            match est(s.source[e] as usize) {
                 Some(p) => s.cost[e] + s.cost[out] + p - hub_est,
                 None => C::ZERO,
             }
@@ -1808,36 +1810,7 @@ impl<C: Cost> Simplex<C> {
             self.price_line(k, hub_pi, &mut out);
             i += 1;
         }
-        for bk in b.list.iter_mut() {
-            if bk.dirty {
-                bk.top = loop {
-                    let Some(std::cmp::Reverse(t)) = bk.heap.peek() else {
-                        break (Art::ZERO, NONE);
-                    };
-                    let k = t.line as usize;
-                    if t.ver != b.version[k] {
-                        bk.heap.pop();
-                        b.entries -= 1;
-                        continue;
-                    }
-                    // A line that gains a child is touched by that pivot (it is
-                    // `v_in` or on the stem), so its entries are stale already.
-                    debug_assert_eq!(self.nchild[self.line_node[k] as usize], 0);
-                    break (t.key, t.arc);
-                };
-                bk.dirty = false;
-            }
-            let (key, arc) = bk.top;
-            if arc == NONE {
-                continue;
-            }
-            let diff = self.pi_of(bk.x as usize) - self.pi_of(bk.p as usize);
-            let v = if bk.sign > 0 { key + diff } else { key - diff };
-            if v < Art::ZERO {
-                debug_assert_eq!(self.price(arc as usize), v);
-                out.push((v, arc));
-            }
-        }
+        b.entries -= self.scan_buckets(&mut b.list, &b.version, &mut out);
         if out.is_empty() {
             // The other core arcs (all of them are priced by now).
             let mut e = b.core_pos;
@@ -1881,6 +1854,49 @@ impl<C: Cost> Simplex<C> {
         found
     }
 
+    /// Prices the buckets of `list` by their least valid entries (dropping
+    /// the stale entries on top of dirty buckets first), pushing the
+    /// improving arcs to `out`; returns the number of entries dropped.
+    fn scan_buckets(
+        &self,
+        list: &mut [Bucket<C>],
+        version: &[u32],
+        out: &mut Candidates<C>,
+    ) -> usize {
+        let mut dropped = 0;
+        for bk in list.iter_mut() {
+            if bk.dirty {
+                bk.top = loop {
+                    let Some(std::cmp::Reverse(t)) = bk.heap.peek() else {
+                        break (Art::ZERO, NONE);
+                    };
+                    let k = t.line as usize;
+                    if t.ver != version[k] {
+                        bk.heap.pop();
+                        dropped += 1;
+                        continue;
+                    }
+                    // A line that gains a child is touched by that pivot (it is
+                    // `v_in` or on the stem), so its entries are stale already.
+                    debug_assert_eq!(self.nchild[self.line_node[k] as usize], 0);
+                    break (t.key, t.arc);
+                };
+                bk.dirty = false;
+            }
+            let (key, arc) = bk.top;
+            if arc == NONE {
+                continue;
+            }
+            let diff = self.pi_of(bk.x as usize) - self.pi_of(bk.p as usize);
+            let v = if bk.sign > 0 { key + diff } else { key - diff };
+            if v < Art::ZERO {
+                debug_assert_eq!(self.price(arc as usize), v);
+                out.push((v, arc));
+            }
+        }
+        dropped
+    }
+
     /// Prices every line not `filed`: the improving arcs found (at most
     /// `8 * BUCKET_CANDIDATES` kept, the most improving) and the most
     /// improving lines (least reduced cost, at most `2 * budget` kept).
@@ -1892,7 +1908,7 @@ impl<C: Cost> Simplex<C> {
         filed: &[bool],
         hub_pi: Art<C>,
         budget: usize,
-    ) -> (Vec<(Art<C>, u32)>, Vec<(Art<C>, u32)>) {
+    ) -> (Candidates<C>, Candidates<C>) {
         let nl = self.line_node.len();
         if nl < PARALLEL_SWEEP_LINES {
             return self.sweep_range(filed, 0..nl, hub_pi, budget);
@@ -1921,7 +1937,7 @@ impl<C: Cost> Simplex<C> {
         lines: std::ops::Range<usize>,
         hub_pi: Art<C>,
         budget: usize,
-    ) -> (Vec<(Art<C>, u32)>, Vec<(Art<C>, u32)>) {
+    ) -> (Candidates<C>, Candidates<C>) {
         let mut out: Vec<(Art<C>, u32)> = Vec::new();
         let mut best: Vec<(Art<C>, u32)> = Vec::new();
         for k in lines {
@@ -2577,7 +2593,8 @@ fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
 /// caller's arrays, so that it can be solved while the full problem's simplex is set up.
 struct SampledNetwork<C: Cost> {
     sub: Network<C>,
-    /// Node of the full network -> node of `sub` (`NONE`: a line left out).
+    /// Node of the full network -> node of `sub` (`NONE`: a line left out). The non-line nodes
+    /// are the first nodes of `sub`, in order.
     map: Vec<u32>,
     /// Whether each node of the full network is a line.
     is_line: Vec<bool>,
@@ -2652,21 +2669,21 @@ fn sample_network<C: Cost>(
     Some(SampledNetwork { sub, map, is_line })
 }
 
-/// Solves a sampled network (sampling again when it is large) and reads its potentials as
-/// estimates for the non-line nodes of the full network (lines get none); also returns the
-/// sample's pivots. `None` when the sample has no optimum. Deterministic; the estimates only
-/// guide the crash, never decide the answer.
+/// Solves a sampled network (sampling again when it is large) and returns the potentials of its
+/// first `core` nodes (the non-line nodes of the full network, see [`sample_network`]), the
+/// estimates for those nodes, and the sample's pivots. `None` when the sample has no optimum.
+/// Deterministic; the estimates only guide the crash, never decide the answer.
 fn sample_potentials<C: Cost, const CHECK: bool>(
-    sampled: SampledNetwork<C>,
+    sub: Network<C>,
+    core: usize,
     sample: Sample,
-) -> Option<(Vec<Option<C>>, u64)> {
-    let SampledNetwork { sub, map, is_line } = sampled;
+) -> Option<(Vec<C>, u64)> {
     let sol = solve_sampled::<C, CHECK>(&sub, &SolveOptions::default(), None, sample).ok()?;
     drop(sub);
-    let est = (0..map.len())
-        .map(|u| (!is_line[u]).then(|| sol.potential[map[u] as usize]))
-        .collect();
-    Some((est, sol.pivots))
+    let mut pot = sol.potential;
+    pot.truncate(core);
+    pot.shrink_to_fit();
+    Some((pot, sol.pivots))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::atp::Atp;
 use crate::network::{self, Network, NO_LINE};
-use crate::{Plan, WaitlistEntry};
+use crate::{Certificate, Plan, WaitlistEntry};
 use book::{Book, GenIdx, OrderIdx, OrderStatus, Period, Promise};
 
 /// Why units of an order are not served.
@@ -148,8 +148,15 @@ pub fn thousands(v: i64) -> String {
 }
 
 /// The reason the remaining units of line `l` are not served, read from the duals.
-fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: u32) -> Reason {
-    let pot = &plan.certificate.solution.potential;
+fn line_reason(
+    book: &Book,
+    net: &Network,
+    cert: &Certificate,
+    plan: &Plan,
+    order: &book::Order,
+    l: u32,
+) -> Reason {
+    let pot = &cert.solution.potential;
     let (lo, hi) = (
         net.line_arc_start[l as usize] as usize,
         net.line_arc_start[l as usize + 1] as usize,
@@ -172,7 +179,7 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: 
     let mut best_rc = [i128::MAX; 3];
     for &a in &net.line_arc_list[lo..hi] {
         let a = a as usize;
-        let arc = &plan.certificate.network.arcs[a];
+        let arc = cert.network.arc(a);
         let u = arc.from as usize;
         let rc: [i128; 3] = std::array::from_fn(|k| {
             arc.cost[k] as i128 + pot[u][k] as i128 - pot[line_node][k] as i128
@@ -186,7 +193,7 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: 
         unreachable!("line arcs are deliveries")
     };
     let period = Period(t as u32);
-    let u = plan.certificate.network.arcs[best].from as usize;
+    let u = cert.network.from[best] as usize;
     let sink = net.sink() as usize;
     let margin: [i64; 3] = std::array::from_fn(|k| pot[u][k] - pot[sink][k]);
     if margin[0] > 0 {
@@ -201,7 +208,7 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: 
             period,
         };
     }
-    let offered_usd = -plan.certificate.network.arcs[best].cost[2];
+    let offered_usd = -cert.network.cost[best][2];
     let marginal_usd = margin[2];
     let cloud_after: u64 = plan.generations[g.0 as usize].deployed[t as usize..]
         .iter()
@@ -226,7 +233,14 @@ fn line_reason(book: &Book, net: &Network, plan: &Plan, order: &book::Order, l: 
 /// Fills the waitlist: every open order not served in full, confirmed ones first, then in the
 /// order they were placed; with the earliest period its remaining units could come from
 /// unpromised projected supply after everyone ahead of it, and the reason it waits.
-pub(crate) fn waitlist(book: &Book, orders: &[&book::Order], net: &Network, plan: &mut Plan) {
+/// Fills in the waitlist of `plan`, explained with the solution's certificate `cert`.
+pub(crate) fn waitlist(
+    book: &Book,
+    orders: &[&book::Order],
+    net: &Network,
+    cert: &Certificate,
+    plan: &mut Plan,
+) {
     // (not confirmed, index): confirmed orders first, then in the order placed.
     let mut line: Vec<(bool, u32)> = orders
         .iter()
@@ -259,7 +273,7 @@ pub(crate) fn waitlist(book: &Book, orders: &[&book::Order], net: &Network, plan
         } else {
             lines[0]
         };
-        let reason = line_reason(book, net, plan, order, l);
+        let reason = line_reason(book, net, cert, plan, order, l);
         gens.clear();
         gens.extend(network::accepted(book, order).map(|(g, _)| g.0 as usize));
         let start = (order.earliest.0.max(plan.now.0)) as usize;

@@ -22,16 +22,19 @@ use book::{Book, CommitmentKind, GenIdx, OrderIdx, Period, Promise};
 use flow::Lex3;
 use network::{ArcKind, LineKind};
 
-/// Stages reported to a progress callback.
+/// Stages reported to a progress callback, in the order `Build`, `Solve`, `Explain`, `Certify`:
+/// `Explain` assembles the certificate and explains the plan while a second thread runs the
+/// independent check of the certificate; `Certify` is the wait for whatever is left of the check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     /// Building the network.
     Build,
     /// Solving.
     Solve,
-    /// Checking the certificate.
+    /// Checking the certificate (what is left of the check once the explanations are done).
     Certify,
-    /// Explaining (promises, waitlist, reasons).
+    /// Assembling the certificate and explaining (promises, waitlist, reasons), with the
+    /// certificate check running alongside.
     Explain,
 }
 
@@ -269,45 +272,56 @@ fn plan_inner(
     });
     let (sol, fnet) = flow::solve_owned(fnet, hint.as_ref()).map_err(PlanError::Solver)?;
     drop(hint);
-    progress(Stage::Certify);
+    // The certificate is assembled, and the plan explained while a second thread checks it.
+    progress(Stage::Explain);
     let stats = Stats {
         nodes: stats_nodes,
         arcs: stats_arcs,
         pivots: sol.pivots,
     };
-    let arcs = fnet.map(|from, to, capacity, cost| certify::Arc {
-        from,
-        to,
-        capacity,
-        cost: cost.0,
-    });
+    // The solver's arrays become the certificate's, reordered in place (no copy).
+    let parts = fnet.into_parts();
     net.basis = sol.tree;
     // Same layout: collected in place, no copy.
     let potential = sol.potential.into_iter().map(|p| p.0).collect();
     let certificate = Certificate {
         network: certify::Network {
             node_supply: net.supply.clone(),
-            arcs,
+            from: parts.from,
+            to: parts.to,
+            capacity: parts.cap,
+            cost: parts.cost.into_iter().map(|c| c.0).collect(),
         },
         solution: certify::Certificate {
             flow: sol.flow,
             potential,
         },
     };
-    let report = certify::check(&certificate.network, &certificate.solution)
-        .map_err(PlanError::Certificate)?;
-    progress(Stage::Explain);
-    let mut plan = extract(book, now, &net, certificate, report.objective, stats);
+    // The independent check and the explanations only read the certificate: the check runs on
+    // a second thread while this one explains. The plan is returned only if the check passes.
+    let (report, mut plan) = std::thread::scope(|sc| {
+        let check = sc.spawn(|| certify::check(&certificate.network, &certificate.solution));
+        let plan = extract(book, now, &net, &certificate, stats);
+        progress(Stage::Certify);
+        (check.join().expect("certificate check thread"), plan)
+    });
+    let objective = report.map_err(PlanError::Certificate)?.objective;
+    let o = &mut plan.objectives;
+    o.commitment_shortfall_usd = (objective[0] + net.offsets[0] as i128) as i64;
+    o.promise_lateness_unit_periods = (objective[1] + net.offsets[1] as i128) as i64;
+    o.value_usd = (-objective[2]) as i64;
+    plan.certificate = certificate;
     plan.network = net;
     Ok(plan)
 }
 
+/// The plan the solution stands for. Its tier objectives and certificate are filled in by the
+/// caller once the independent check has passed.
 fn extract(
     book: &Book,
     now: Period,
     net: &network::Network,
-    certificate: Certificate,
-    objective: [i128; 3],
+    certificate: &Certificate,
     stats: Stats,
 ) -> Plan {
     let gens = net.gens;
@@ -344,19 +358,14 @@ fn extract(
         }
     }
     let mut reservations_accepted = vec![0u64; book.reservations().len()];
-    let mut obj = Objectives {
-        commitment_shortfall_usd: (objective[0] + net.offsets[0] as i128) as i64,
-        promise_lateness_unit_periods: (objective[1] + net.offsets[1] as i128) as i64,
-        value_usd: (-objective[2]) as i64,
-        ..Objectives::default()
-    };
-    for a in 0..certificate.network.arcs.len() {
-        let f = flow[a];
+    // The tier objectives are filled in from the check's report by the caller.
+    let mut obj = Objectives::default();
+    for (a, &f) in flow.iter().enumerate() {
         if f == 0 {
             continue;
         }
         let fu = f as u64;
-        let c3 = certificate.network.arcs[a].cost[2];
+        let c3 = certificate.network.cost[a][2];
         match net.kind[a] {
             ArcKind::Carry(g, t) => {
                 generations[g.0 as usize].carried[t as usize] += fu;
@@ -482,12 +491,19 @@ fn extract(
         generations,
         waitlist: Vec::new(),
         marginal_value_usd,
-        certificate,
+        // Filled in by the caller once the check has passed.
+        certificate: Certificate {
+            network: certify::Network::default(),
+            solution: certify::Certificate {
+                flow: Vec::new(),
+                potential: Vec::new(),
+            },
+        },
         atp,
         stats,
         network: network::Network::default(),
     };
-    explain::waitlist(book, &order_refs, net, &mut plan);
+    explain::waitlist(book, &order_refs, net, certificate, &mut plan);
     debug_assert!(plan.check_conservation(), "supply not conserved");
     plan
 }

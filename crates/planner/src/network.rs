@@ -111,7 +111,8 @@ pub struct Network {
     pub line_arc_list: Vec<u32>,
     /// Order -> its line indices (confirmed part, open part).
     pub order_lines: Vec<[u32; 2]>,
-    /// Arcs before this index are core arcs (supply, pool, reservations); line arcs follow.
+    /// Arcs before this index are core arcs (supply, pool, reservations, and the sink arcs of
+    /// lines without delivery arcs); the other lines' arcs follow, line by line.
     pub core_arcs: u32,
     /// The `line -> SINK` arc of each line.
     pub line_sink_arc: Vec<u32>,
@@ -389,9 +390,49 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     }
     // Delivery arcs per line (orders by index without the persistent vector's lookups).
     let orders: Vec<&book::Order> = book.orders().iter().collect();
+    // A line with no delivery arc (its window closed, or before its generations ship) is no
+    // line to the solver: its sink arc goes with the core arcs. Every other line's arcs follow
+    // the core arcs, line by line, in-arcs then the sink arc: the solver's own arc order, so it
+    // reorders nothing and hands its arrays back as they are.
+    let first_period = |h: GenIdx, earliest: Period| -> usize {
+        (earliest.0 as usize)
+            .max(now)
+            .max(book.generation(h).first_ship.0 as usize)
+    };
+    let has_arcs = |line: &Line| -> bool {
+        match line.kind {
+            LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
+                let order = orders[o.0 as usize];
+                accepted(book, order)
+                    .any(|(h, _)| first_period(h, order.earliest) <= order.latest.0 as usize)
+            }
+            LineKind::Commitment(ci, k) => {
+                let cm = &book.contracts()[ci as usize].commitments[k as usize];
+                match cm.kind {
+                    CommitmentKind::Delivery { earliest, due, .. } => {
+                        first_period(cm.generation, earliest) <= due.0 as usize
+                    }
+                    _ => false,
+                }
+            }
+        }
+    };
+    net.line_sink_arc = vec![NO_LINE; net.lines.len()];
+    for l in 0..net.lines.len() {
+        let line = net.lines[l];
+        if !has_arcs(&line) {
+            let node = net.line_node(l);
+            net.line_sink_arc[l] = net.arc(
+                node,
+                sink,
+                line.units as i64,
+                [0, 0, 0],
+                ArcKind::LineSink(l as u32),
+            );
+        }
+    }
     net.core_arcs = net.from.len() as u32;
     net.line_arc_start.reserve(net.lines.len() + 1);
-    net.line_sink_arc.reserve(net.lines.len());
     for l in 0..net.lines.len() {
         net.line_arc_start.push(net.line_arc_list.len() as u32);
         let line = net.lines[l];
@@ -407,10 +448,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
                     net.offsets[1] += (t_end as i64 - p) * line.units as i64;
                 }
                 for (h, factor) in accepted(book, order) {
-                    let gen = book.generation(h);
-                    let lo = (order.earliest.0 as usize)
-                        .max(now)
-                        .max(gen.first_ship.0 as usize);
+                    let lo = first_period(h, order.earliest);
                     let value = unit_value(order.price_usd_per_unit, factor);
                     for t in lo..=order.latest.0 as usize {
                         let late = (t - order.earliest.0 as usize) as i64;
@@ -445,10 +483,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
                     price_usd_per_unit,
                 } = cm.kind
                 {
-                    let gen = book.generation(cm.generation);
-                    let lo = (earliest.0 as usize)
-                        .max(now)
-                        .max(gen.first_ship.0 as usize);
+                    let lo = first_period(cm.generation, earliest);
                     for t in lo..=due.0 as usize {
                         let a = net.s(cm.generation.0 as usize, t);
                         let id = net.arc(
@@ -467,14 +502,17 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
                 }
             }
         }
-        net.arc(
-            node,
-            sink,
-            line.units as i64,
-            [0, 0, 0],
-            ArcKind::LineSink(l as u32),
-        );
-        net.line_sink_arc.push(net.from.len() as u32 - 1);
+        if net.line_sink_arc[l] == NO_LINE {
+            net.line_sink_arc[l] = net.arc(
+                node,
+                sink,
+                line.units as i64,
+                [0, 0, 0],
+                ArcKind::LineSink(l as u32),
+            );
+        } else {
+            debug_assert_eq!(net.line_arc_start[l] as usize, net.line_arc_list.len());
+        }
     }
     net.line_arc_start.push(net.line_arc_list.len() as u32);
     Ok(net)

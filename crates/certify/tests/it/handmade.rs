@@ -18,16 +18,16 @@ fn arc(from: u32, to: u32, capacity: i64, cost: [i64; 3]) -> Arc {
 /// via node 1 costs [0,1,0] (cap 2), direct costs [1,-10,-10] (cap 3).
 /// Lexicographically via 2 < via 1 < direct, so all three units go via node 2.
 fn diamond() -> (Network, Certificate) {
-    let net = Network {
-        node_supply: vec![3, 0, 0, -3],
-        arcs: vec![
+    let net = Network::from_arcs(
+        vec![3, 0, 0, -3],
+        vec![
             arc(0, 1, 2, [0, 1, 0]),     // a0
             arc(0, 2, 3, [0, 0, 5]),     // a1
             arc(1, 3, 2, [0, 0, 0]),     // a2
             arc(2, 3, 3, [0, 0, 0]),     // a3
             arc(0, 3, 3, [1, -10, -10]), // a4: sum of components negative, lex positive
         ],
-    };
+    );
     let cert = Certificate {
         flow: vec![0, 3, 0, 3, 0],
         potential: vec![[0, 0, 0], [0, 0, 5], [0, 0, 5], [0, 0, 5]],
@@ -228,10 +228,10 @@ fn comparison_is_lexicographic_not_a_sum() {
 
 #[test]
 fn zero_capacity_arc_accepts_any_reduced_cost() {
-    let net = Network {
-        node_supply: vec![0, 0],
-        arcs: vec![arc(0, 1, 0, [-5, 0, 0]), arc(1, 0, 0, [5, 0, 0])],
-    };
+    let net = Network::from_arcs(
+        vec![0, 0],
+        vec![arc(0, 1, 0, [-5, 0, 0]), arc(1, 0, 0, [5, 0, 0])],
+    );
     let cert = Certificate {
         flow: vec![0, 0],
         potential: vec![[0; 3]; 2],
@@ -241,10 +241,7 @@ fn zero_capacity_arc_accepts_any_reduced_cost() {
 
 #[test]
 fn negative_self_loop_must_be_saturated() {
-    let mut net = Network {
-        node_supply: vec![0],
-        arcs: vec![arc(0, 0, 4, [0, -1, 0])],
-    };
+    let mut net = Network::from_arcs(vec![0], vec![arc(0, 0, 4, [0, -1, 0])]);
     let ok = Certificate {
         flow: vec![4],
         potential: vec![[9, 9, 9]],
@@ -265,7 +262,7 @@ fn negative_self_loop_must_be_saturated() {
         }]
     );
     // A positive self loop must be empty.
-    net.arcs[0].cost = [0, 0, 1];
+    net.cost[0] = [0, 0, 1];
     let e = violations(&net, &ok);
     assert_eq!(e.total, 1);
 }
@@ -273,10 +270,10 @@ fn negative_self_loop_must_be_saturated() {
 #[test]
 fn single_tier_usage_in_last_component() {
     // Classical single-objective: costs in cost[2], zeros elsewhere.
-    let net = Network {
-        node_supply: vec![2, -2],
-        arcs: vec![arc(0, 1, 1, [0, 0, 1]), arc(0, 1, 5, [0, 0, 3])],
-    };
+    let net = Network::from_arcs(
+        vec![2, -2],
+        vec![arc(0, 1, 1, [0, 0, 1]), arc(0, 1, 5, [0, 0, 3])],
+    );
     let cert = Certificate {
         flow: vec![1, 1],
         potential: vec![[0, 0, 0], [0, 0, 3]],
@@ -290,6 +287,32 @@ fn single_tier_usage_in_last_component() {
         violations(&net, &worse).violations[..],
         [Violation::ReducedCostNegativeBelowCapacity { arc: 0, .. }]
     ));
+}
+
+#[test]
+fn arc_arrays_of_different_lengths_are_refused() {
+    let (mut net, cert) = diamond();
+    net.to.pop();
+    net.cost.push([0; 3]);
+    let e = violations(&net, &cert);
+    assert_eq!(
+        e.violations,
+        vec![
+            Violation::ShapeMismatch {
+                what: Shape::Arcs,
+                expected: 5,
+                found: 4
+            },
+            Violation::ShapeMismatch {
+                what: Shape::Arcs,
+                expected: 5,
+                found: 6
+            },
+        ]
+    );
+    assert!(e.to_string().contains("arc arrays"), "{e}");
+    // The arcs as far as all arrays reach.
+    assert_eq!(net.arcs().count(), 4);
 }
 
 #[test]
@@ -318,7 +341,7 @@ fn shape_mismatches_are_reported_alone() {
 #[test]
 fn arc_endpoint_out_of_range() {
     let (mut net, cert) = diamond();
-    net.arcs[2].to = 4;
+    net.to[2] = 4;
     let e = violations(&net, &cert);
     assert_eq!(
         e.violations,
@@ -334,10 +357,7 @@ fn arc_endpoint_out_of_range() {
 fn overflow_net() -> (Network, Certificate) {
     // Three saturated self loops with cost i64::MIN: each term is about -2^126,
     // three of them do not fit in i128. Everything else is valid.
-    let net = Network {
-        node_supply: vec![0],
-        arcs: vec![arc(0, 0, i64::MAX, [i64::MIN, 0, 0]); 3],
-    };
+    let net = Network::from_arcs(vec![0], vec![arc(0, 0, i64::MAX, [i64::MIN, 0, 0]); 3]);
     let cert = Certificate {
         flow: vec![i64::MAX; 3],
         potential: vec![[0; 3]],
@@ -361,7 +381,7 @@ fn objective_overflow_is_a_violation() {
     assert!(try_objective(&net, &cert.flow).is_err());
     // Two such terms still fit.
     let mut net2 = net.clone();
-    net2.arcs.pop();
+    net2.truncate_arcs(2);
     let cert2 = Certificate {
         flow: vec![i64::MAX; 2],
         potential: vec![[0; 3]],
@@ -383,10 +403,10 @@ fn objective_panics_on_overflow() {
 #[test]
 fn extreme_values_do_not_panic() {
     // Conservation sums and reduced costs near the i64 limits are exact.
-    let net = Network {
-        node_supply: vec![i64::MAX, i64::MIN + 1],
-        arcs: vec![arc(0, 1, i64::MAX, [i64::MAX, i64::MIN, 0])],
-    };
+    let net = Network::from_arcs(
+        vec![i64::MAX, i64::MIN + 1],
+        vec![arc(0, 1, i64::MAX, [i64::MAX, i64::MIN, 0])],
+    );
     let cert = Certificate {
         flow: vec![i64::MAX],
         potential: vec![[i64::MIN, i64::MAX, 0], [i64::MAX, i64::MIN, 0]],
@@ -399,10 +419,7 @@ fn extreme_values_do_not_panic() {
 #[test]
 fn many_violations_are_truncated_but_counted() {
     let n = 30;
-    let net = Network {
-        node_supply: vec![0; 2],
-        arcs: vec![arc(0, 1, 1, [0; 3]); n],
-    };
+    let net = Network::from_arcs(vec![0; 2], vec![arc(0, 1, 1, [0; 3]); n]);
     let cert = Certificate {
         flow: vec![-1; n],
         potential: vec![[0; 3]; 2],

@@ -37,7 +37,7 @@ pub struct Residual {
 
 pub fn residual(net: &Network, flow: &[i64]) -> Vec<Residual> {
     let mut out = Vec::new();
-    for (a, arc) in net.arcs.iter().enumerate() {
+    for (a, arc) in net.arcs().enumerate() {
         let (u, v) = (arc.from as usize, arc.to as usize);
         if flow[a] < arc.capacity {
             out.push(Residual {

@@ -235,11 +235,11 @@ fn solve_owned_matches_solve_and_hands_arcs_back() {
         match (&cold, owned) {
             (Ok(c), Ok((o, back))) => {
                 assert_eq!(*c, o, "seed {seed}");
-                assert_eq!(
-                    back.clone().map(|u, v, k, w| (u, v, k, w)),
-                    arcs,
-                    "seed {seed}"
-                );
+                let parts = back.clone().into_parts();
+                let got: Vec<(u32, u32, i64, Lex3)> = (0..parts.from.len())
+                    .map(|a| (parts.from[a], parts.to[a], parts.cap[a], parts.cost[a]))
+                    .collect();
+                assert_eq!(got, arcs, "seed {seed}");
                 let back = back.into_network();
                 assert_eq!(back.arc_count(), arcs.len(), "seed {seed}");
                 for (a, &(u, v, k, w)) in arcs.iter().enumerate() {
