@@ -540,12 +540,19 @@ pub fn warm_hint(
             *p = Some(flow::Lex3(*q));
         }
     }
-    // Old core arc -> new core arc.
+    // Old core arc -> new core arc. The sink arcs of lines without delivery arcs sit among the
+    // core arcs but name their line by index, which a change shifts: they are mapped with their
+    // lines below.
+    let is_line_arc = |k: &ArcKind| matches!(k, ArcKind::LineSink(_) | ArcKind::Deliver { .. });
     let new_core: HashMap<ArcKind, u32> = (0..net.core_arcs as usize)
+        .filter(|&a| !is_line_arc(&net.kind[a]))
         .map(|a| (net.kind[a], a as u32))
         .collect();
     let mut core_map = vec![NO_LINE; prev.core_arcs as usize];
     for (a, m) in core_map.iter_mut().enumerate() {
+        if is_line_arc(&prev.kind[a]) {
+            continue;
+        }
         if let Some(&b) = new_core.get(&prev.kind[a]) {
             *m = b;
             hint[b as usize] = prev_flow.get(a).copied();
@@ -601,7 +608,7 @@ pub fn warm_hint(
     if same_core && prev.basis.len() == prev.node_count() {
         let map_arc = |a: flow::ArcId| -> Option<flow::ArcId> {
             let a = a.0 as usize;
-            if a < prev.core_arcs as usize {
+            if a < prev.core_arcs as usize && !is_line_arc(&prev.kind[a]) {
                 return (core_map[a] != NO_LINE).then_some(flow::ArcId(core_map[a]));
             }
             match prev.kind.get(a)? {
