@@ -25,7 +25,8 @@
 //!   by line (in-arcs, then the out-arc), and pricing derives each line's
 //!   potential once for all its arcs. On a cold start with at least 2048
 //!   lines, the crash is guided by the potentials of an exact solve on a
-//!   sample of one line in 16 (recursively); on a warm start, by the hinted
+//!   sample of one line in 16 (32 from 65,536 lines on; recursively, solved
+//!   on a second core while the simplex is set up); on a warm start, by the hinted
 //!   potentials. Guidance only orders the crash's basis changes; the
 //!   simplex that follows decides optimality, so results stay exact and
 //!   deterministic;
@@ -571,7 +572,11 @@ pub fn solve_checked_sampled<C: Cost>(
         net,
         &SolveOptions::default(),
         None,
-        simplex::Sample { min_lines, step },
+        simplex::Sample {
+            min_lines,
+            step,
+            wide_from: usize::MAX,
+        },
     )
 }
 

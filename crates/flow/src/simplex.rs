@@ -252,14 +252,19 @@ pub(crate) struct Hint<'a, C> {
 pub(crate) struct Sample {
     /// Fewer detected lines than this: no sampling.
     pub(crate) min_lines: usize,
-    /// One line in `step` (at least 2) is kept in the sample.
+    /// One line in `step` (at least 2) is kept in the sample...
     pub(crate) step: usize,
+    /// ...and one in `2 * step` from this many lines on. Measured on generated books (value
+    /// tier, `allot solve`): the wider step is ~8% faster at 100k lines and ~5% at 1M, and
+    /// ~15% slower at 30k.
+    pub(crate) wide_from: usize,
 }
 
 impl Sample {
     pub(crate) const DEFAULT: Sample = Sample {
         min_lines: 2048,
         step: 16,
+        wide_from: 65_536,
     };
 }
 
@@ -2610,7 +2615,11 @@ fn sample_network<C: Cost>(
     sample: Sample,
 ) -> Option<SampledNetwork<C>> {
     let nl = lines.line_node.len();
-    let step = sample.step.max(2);
+    let step = if nl >= sample.wide_from {
+        2 * sample.step.max(2)
+    } else {
+        sample.step.max(2)
+    };
     if nl == 0 || nl < sample.min_lines {
         return None;
     }
