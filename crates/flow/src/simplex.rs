@@ -86,7 +86,7 @@ impl<C: Cost> Neg for Art<C> {
 
 /// Candidate entering arcs kept per bucketed pricing round (each is
 /// re-priced before it enters).
-const BUCKET_CANDIDATES: usize = 32;
+const BUCKET_CANDIDATES: usize = 64;
 
 /// Core arcs priced per bucketed pricing round (the window moves on
 /// cyclically; all of them are priced when nothing else improves). A fixed
@@ -156,7 +156,8 @@ struct Buckets<C> {
     internal: Vec<u32>,
     in_internal: Vec<bool>,
     /// Bucket of `(x, p, sign)`: `dense[(core[x] * nc + core[p]) * 2 + (sign > 0)]`
-    /// when the core (non-line nodes and the root) is small, else `sparse`.
+    /// when the core (the non-line ends of line arcs, and the root) is small,
+    /// else `sparse`.
     core: Vec<u32>,
     nc: usize,
     dense: Vec<u32>,
@@ -1560,12 +1561,20 @@ impl<C: Cost> Simplex<C> {
         for (k, &l) in self.line_node.iter().enumerate() {
             line_of_node[l as usize] = k as u32;
         }
+        // A bucket's ends are the non-line end of a line arc, and the line's
+        // parent: the other end of its tree arc (one of its own arcs) or the
+        // root. Only those nodes get a dense index (a few hundred: supply
+        // nodes and the hub, not every node that is no line).
         let mut core = vec![NONE; n + 1];
         let mut nc = 0usize;
-        for u in 0..=n {
-            if u == n || line_of_node[u] == NONE {
-                core[u] = nc as u32;
-                nc += 1;
+        core[n] = 0;
+        nc += 1;
+        for e in self.m_core..self.m {
+            for u in [self.source[e] as usize, self.target[e] as usize] {
+                if line_of_node[u] == NONE && core[u] == NONE {
+                    core[u] = nc as u32;
+                    nc += 1;
+                }
             }
         }
         let dense = if nc * nc * 2 <= 1 << 22 {
