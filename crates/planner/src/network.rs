@@ -149,6 +149,12 @@ impl Network {
     pub fn arc_count(&self) -> usize {
         self.from.len()
     }
+    /// Adds line `l`'s arc to the sink, capped by its units, and records it.
+    fn add_line_sink(&mut self, l: usize) {
+        let (node, sink) = (self.line_node(l), self.sink());
+        let units = self.lines[l].units as i64;
+        self.line_sink_arc[l] = self.arc(node, sink, units, [0, 0, 0], ArcKind::LineSink(l as u32));
+    }
     fn arc(&mut self, from: u32, to: u32, cap: i64, cost: [i64; 3], kind: ArcKind) -> u32 {
         let id = self.from.len() as u32;
         self.from.push(from);
@@ -421,14 +427,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     for l in 0..net.lines.len() {
         let line = net.lines[l];
         if !has_arcs(&line) {
-            let node = net.line_node(l);
-            net.line_sink_arc[l] = net.arc(
-                node,
-                sink,
-                line.units as i64,
-                [0, 0, 0],
-                ArcKind::LineSink(l as u32),
-            );
+            net.add_line_sink(l);
         }
     }
     net.core_arcs = net.from.len() as u32;
@@ -503,13 +502,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
             }
         }
         if net.line_sink_arc[l] == NO_LINE {
-            net.line_sink_arc[l] = net.arc(
-                node,
-                sink,
-                line.units as i64,
-                [0, 0, 0],
-                ArcKind::LineSink(l as u32),
-            );
+            net.add_line_sink(l);
         } else {
             debug_assert_eq!(net.line_arc_start[l] as usize, net.line_arc_list.len());
         }
