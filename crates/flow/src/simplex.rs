@@ -443,7 +443,7 @@ fn solve_input<C: Cost, const CHECK: bool>(
     // such arcs reproduces that sign.
     let pis: Vec<Art<C>> = (0..n).map(|u| s.pi_of(u)).collect();
     let mut max_abs = C::ZERO;
-    // Usually every node ends in one component (no arc to look at).
+    // When every node ends in one component, no arc needs a look.
     let one_component = pis.iter().all(|p| p.a == pis[0].a);
     if !one_component {
         for e in 0..m {

@@ -154,7 +154,7 @@ pub struct GenerationFlows {
 }
 
 /// The certificate: the network in the checker's terms and the solver's flow and potentials.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Certificate {
     /// The network as the checker sees it.
     pub network: certify::Network,
@@ -492,13 +492,7 @@ fn extract(
         waitlist: Vec::new(),
         marginal_value_usd,
         // Filled in by the caller once the check has passed.
-        certificate: Certificate {
-            network: certify::Network::default(),
-            solution: certify::Certificate {
-                flow: Vec::new(),
-                potential: Vec::new(),
-            },
-        },
+        certificate: Certificate::default(),
         atp,
         stats,
         network: network::Network::default(),

@@ -398,8 +398,9 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     let orders: Vec<&book::Order> = book.orders().iter().collect();
     // A line with no delivery arc (its window closed, or before its generations ship) is no
     // line to the solver: its sink arc goes with the core arcs. Every other line's arcs follow
-    // the core arcs, line by line, in-arcs then the sink arc: the solver's own arc order, so it
-    // reorders nothing and hands its arrays back as they are.
+    // the core arcs, line by line, in-arcs then the sink arc, as the solver groups them. (The
+    // solver also groups the pool's horizon-end nodes as lines, so it still reorders, but
+    // mostly by shifting whole runs of arcs, which is cheap to undo.)
     let first_period = |h: GenIdx, earliest: Period| -> usize {
         (earliest.0 as usize)
             .max(now)
