@@ -524,6 +524,15 @@ pub fn solve<C: Cost>(net: &Network<C>) -> Result<Solution<C>, FlowError> {
     simplex::solve_impl::<C, false>(net, &SolveOptions::default(), None)
 }
 
+/// Whether the solver uses `net`'s arcs in the order they stand, without permuting them (which
+/// saves a copy of every arc array on large networks). The solver groups "lines" (nodes whose
+/// one out-arc goes to a common hub, such as demand lines into a sink): the arcs touching no
+/// line first, then each line in node order, its in-arcs then its out-arc. Networks without
+/// lines are always used in place.
+pub fn arcs_in_solver_order<C: Cost>(net: &Network<C>) -> bool {
+    simplex::arcs_in_solver_order(net)
+}
+
 /// Default pricing block size is `DEFAULT_BLOCK_FACTOR * sqrt(arcs)` (at least 10).
 ///
 /// LEMON uses 1.0. With implicit leaves a pivot on allot's

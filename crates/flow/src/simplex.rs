@@ -644,8 +644,12 @@ impl<C: Cost> Simplex<C> {
         let m = self.m;
         let root = self.root;
 
-        // 1. Clamped hint.
-        let mut x = vec![0i64; m];
+        // 1. Clamped hint, written in the flow array itself (its first `m` entries; the
+        // artificial arcs' flows are set in step 3).
+        let mut x = std::mem::take(&mut self.flow);
+        if hint.is_none() {
+            x[..m].fill(0); // a retry without the hint starts from nothing
+        }
         // Arcs of zero reduced cost under the hinted potentials.
         let mut tight: Vec<bool> = Vec::new();
         if let Some(h) = hint.filter(|h| !h.potential.is_empty() && h.tree.is_empty()) {
@@ -835,24 +839,27 @@ impl<C: Cost> Simplex<C> {
         };
 
         // 3. Bottom-up: derived flows, cuts.
+        self.flow = x;
         let mut ex: Vec<i128> = self.supply.iter().map(|&s| s as i128).collect();
-        let mut in_tree = vec![false; m];
+        for e in 0..m {
+            self.state[e] = if self.flow[e] == 0 {
+                STATE_LOWER
+            } else {
+                STATE_UPPER
+            };
+        }
+        // Tree arcs are marked now; their flows are derived below.
         for u in 0..n {
             if parent[u] != NONE {
-                in_tree[pred[u] as usize] = true;
+                self.state[pred[u] as usize] = STATE_TREE;
             }
         }
         for e in 0..m {
-            if in_tree[e] {
-                continue; // its flow is derived
+            let xe = self.flow[e];
+            if xe != 0 && self.state[e] != STATE_TREE {
+                ex[self.source[e] as usize] -= xe as i128;
+                ex[self.target[e] as usize] += xe as i128;
             }
-            let xe = x[e] as i128;
-            ex[self.source[e] as usize] -= xe;
-            ex[self.target[e] as usize] += xe;
-        }
-        for e in 0..m {
-            self.flow[e] = x[e];
-            self.state[e] = if x[e] == 0 { STATE_LOWER } else { STATE_UPPER };
         }
         let mut art_total: i128 = 0;
         for &u in order.iter().rev() {
@@ -2556,6 +2563,9 @@ fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
         return none;
     }
     let is_line: Vec<bool> = (0..n).map(|l| cand(l) == Some(hub)).collect();
+    if let Some(lines) = lines_in_place(net, &is_line, &out_arc, hub as u32) {
+        return lines;
+    }
     // In-arcs of each line (CSR by head, caller's order).
     let mut start = vec![0u32; n + 1];
     for e in 0..m {
@@ -2604,6 +2614,49 @@ fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
         line_node,
         hub: hub as u32,
     }
+}
+
+pub(crate) fn arcs_in_solver_order<C: Cost>(net: &Network<C>) -> bool {
+    detect_lines(net).orig.is_empty()
+}
+
+/// The lines of a network whose arcs are in the solver's order already (core arcs, those with
+/// no end a line, first; then each line in node order: its in-arcs, then its out-arc), read
+/// without building the permutation; `None` when the arcs are in any other order.
+fn lines_in_place<C: Cost>(
+    net: &Network<C>,
+    is_line: &[bool],
+    out_arc: &[u32],
+    hub: u32,
+) -> Option<Lines> {
+    let m = net.from.len();
+    let (from, to) = (&net.from, &net.to);
+    let mut e = 0;
+    while e < m && !is_line[from[e] as usize] && !is_line[to[e] as usize] {
+        e += 1;
+    }
+    let m_core = e;
+    let mut line_start = Vec::new();
+    let mut line_node = Vec::new();
+    for (l, _) in is_line.iter().enumerate().filter(|(_, &b)| b) {
+        line_start.push(e as u32);
+        line_node.push(l as u32);
+        while e < m && to[e] as usize == l {
+            e += 1;
+        }
+        if e >= m || out_arc[l] as usize != e {
+            return None;
+        }
+        e += 1;
+    }
+    line_start.push(e as u32);
+    (e == m).then_some(Lines {
+        orig: Vec::new(),
+        m_core: Some(m_core),
+        line_start,
+        line_node,
+        hub,
+    })
 }
 
 /// The sampled network of a cold start: every non-line node with `1/step` of its supply, and

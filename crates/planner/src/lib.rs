@@ -279,7 +279,8 @@ fn plan_inner(
         arcs: stats_arcs,
         pivots: sol.pivots,
     };
-    // The solver's arrays become the certificate's, reordered in place (no copy).
+    // The solver's arrays become the certificate's (no copy; the network is built in the
+    // solver's arc order, so they need no reordering either).
     let parts = fnet.into_parts();
     net.basis = sol.tree;
     // Same layout: collected in place, no copy.

@@ -155,6 +155,57 @@ impl Network {
         let units = self.lines[l].units as i64;
         self.line_sink_arc[l] = self.arc(node, sink, units, [0, 0, 0], ArcKind::LineSink(l as u32));
     }
+    /// Moves, among the arcs built so far (the core arcs), each generation's arcs into the
+    /// horizon's end `P(g,T)` and its residual arc `P(g,T) -> SINK` to the end, generation by
+    /// generation, in-arcs first; the order is otherwise kept. A horizon-end node has one
+    /// out-arc, to the sink, as a line does, and the solver groups its arcs with the lines
+    /// (core arcs first, then each line's in-arcs and out-arc, lines in node order): built in
+    /// that order already, the solver uses the arrays as they stand instead of permuting them.
+    fn group_pool_ends(&mut self) {
+        let m = self.from.len();
+        let first_end = self.p(0, self.periods);
+        let group = |a: usize| -> usize {
+            let (from, to) = (self.from[a], self.to[a]);
+            let end_of = |u: u32| {
+                (u >= first_end
+                    && u < self.sink()
+                    && (u - first_end).is_multiple_of(self.periods as u32 + 1))
+                .then(|| ((u - first_end) / (self.periods as u32 + 1)) as usize)
+            };
+            match (end_of(to), end_of(from)) {
+                (Some(g), _) => 1 + 2 * g,
+                (None, Some(g)) => 2 + 2 * g,
+                _ => 0,
+            }
+        };
+        let mut perm: Vec<u32> = (0..m as u32).collect();
+        perm.sort_by_key(|&a| group(a as usize)); // stable
+        if perm.iter().enumerate().all(|(i, &a)| i == a as usize) {
+            return;
+        }
+        let mut new_id = vec![0u32; m];
+        for (i, &a) in perm.iter().enumerate() {
+            new_id[a as usize] = i as u32;
+        }
+        // In place: the arrays keep the capacity reserved for the lines' arcs.
+        fn gather<T: Copy>(v: &mut [T], perm: &[u32]) {
+            let moved: Vec<T> = perm.iter().map(|&a| v[a as usize]).collect();
+            v.copy_from_slice(&moved);
+        }
+        gather(&mut self.from, &perm);
+        gather(&mut self.to, &perm);
+        gather(&mut self.cap, &perm);
+        gather(&mut self.cost, &perm);
+        gather(&mut self.kind, &perm);
+        for a in self.line_sink_arc.iter_mut().filter(|a| **a != NO_LINE) {
+            *a = new_id[*a as usize];
+        }
+        for (i, k) in self.kind.iter().enumerate() {
+            if let ArcKind::LineSink(l) = *k {
+                debug_assert_eq!(self.line_sink_arc[l as usize], i as u32);
+            }
+        }
+    }
     fn arc(&mut self, from: u32, to: u32, cap: i64, cost: [i64; 3], kind: ArcKind) -> u32 {
         let id = self.from.len() as u32;
         self.from.push(from);
@@ -399,38 +450,54 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     // A line with no delivery arc (its window closed, or before its generations ship) is no
     // line to the solver: its sink arc goes with the core arcs. Every other line's arcs follow
     // the core arcs, line by line, in-arcs then the sink arc, as the solver groups them. (The
-    // solver also groups the pool's horizon-end nodes as lines, so it still reorders, but
-    // mostly by shifting whole runs of arcs, which is cheap to undo.)
+    // solver treats the pool's horizon-end nodes as lines too: `group_pool_ends` puts their
+    // arcs last among the core arcs, so the solver takes the arrays in the order they stand.)
     let first_period = |h: GenIdx, earliest: Period| -> usize {
         (earliest.0 as usize)
             .max(now)
             .max(book.generation(h).first_ship.0 as usize)
     };
-    let has_arcs = |line: &Line| -> bool {
+    let periods_from = |lo: usize, hi: usize| (hi + 1).saturating_sub(lo);
+    // Delivery arcs of a line (one per accepted generation and period it can be served in).
+    let delivery_arcs = |line: &Line| -> usize {
         match line.kind {
             LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
                 let order = orders[o.0 as usize];
                 accepted(book, order)
-                    .any(|(h, _)| first_period(h, order.earliest) <= order.latest.0 as usize)
+                    .map(|(h, _)| {
+                        periods_from(first_period(h, order.earliest), order.latest.0 as usize)
+                    })
+                    .sum()
             }
             LineKind::Commitment(ci, k) => {
                 let cm = &book.contracts()[ci as usize].commitments[k as usize];
                 match cm.kind {
                     CommitmentKind::Delivery { earliest, due, .. } => {
-                        first_period(cm.generation, earliest) <= due.0 as usize
+                        periods_from(first_period(cm.generation, earliest), due.0 as usize)
                     }
-                    _ => false,
+                    _ => 0,
                 }
             }
         }
     };
+    let counts: Vec<u32> = net.lines.iter().map(|l| delivery_arcs(l) as u32).collect();
+    // Every array is sized once (on large books, growing them would copy each several times).
+    let deliveries: usize = counts.iter().map(|&c| c as usize).sum();
+    let total = net.from.len() + deliveries + net.lines.len();
+    net.from.reserve_exact(total - net.from.len());
+    net.to.reserve_exact(total - net.to.len());
+    net.cap.reserve_exact(total - net.cap.len());
+    net.cost.reserve_exact(total - net.cost.len());
+    net.kind.reserve_exact(total - net.kind.len());
+    net.line_arc_list.reserve_exact(deliveries);
     net.line_sink_arc = vec![NO_LINE; net.lines.len()];
     for l in 0..net.lines.len() {
-        let line = net.lines[l];
-        if !has_arcs(&line) {
+        if counts[l] == 0 {
             net.add_line_sink(l);
         }
     }
+    drop(counts);
+    net.group_pool_ends();
     net.core_arcs = net.from.len() as u32;
     net.line_arc_start.reserve(net.lines.len() + 1);
     for l in 0..net.lines.len() {
