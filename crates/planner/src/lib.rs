@@ -243,8 +243,19 @@ fn plan_inner(
     if now.0 >= book.horizon().periods() {
         return Err(PlanError::NowOutsideHorizon(now.0));
     }
+    // The plan's per-order table is written on a second thread while the network is built
+    // (which leaves the other core idle): on a large book it is ~100 MB of fresh memory, slow
+    // to touch the first time.
+    let n_orders = book.orders().len();
+    let table =
+        (n_orders >= ORDER_TABLE_THREAD).then(|| std::thread::spawn(move || order_table(n_orders)));
     progress(Stage::Build);
-    let mut net = network::build(book, now)?;
+    let built = network::build(book, now);
+    let orders = match table {
+        Some(t) => t.join().expect("order table thread"),
+        None => order_table(n_orders),
+    };
+    let mut net = built?;
     let stats_nodes = net.node_count();
     let stats_arcs = net.arc_count();
     progress(Stage::Solve);
@@ -302,7 +313,7 @@ fn plan_inner(
     // a second thread while this one explains. The plan is returned only if the check passes.
     let (report, mut plan) = std::thread::scope(|sc| {
         let check = sc.spawn(|| certify::check(&certificate.network, &certificate.solution));
-        let plan = extract(book, now, &net, &certificate, stats);
+        let plan = extract(book, now, &net, &certificate, stats, orders);
         progress(Stage::Certify);
         (check.join().expect("certificate check thread"), plan)
     });
@@ -316,6 +327,17 @@ fn plan_inner(
     Ok(plan)
 }
 
+/// Books with at least this many orders get their plan's order table written on a second
+/// thread (see `plan_inner`).
+const ORDER_TABLE_THREAD: usize = 1 << 16;
+
+/// `n` empty order plans.
+fn order_table(n: usize) -> Vec<OrderPlan> {
+    let mut v = Vec::with_capacity(n);
+    v.resize_with(n, OrderPlan::default);
+    v
+}
+
 /// The plan the solution stands for. Its tier objectives and certificate are filled in by the
 /// caller once the independent check has passed.
 fn extract(
@@ -324,7 +346,9 @@ fn extract(
     net: &network::Network,
     certificate: &Certificate,
     stats: Stats,
+    mut orders: Vec<OrderPlan>,
 ) -> Plan {
+    debug_assert_eq!(orders.len(), book.orders().len());
     let gens = net.gens;
     let periods = net.periods;
     let flow = &certificate.solution.flow;
@@ -341,7 +365,6 @@ fn extract(
             demand_in_window: vec![0; periods],
         })
         .collect();
-    let mut orders = vec![OrderPlan::default(); book.orders().len()];
     // Orders by index without the persistent vector's lookups.
     let order_refs: Vec<&book::Order> = book.orders().iter().collect();
     let mut commitments: Vec<CommitmentPlan> = Vec::new();
