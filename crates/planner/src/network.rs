@@ -491,8 +491,8 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     net.kind.reserve_exact(total - net.kind.len());
     net.line_arc_list.reserve_exact(deliveries);
     net.line_sink_arc = vec![NO_LINE; net.lines.len()];
-    for l in 0..net.lines.len() {
-        if counts[l] == 0 {
+    for (l, &count) in counts.iter().enumerate() {
+        if count == 0 {
             net.add_line_sink(l);
         }
     }
