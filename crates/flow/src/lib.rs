@@ -667,8 +667,11 @@ pub fn solve_warm<C: Cost>(
 /// Like [`solve`] (or [`solve_warm`] with `hint`), but takes the network by value so that its
 /// arrays are freed as soon as the solver holds its own copies, and hands them back unchanged
 /// with the solution (as [`SolvedArcs`]: the solver's arrays, read in the caller's arc order):
-/// the peak memory of a large solve is then about one copy of the network less. The solution
-/// is the same as [`solve`]'s or [`solve_warm`]'s.
+/// the peak memory of a large solve is then about one copy of the network less. When the arcs
+/// are in the solver's order ([`arcs_in_solver_order`]) the arrays are not copied at all: the
+/// solver appends one artificial arc per node to `from`, `to` and `cap` (reserve room for them
+/// to spare a reallocation) and truncates them again. The solution is the same as [`solve`]'s
+/// or [`solve_warm`]'s.
 pub fn solve_owned<C: Cost>(
     net: Network<C>,
     hint: Option<&WarmStart<C>>,

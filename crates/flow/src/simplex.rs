@@ -528,6 +528,10 @@ impl<C: Cost> Simplex<C> {
 
         // Each array is copied in the solver's arc order (and, when the network is owned, its
         // original freed right away, so at most one array exists twice at a time).
+        fn with_room<T>(mut v: Vec<T>, extra: usize) -> Vec<T> {
+            v.reserve_exact(extra);
+            v
+        }
         fn permuted<T: Copy>(orig: &[u32], v: &[T], extra: usize) -> Vec<T> {
             let mut out = Vec::with_capacity(v.len() + extra);
             if orig.is_empty() {
@@ -554,18 +558,25 @@ impl<C: Cost> Simplex<C> {
                     cap,
                     cost,
                 } = net;
-                let source = permuted(o, &from, n);
-                drop(from);
-                let target = permuted(o, &to, n);
-                drop(to);
-                let capv = permuted(o, &cap, n);
-                drop(cap);
-                let costv = if o.is_empty() {
-                    cost
+                if o.is_empty() {
+                    // In the solver's order already: the arrays are used as they are (no copy
+                    // at all when the caller left room for the artificial arcs).
+                    (
+                        with_room(from, n),
+                        with_room(to, n),
+                        with_room(cap, n),
+                        cost,
+                        supply,
+                    )
                 } else {
-                    permuted(o, &cost, 0)
-                };
-                (source, target, capv, costv, supply)
+                    let source = permuted(o, &from, n);
+                    drop(from);
+                    let target = permuted(o, &to, n);
+                    drop(to);
+                    let capv = permuted(o, &cap, n);
+                    drop(cap);
+                    (source, target, capv, permuted(o, &cost, 0), supply)
+                }
             }
         };
         for u in 0..n as u32 {

@@ -4,6 +4,10 @@
 //! cold plan time, warm times after 1% of orders added, 1% cancelled and one period's supply cut
 //! (each checked to reach the cold objectives), and ATP query latency percentiles.
 
+// The allocator the `allot` binary ships with, so that the times are those users see.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use book::{Event, OrderSpec, Period, SkuIdx, SupplyAdjustmentSpec};
 use std::time::Instant;
 

@@ -2,6 +2,10 @@
 //! (CHANGE: 0 add 1%, 1 cancel 1%, 2 supply cut). Prints per-stage times of a cold plan of the
 //! changed book and of REPS warm re-plans from the original book's plan.
 
+// The allocator the `allot` binary ships with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use book::{Event, OrderSpec, Period, SupplyAdjustmentSpec};
 use std::time::Instant;
 

@@ -484,9 +484,12 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     // Every array is sized once (on large books, growing them would copy each several times).
     let deliveries: usize = counts.iter().map(|&c| c as usize).sum();
     let total = net.from.len() + deliveries + net.lines.len();
-    net.from.reserve_exact(total - net.from.len());
-    net.to.reserve_exact(total - net.to.len());
-    net.cap.reserve_exact(total - net.cap.len());
+    // Tails, heads and capacities get room for the solver's artificial arcs (one per node),
+    // which it appends to these very arrays (see `flow::solve_owned`).
+    let room = total + net.supply.len();
+    net.from.reserve_exact(room - net.from.len());
+    net.to.reserve_exact(room - net.to.len());
+    net.cap.reserve_exact(room - net.cap.len());
     net.cost.reserve_exact(total - net.cost.len());
     net.kind.reserve_exact(total - net.kind.len());
     net.line_arc_list.reserve_exact(deliveries);
