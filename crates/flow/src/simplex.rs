@@ -1372,13 +1372,15 @@ impl<C: Cost> Simplex<C> {
     /// leaf-swap pivots only (the line's own tree arc leaves, potentials of
     /// other nodes do not change). The estimate only orders and selects
     /// these basis changes; the simplex that follows decides optimality.
-    fn crash_estimated<const CHECK: bool>(&mut self, est: impl Fn(usize) -> Option<C>) -> u64 {
+    fn crash_estimated<const CHECK: bool>(
+        &mut self,
+        est: impl Fn(usize) -> Option<C> + Sync,
+    ) -> u64 {
         let nl = self.line_node.len();
         let m = self.m;
         let Some(hub_est) = est(self.hub as usize) else {
             return 0;
         };
-        let mut order: Vec<(C, u32)> = Vec::new();
         let mut arcs: Vec<(C, u32)> = Vec::new();
         // Estimated reduced cost of the path `source(e) -> line -> hub`
         // (zero, i.e. never taken, when the source has no estimate).
@@ -1388,36 +1390,57 @@ impl<C: Cost> Simplex<C> {
                 None => C::ZERO,
             }
         };
-        for k in 0..nl {
-            let l = self.line_node[k] as usize;
-            let a = self.line_start[k] as usize;
-            let out = self.line_start[k + 1] as usize - 1;
-            if self.supply[l] != 0
-                || self.nchild[l] != 0
-                || self.pred[l] as usize != out
-                || self.flow[out] != 0
-            {
-                continue;
-            }
-            let mut best = C::ZERO;
-            for e in a..out {
-                if self.state[e] == STATE_LOWER {
-                    let c = path(self, e, out);
-                    if c < best {
-                        best = c;
+        // The lines to serve, by estimated reduced cost of their best path (sorted).
+        let lines = |range: std::ops::Range<usize>| -> Vec<(C, u32)> {
+            let mut order = Vec::new();
+            for k in range {
+                let l = self.line_node[k] as usize;
+                let a = self.line_start[k] as usize;
+                let out = self.line_start[k + 1] as usize - 1;
+                if self.supply[l] != 0
+                    || self.nchild[l] != 0
+                    || self.pred[l] as usize != out
+                    || self.flow[out] != 0
+                {
+                    continue;
+                }
+                let mut best = C::ZERO;
+                for e in a..out {
+                    if self.state[e] == STATE_LOWER {
+                        let c = path(self, e, out);
+                        if c < best {
+                            best = c;
+                        }
                     }
                 }
+                if best < C::ZERO {
+                    order.push((best, k as u32));
+                }
             }
-            if best < C::ZERO {
-                order.push((best, k as u32));
-            }
-        }
-        order.sort_unstable();
+            order.sort_unstable();
+            order
+        };
+        // Many lines: two fixed halves, the second on another thread, merged (the same order
+        // as sorting them all: entries are distinct, as the line index is part of each).
+        let order = if nl >= PARALLEL_SWEEP_LINES {
+            let mid = nl / 2;
+            let (lo, hi) = if parallel() {
+                std::thread::scope(|sc| {
+                    let h = sc.spawn(|| lines(mid..nl));
+                    (lines(0..mid), h.join().expect("crash thread"))
+                })
+            } else {
+                (lines(0..mid), lines(mid..nl))
+            };
+            merge_sorted(lo, hi)
+        } else {
+            lines(0..nl)
+        };
         let mut pivots = 0u64;
         // The lines come in cost order, scattered over the arrays: their data is fetched a few
         // lines ahead (in two steps, as the line's node and arcs are read from `line_node` and
         // `line_start`), so that the pivots do not wait on memory one line at a time.
-        const AHEAD: usize = 8;
+        const AHEAD: usize = 16;
         for (i, &(_, k)) in order.iter().enumerate() {
             if let Some(&(_, k2)) = order.get(i + 2 * AHEAD) {
                 prefetch(&self.line_node, k2 as usize);
@@ -2892,4 +2915,22 @@ fn prefetch<T>(v: &[T], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (v, i);
+}
+
+/// The union of two sorted vectors, sorted.
+fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if b[j] < a[i] {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
