@@ -2831,6 +2831,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn merging_two_sorted_halves_sorts_the_union() {
+        let mut x: u64 = 7;
+        for len in [0usize, 1, 2, 5, 100, 1000] {
+            let mut v: Vec<(i64, u32)> = (0..len as u32)
+                .map(|k| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (((x >> 40) % 17) as i64 - 8, k)
+                })
+                .collect();
+            let mid = len / 3;
+            let (mut a, mut b) = (v[..mid].to_vec(), v[mid..].to_vec());
+            a.sort_unstable();
+            b.sort_unstable();
+            v.sort_unstable();
+            assert_eq!(merge_sorted(a, b), v, "length {len}");
+        }
+    }
+
+    #[test]
     fn detects_lines_and_groups_their_arcs() {
         // Nodes 0, 1 core, 2 hub, 3..6 lines; arcs deliberately interleaved.
         let mut net: Network<i64> = Network::new();
