@@ -527,7 +527,8 @@ impl<C: Cost> Simplex<C> {
         let root = n as u32;
 
         // Each array is copied in the solver's arc order (and, when the network is owned, its
-        // original freed right away, so at most one array exists twice at a time).
+        // original freed right away, so at most one array exists twice at a time), except an
+        // owned network's arrays already in that order, which are taken as they are.
         fn with_room<T>(mut v: Vec<T>, extra: usize) -> Vec<T> {
             v.reserve_exact(extra);
             v
@@ -1423,15 +1424,7 @@ impl<C: Cost> Simplex<C> {
         // Many lines: two fixed halves, the second on another thread, merged (the same order
         // as sorting them all: entries are distinct, as the line index is part of each).
         let order = if nl >= PARALLEL_SWEEP_LINES {
-            let mid = nl / 2;
-            let (lo, hi) = if parallel() {
-                std::thread::scope(|sc| {
-                    let h = sc.spawn(|| lines(mid..nl));
-                    (lines(0..mid), h.join().expect("crash thread"))
-                })
-            } else {
-                (lines(0..mid), lines(mid..nl))
-            };
+            let (lo, hi) = halves(nl, lines);
             merge_sorted(lo, hi)
         } else {
             lines(0..nl)
@@ -1488,10 +1481,9 @@ impl<C: Cost> Simplex<C> {
     fn prefetch_line(&self, k: usize) {
         let l = self.line_node[k] as usize;
         let a = self.line_start[k] as usize;
-        for v in [&self.parent, &self.pred, &self.depth] {
+        for v in [&self.parent, &self.pred, &self.depth, &self.nchild] {
             prefetch(v, l);
         }
-        prefetch(&self.nchild, l);
         prefetch(&self.pred_dir, l);
         prefetch(&self.pi, l);
         prefetch(&self.source, a);
@@ -2003,19 +1995,8 @@ impl<C: Cost> Simplex<C> {
         if nl < PARALLEL_SWEEP_LINES {
             return self.sweep_range(filed, 0..nl, hub_pi, budget);
         }
-        let mid = nl / 2;
-        let ((mut out, mut best), (out1, best1)) = if parallel() {
-            std::thread::scope(|sc| {
-                let h = sc.spawn(|| self.sweep_range(filed, mid..nl, hub_pi, budget));
-                let lo = self.sweep_range(filed, 0..mid, hub_pi, budget);
-                (lo, h.join().expect("sweep thread"))
-            })
-        } else {
-            (
-                self.sweep_range(filed, 0..mid, hub_pi, budget),
-                self.sweep_range(filed, mid..nl, hub_pi, budget),
-            )
-        };
+        let ((mut out, mut best), (out1, best1)) =
+            halves(nl, |r| self.sweep_range(filed, r, hub_pi, budget));
         out.extend(out1);
         best.extend(best1);
         (out, best)
@@ -2936,6 +2917,21 @@ fn prefetch<T>(v: &[T], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (v, i);
+}
+
+/// `f` over the two fixed halves of `0..n`, the second on another thread when the machine has
+/// more than one core: the results do not depend on the number of cores.
+fn halves<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> (T, T) {
+    let mid = n / 2;
+    if parallel() {
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| f(mid..n));
+            let lo = f(0..mid);
+            (lo, h.join().expect("second half's thread"))
+        })
+    } else {
+        (f(0..mid), f(mid..n))
+    }
 }
 
 /// The union of two sorted vectors, sorted.

@@ -200,9 +200,11 @@ impl Network {
         for a in self.line_sink_arc.iter_mut().filter(|a| **a != NO_LINE) {
             *a = new_id[*a as usize];
         }
-        for (i, k) in self.kind.iter().enumerate() {
-            if let ArcKind::LineSink(l) = *k {
-                debug_assert_eq!(self.line_sink_arc[l as usize], i as u32);
+        if cfg!(debug_assertions) {
+            for (i, k) in self.kind.iter().enumerate() {
+                if let ArcKind::LineSink(l) = *k {
+                    assert_eq!(self.line_sink_arc[l as usize], i as u32);
+                }
             }
         }
     }
