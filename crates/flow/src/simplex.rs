@@ -94,6 +94,12 @@ const BUCKET_CANDIDATES: usize = 64;
 /// pricing an eighth of them every round cost more than it found.
 const CORE_WINDOW: usize = 256;
 
+/// Internal lines with more in-arcs than this (the horizon-end pool nodes, which every
+/// reservation ending there joins) have only a window of this many in-arcs priced per bucketed
+/// round, moving on cyclically; all of them once nothing else improves. Pricing all ~2,800 such
+/// arcs of a 1M-order book every round cost more than the whole bucket scan.
+const LONG_LINE_WINDOW: usize = 64;
+
 /// Sweeps over at least this many lines are split in two halves (see
 /// [`Simplex::sweep`]).
 const PARALLEL_SWEEP_LINES: usize = 4096;
@@ -144,6 +150,8 @@ struct Buckets<C> {
     filed: Vec<bool>,
     /// Where the next window of core arcs starts.
     core_pos: usize,
+    /// Where the next window of a long internal line's in-arcs starts (modulo its count).
+    long_pos: usize,
     /// Entries held by the heaps (stale ones included) and the count that
     /// triggers dropping the stale ones.
     entries: usize,
@@ -1649,6 +1657,7 @@ impl<C: Cost> Simplex<C> {
         let mut b = Buckets {
             filed: vec![false; nl],
             core_pos: 0,
+            long_pos: 0,
             entries: 0,
             entry_limit: 0,
             core,
@@ -1882,6 +1891,7 @@ impl<C: Cost> Simplex<C> {
         b.core_pos = e;
         let hub_pi = self.pi_of(self.hub as usize);
         let mut i = 0;
+        let mut long = false;
         while i < b.internal.len() {
             let k = b.internal[i] as usize;
             if self.nchild[self.line_node[k] as usize] == 0 {
@@ -1889,12 +1899,16 @@ impl<C: Cost> Simplex<C> {
                 b.internal.swap_remove(i);
                 continue;
             }
-            self.price_line(k, hub_pi, &mut out);
+            long |= self.price_line_window(k, hub_pi, b.long_pos, &mut out);
             i += 1;
+        }
+        if long {
+            b.long_pos = b.long_pos.wrapping_add(LONG_LINE_WINDOW);
         }
         b.entries -= self.scan_buckets(&mut b.list, &b.version, &mut out);
         if out.is_empty() {
-            // The other core arcs (all of them are priced by now).
+            // The other core arcs, and every arc of the long internal lines (all of them are
+            // priced by now).
             let mut e = b.core_pos;
             for _ in window..mc {
                 let c = self.price(e);
@@ -1904,6 +1918,11 @@ impl<C: Cost> Simplex<C> {
                 e += 1;
                 if e == mc {
                     e = 0;
+                }
+            }
+            if long {
+                for &k in &b.internal {
+                    self.price_line(k as usize, hub_pi, &mut out);
                 }
             }
         }
@@ -2231,6 +2250,52 @@ impl<C: Cost> Simplex<C> {
             cands.push((if st > 0 { rc } else { -rc }, out as u32));
         }
         b - a
+    }
+
+    /// [`Self::price_line`] for a line with at most [`LONG_LINE_WINDOW`] in-arcs; of a longer
+    /// one, its out-arc and the window of `LONG_LINE_WINDOW` in-arcs from `pos` (modulo their
+    /// count). Returns whether the line is long.
+    #[inline(always)]
+    fn price_line_window(
+        &self,
+        k: usize,
+        hub_pi: Art<C>,
+        pos: usize,
+        cands: &mut Vec<(Art<C>, u32)>,
+    ) -> bool {
+        let a = self.line_start[k] as usize;
+        let out = self.line_start[k + 1] as usize - 1;
+        let ins = out - a;
+        if ins <= LONG_LINE_WINDOW {
+            self.price_line(k, hub_pi, cands);
+            return false;
+        }
+        let pl = self.pi_of(self.line_node[k] as usize);
+        let mut e = a + pos % ins;
+        for _ in 0..LONG_LINE_WINDOW {
+            let st = self.state[e] as i64;
+            let pu = self.pi_of(self.source[e] as usize);
+            let rc = Art {
+                a: pu.a - pl.a,
+                c: self.cost[e] + pu.c - pl.c,
+            };
+            if rc.sign() * st < 0 {
+                cands.push((if st > 0 { rc } else { -rc }, e as u32));
+            }
+            e += 1;
+            if e == out {
+                e = a;
+            }
+        }
+        let st = self.state[out] as i64;
+        let rc = Art {
+            a: pl.a - hub_pi.a,
+            c: self.cost[out] + pl.c - hub_pi.c,
+        };
+        if rc.sign() * st < 0 {
+            cands.push((if st > 0 { rc } else { -rc }, out as u32));
+        }
+        true
     }
 
     #[inline(never)]

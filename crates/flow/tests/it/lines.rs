@@ -341,3 +341,31 @@ fn large_line_networks_are_optimal_and_deterministic() {
         assert_eq!(solve(&net), Ok(a), "seed {seed}: same answer again");
     }
 }
+
+/// Lines with more in-arcs than the solver prices per round when they are internal to the tree
+/// (the planner's horizon-end pool nodes, joined by every reservation ending there): their arcs
+/// are priced in windows, and all of them before optimality is declared.
+#[test]
+fn long_lines_against_reference() {
+    let mut solved = 0;
+    for seed in 0..120u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(15_000_000 + seed);
+        let core = rng.gen_range(2..12);
+        let lines = rng.gen_range(5..40);
+        let mut p = line_problem_sized(&mut rng, small, core, lines);
+        // Give the first few lines 65-250 more in-arcs each (parallel arcs included).
+        let hub = core;
+        for l in hub + 1..hub + 1 + rng.gen_range(1..4) {
+            for _ in 0..rng.gen_range(65..250) {
+                let s = rng.gen_range(0..core);
+                let cap = rng.gen_range(0..4);
+                p.arcs.push((s, l, cap, small(&mut rng)));
+            }
+        }
+        p.arcs.shuffle(&mut rng);
+        if compare(&p, seed < 40, &format!("long lines seed {seed}")) == 0 {
+            solved += 1;
+        }
+    }
+    assert!(solved > 40, "only {solved} solved");
+}
