@@ -86,6 +86,10 @@ pub struct Book {
     supply_adjustments: Vec<SupplyAdjustment>,
     base_supply: Vec<Vec<u64>>,
     supply_binding: Option<Vec<Vec<supply::Binding>>>,
+    /// Units of each generation delivered in each period (the orders' recorded deliveries, by
+    /// their SKU's generation). Kept so that no delivery or supply cut can leave a generation
+    /// with more units delivered by some period than it has supplied by then.
+    delivered_units: Vec<Vec<u64>>,
     last_plan: Option<Arc<PlanRecord>>,
     gen_index: HashMap<String, GenIdx>,
     sku_index: HashMap<String, SkuIdx>,
@@ -161,6 +165,7 @@ impl Book {
             supply_adjustments: Vec::new(),
             base_supply: Vec::new(),
             supply_binding: None,
+            delivered_units: Vec::new(),
             last_plan: None,
             gen_index: HashMap::default(),
             sku_index: HashMap::default(),
@@ -223,6 +228,7 @@ impl Book {
             ));
         }
         book.set_supply(spec.supply)?;
+        book.delivered_units = vec![vec![0; t]; book.generations.len()];
         for s in spec.skus {
             let obj = format!("sku {}", s.key);
             check_key(&obj, &s.key)?;
@@ -266,6 +272,54 @@ impl Book {
             book.apply_event(Event::OrderPlaced(o), true)?;
         }
         Ok(book)
+    }
+
+    /// Checks that generation `g`'s recorded deliveries, plus `deliver` (units in a period), stay
+    /// within its supply, plus `adjust` (a change in a period), up to every period of the
+    /// horizon (units not delivered carry to later periods, none come from later ones). Says
+    /// where they would not.
+    fn deliveries_within_supply(
+        &self,
+        g: GenIdx,
+        deliver: Option<(Period, u64)>,
+        adjust: Option<(Period, i64)>,
+    ) -> Result<(), String> {
+        let gi = g.0 as usize;
+        let mut supply: Vec<i64> = self.base_supply[gi].iter().map(|&u| u as i64).collect();
+        for a in self.supply_adjustments.iter().filter(|a| a.generation == g) {
+            supply[a.period.0 as usize] += a.delta_units;
+        }
+        if let Some((p, d)) = adjust {
+            supply[p.0 as usize] += d;
+        }
+        let (mut cum_s, mut cum_d) = (0i64, 0i64);
+        for (t, &s) in supply.iter().enumerate() {
+            cum_s += s.max(0);
+            cum_d += self.delivered_units[gi][t] as i64;
+            if let Some((p, u)) = deliver {
+                if p.0 as usize == t {
+                    cum_d += u as i64;
+                }
+            }
+            if cum_d > cum_s {
+                let key = &self.generations[gi].key;
+                return Err(match (deliver, adjust) {
+                    (Some((p, u)), _) => format!(
+                        "{u} units of {key} in period {} would exceed its supply: {cum_d} units \
+                         delivered by period {t} against {cum_s} supplied by then",
+                        p.0
+                    ),
+                    (None, Some(_)) => format!(
+                        "would leave {key} with {cum_s} units supplied by period {t}, fewer than \
+                         the {cum_d} already delivered by then"
+                    ),
+                    (None, None) => format!(
+                        "of {key}, {cum_d} units by period {t}, exceed the {cum_s} supplied by then"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn set_supply(&mut self, supply: SupplyInputs) -> Result<(), BookError> {
@@ -636,6 +690,10 @@ impl Book {
                         format!("{units} must be between 1 and {}", o.units),
                     ));
                 }
+                let g = self.skus[o.sku.0 as usize].generation;
+                self.deliveries_within_supply(g, Some((period, units)), None)
+                    .map_err(|m| BookError::new(obj, "units", m))?;
+                self.delivered_units[g.0 as usize][period.0 as usize] += units;
                 let o = self.orders.get_mut(i.0 as usize);
                 o.delivered = Some(Delivery { units, period });
                 o.status = OrderStatus::Delivered;
@@ -712,6 +770,10 @@ impl Book {
                             current + adj.delta_units
                         ),
                     ));
+                }
+                if adj.delta_units < 0 {
+                    self.deliveries_within_supply(g, None, Some((adj.period, adj.delta_units)))
+                        .map_err(|m| BookError::new(obj, "delta_units", m))?;
                 }
                 self.supply_adjustments.push(SupplyAdjustment {
                     generation: g,

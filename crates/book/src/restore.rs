@@ -198,6 +198,22 @@ impl Book {
             }
         }
         book.orders = orders;
+        for o in book.orders.iter() {
+            if let Some(d) = o.delivered {
+                let g = book.skus[o.sku.0 as usize].generation;
+                book.delivered_units[g.0 as usize][d.period.0 as usize] += d.units;
+            }
+        }
+        for g in 0..book.generations.len() {
+            book.deliveries_within_supply(GenIdx(g as u16), None, None)
+                .map_err(|m| {
+                    BookError::new(
+                        format!("generation {}", book.generations[g].key),
+                        "delivered",
+                        format!("recorded deliveries {m}"),
+                    )
+                })?;
+        }
         if let Some(plan) = last_plan {
             book.check_restored_plan(&plan)?;
             book.last_plan = Some(Arc::new(plan));

@@ -611,6 +611,82 @@ async fn staff_records_deliveries() {
     app.stop().await;
 }
 
+/// A shipment or a supply cut that would leave a generation with more units delivered by some
+/// month than it has supplied by then is a 422 that changes nothing, and planning goes on.
+#[tokio::test]
+async fn deliveries_and_supply_cuts_stay_within_supply() {
+    let app = spawn_app().await;
+    let (s, _, sup) = app.get("/api/supply", &app.planner).await;
+    assert_eq!(s, StatusCode::OK);
+    let months: Vec<String> = serde_json::from_value(sup["months"].clone()).unwrap();
+    let row = sup["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["generation"] == "trn4")
+        .expect("trn4 supply")
+        .clone();
+    let units: Vec<i64> = serde_json::from_value(row["units"].clone()).unwrap();
+    assert_eq!(units[0], 0, "trn4 does not ship in the first month");
+    let order = app
+        .all_orders()
+        .await
+        .into_iter()
+        .find(|o| o["sku"] == "trn4-ultraserver" && o["status"] != "cancelled")
+        .expect("a trn4 order");
+    let (id, n) = (
+        order["id"].as_str().unwrap(),
+        order["units"].as_i64().unwrap(),
+    );
+    let path = format!("/api/orders/{id}/deliver");
+    let deliver = |month: &str| {
+        app.call(
+            Method::POST,
+            &path,
+            Some(&app.planner),
+            Some(json!({ "month": month })),
+            None,
+        )
+    };
+    // Before trn4 ships: refused, and the order is as it was.
+    let (s, text, v) = deliver(&months[0]).await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(text.contains("supply"), "{text}");
+    let (s, _, after) = app.get(&format!("/api/orders/{id}"), &app.planner).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(after["status"], order["status"]);
+    // The first month by which enough trn4 has been made: recorded.
+    let mut cum = 0;
+    let m = (0..units.len())
+        .find(|&t| {
+            cum += units[t];
+            cum >= n
+        })
+        .expect("enough trn4 within the horizon");
+    let (s, text, _) = deliver(&months[m]).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    // Cutting that month's supply would leave fewer units made by then than delivered: refused.
+    let cut = json!({"generation": "trn4", "month": months[m], "delta_units": -units[m]});
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/supply/adjustments",
+            Some(&app.planner),
+            Some(cut),
+            None,
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(text.contains("delivered"), "{text}");
+    let (s, _, sup_after) = app.get("/api/supply", &app.planner).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(sup_after["adjustments"], sup["adjustments"]);
+    // The book still plans.
+    let (s, text, _) = app.get("/api/reservations", &app.planner).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_writer_checkpoints_and_a_restart_opens_from_the_snapshot() {
     let app = spawn_app_with(|c| {

@@ -478,8 +478,15 @@ pub fn vary(book: &mut Book, r: &mut ChaCha8Rng, what: &mut String) {
             delta_units: delta,
             note: "test".into(),
         });
-        what.push_str(&format!("; adjust {} p{} {delta:+}", g.0, p.0));
-        book.apply(ev).expect("valid adjustment");
+        // A cut below the units already delivered by some period is refused (and changes
+        // nothing); the other adjustments apply.
+        match book.apply(ev) {
+            Ok(()) => what.push_str(&format!("; adjust {} p{} {delta:+}", g.0, p.0)),
+            Err(e) => assert!(
+                delta < 0 && e.field == "delta_units",
+                "adjustment {delta:+} refused: {e}"
+            ),
+        }
     }
     if r.gen_bool(0.15) {
         let g = GenIdx(r.gen_range(0..ng) as u16);

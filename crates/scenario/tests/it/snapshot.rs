@@ -445,6 +445,47 @@ fn restore_refuses_parts_that_break_an_invariant() {
     }
 }
 
+/// Parts whose recorded deliveries exceed a generation's supply up to some period (which the
+/// planner cannot plan) are refused by `Book::restore`, as `Book::apply` refuses the delivery.
+#[test]
+fn restore_refuses_deliveries_beyond_supply() {
+    let book = Book::new(scenario::demo_spec()).expect("demo book");
+    let g = book.generation_idx("trn4").expect("trn4");
+    assert_eq!(
+        book.supply_units(g, Period(0)),
+        0,
+        "trn4 does not ship at first"
+    );
+    let i = book
+        .orders()
+        .iter()
+        .position(|o| o.status == OrderStatus::Placed && book.sku(o.sku).generation == g)
+        .expect("a placed trn4 order");
+    let o = &book.orders()[i];
+    let event = Event::OrderDelivered {
+        order: o.key.clone(),
+        units: 1,
+        period: Period(0),
+    };
+    let mut applied = book.clone();
+    let err = applied
+        .apply(event)
+        .expect_err("a delivery before trn4 ships");
+    assert_eq!(err.field, "units", "{err}");
+    assert!(applied == book, "a refused delivery changed the book");
+    let mut parts = book.to_parts();
+    let mut orders = parts.orders.to_vec();
+    orders[i].status = OrderStatus::Delivered;
+    orders[i].delivered = Some(Delivery {
+        units: 1,
+        period: Period(0),
+    });
+    parts.orders = orders.into_iter().collect();
+    let err = Book::restore(parts).expect_err("deliveries beyond supply");
+    assert_eq!(err.field, "delivered", "{err}");
+    assert!(err.to_string().contains("trn4"), "{err}");
+}
+
 /// A little log whose third event only applies to the book it follows.
 fn small_log() -> Vec<NewEvent> {
     let spec = scenario::demo_spec();
