@@ -2225,31 +2225,9 @@ impl<C: Cost> Simplex<C> {
     /// the improving ones; returns the number of arcs priced.
     #[inline(always)]
     fn price_line(&self, k: usize, hub_pi: Art<C>, cands: &mut Vec<(Art<C>, u32)>) -> usize {
-        let a = self.line_start[k] as usize;
-        let b = self.line_start[k + 1] as usize;
-        let pl = self.pi_of(self.line_node[k] as usize);
-        let out = b - 1;
-        for e in a..out {
-            // Tree arcs (state 0) have reduced cost 0 and never qualify.
-            let st = self.state[e] as i64;
-            let pu = self.pi_of(self.source[e] as usize);
-            let rc = Art {
-                a: pu.a - pl.a,
-                c: self.cost[e] + pu.c - pl.c,
-            };
-            if rc.sign() * st < 0 {
-                cands.push((if st > 0 { rc } else { -rc }, e as u32));
-            }
-        }
-        let st = self.state[out] as i64;
-        let rc = Art {
-            a: pl.a - hub_pi.a,
-            c: self.cost[out] + pl.c - hub_pi.c,
-        };
-        if rc.sign() * st < 0 {
-            cands.push((if st > 0 { rc } else { -rc }, out as u32));
-        }
-        b - a
+        let ins = (self.line_start[k + 1] - self.line_start[k]) as usize - 1;
+        self.price_line_part(k, hub_pi, 0, ins, cands);
+        ins + 1
     }
 
     /// [`Self::price_line`] for a line with at most [`LONG_LINE_WINDOW`] in-arcs; of a longer
@@ -2263,16 +2241,32 @@ impl<C: Cost> Simplex<C> {
         pos: usize,
         cands: &mut Vec<(Art<C>, u32)>,
     ) -> bool {
-        let a = self.line_start[k] as usize;
-        let out = self.line_start[k + 1] as usize - 1;
-        let ins = out - a;
+        let ins = (self.line_start[k + 1] - self.line_start[k]) as usize - 1;
         if ins <= LONG_LINE_WINDOW {
-            self.price_line(k, hub_pi, cands);
+            self.price_line_part(k, hub_pi, 0, ins, cands);
             return false;
         }
+        self.price_line_part(k, hub_pi, pos % ins, LONG_LINE_WINDOW, cands);
+        true
+    }
+
+    /// Prices `count` in-arcs of line `k` from its `first` (cyclically), and its out-arc,
+    /// pushing the improving ones (the line's potential is derived once).
+    #[inline(always)]
+    fn price_line_part(
+        &self,
+        k: usize,
+        hub_pi: Art<C>,
+        first: usize,
+        count: usize,
+        cands: &mut Vec<(Art<C>, u32)>,
+    ) {
+        let a = self.line_start[k] as usize;
+        let out = self.line_start[k + 1] as usize - 1;
         let pl = self.pi_of(self.line_node[k] as usize);
-        let mut e = a + pos % ins;
-        for _ in 0..LONG_LINE_WINDOW {
+        let mut e = a + first;
+        for _ in 0..count {
+            // Tree arcs (state 0) have reduced cost 0 and never qualify.
             let st = self.state[e] as i64;
             let pu = self.pi_of(self.source[e] as usize);
             let rc = Art {
@@ -2295,7 +2289,6 @@ impl<C: Cost> Simplex<C> {
         if rc.sign() * st < 0 {
             cands.push((if st > 0 { rc } else { -rc }, out as u32));
         }
-        true
     }
 
     #[inline(never)]
