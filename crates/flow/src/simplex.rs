@@ -1837,11 +1837,15 @@ impl<C: Cost> Simplex<C> {
         touched.dedup();
         for &k in &touched {
             let k = k as usize;
-            // The line's valid entries go stale: their buckets must look again.
+            // The line's valid entries go stale. A bucket whose top (its least valid entry) is
+            // one of them must look again; in the others the top stays the least valid entry.
             for e in self.line_start[k] as usize..self.line_start[k + 1] as usize {
                 let id = b.arc_bucket[e];
                 if id != NONE {
-                    b.list[id as usize].dirty = true;
+                    let bk = &mut b.list[id as usize];
+                    if bk.top.1 == e as u32 {
+                        bk.dirty = true;
+                    }
                     b.arc_bucket[e] = NONE;
                 }
             }
