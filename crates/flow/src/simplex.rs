@@ -1693,21 +1693,47 @@ impl<C: Cost> Simplex<C> {
             sample.iter().copied().max().unwrap_or(Art::ZERO)
         };
         drop(sample);
+        // Each line is priced once: 1 = file (internal, or below the threshold), 2 = at the
+        // threshold (filed while ties are left, in line order), 0 = not now. Large books price
+        // two fixed halves at once; the filing itself is sequential.
+        const FILE: u8 = 1;
+        const TIE: u8 = 2;
+        let classify = |r: std::ops::Range<usize>| -> Vec<u8> {
+            r.map(|k| {
+                if !leaf(self, k) {
+                    return FILE;
+                }
+                let v = self.least_line_price(k, hub_pi);
+                if v < threshold {
+                    FILE
+                } else if v == threshold {
+                    TIE
+                } else {
+                    0
+                }
+            })
+            .collect()
+        };
+        let class = if nl >= PARALLEL_SWEEP_LINES {
+            let (mut lo, hi) = halves(nl, classify);
+            lo.extend(hi);
+            lo
+        } else {
+            classify(0..nl)
+        };
         let mut pending: Pending<C> = Vec::new();
         let mut ties_left = keep;
-        for k in 0..nl {
-            let file = !leaf(self, k) || {
-                let v = self.least_line_price(k, hub_pi);
-                v < threshold
-                    || (v == threshold && ties_left > 0 && {
-                        ties_left -= 1;
-                        true
-                    })
-            };
+        for (k, &c) in class.iter().enumerate() {
+            let file = c == FILE
+                || (c == TIE && ties_left > 0 && {
+                    ties_left -= 1;
+                    true
+                });
             if file {
                 self.bucket_line(&mut b, k, Some(&mut pending));
             }
         }
+        drop(class);
         for (i, v) in pending.into_iter().enumerate() {
             b.entries += v.len();
             b.list[i].heap = std::collections::BinaryHeap::from(v);
