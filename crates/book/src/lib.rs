@@ -285,10 +285,13 @@ impl Book {
         adjust: Option<(Period, i64)>,
     ) -> Result<(), String> {
         let gi = g.0 as usize;
-        let mut supply: Vec<i64> = self.base_supply[gi].iter().map(|&u| u as i64).collect();
-        for a in self.supply_adjustments.iter().filter(|a| a.generation == g) {
-            supply[a.period.0 as usize] += a.delta_units;
-        }
+        // The supply the planner's network starts from.
+        let mut supply: Vec<i64> = self
+            .supply_matrix()
+            .swap_remove(gi)
+            .into_iter()
+            .map(|u| u as i64)
+            .collect();
         if let Some((p, d)) = adjust {
             supply[p.0 as usize] += d;
         }

@@ -1952,7 +1952,9 @@ impl<C: Cost> Simplex<C> {
             }
             if long {
                 for &k in &b.internal {
-                    self.price_line(k as usize, hub_pi, &mut out);
+                    if self.in_arcs(k as usize) > LONG_LINE_WINDOW {
+                        self.price_line(k as usize, hub_pi, &mut out);
+                    }
                 }
             }
         }
@@ -2255,9 +2257,15 @@ impl<C: Cost> Simplex<C> {
     /// the improving ones; returns the number of arcs priced.
     #[inline(always)]
     fn price_line(&self, k: usize, hub_pi: Art<C>, cands: &mut Vec<(Art<C>, u32)>) -> usize {
-        let ins = (self.line_start[k + 1] - self.line_start[k]) as usize - 1;
+        let ins = self.in_arcs(k);
         self.price_line_part(k, hub_pi, 0, ins, cands);
         ins + 1
+    }
+
+    /// Number of in-arcs of line `k` (its arcs less its out-arc).
+    #[inline(always)]
+    fn in_arcs(&self, k: usize) -> usize {
+        (self.line_start[k + 1] - self.line_start[k]) as usize - 1
     }
 
     /// [`Self::price_line`] for a line with at most [`LONG_LINE_WINDOW`] in-arcs; of a longer
@@ -2271,7 +2279,7 @@ impl<C: Cost> Simplex<C> {
         pos: usize,
         cands: &mut Vec<(Art<C>, u32)>,
     ) -> bool {
-        let ins = (self.line_start[k + 1] - self.line_start[k]) as usize - 1;
+        let ins = self.in_arcs(k);
         if ins <= LONG_LINE_WINDOW {
             self.price_line_part(k, hub_pi, 0, ins, cands);
             return false;

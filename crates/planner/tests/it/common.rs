@@ -102,6 +102,26 @@ pub fn recorded(book: &Book) -> Vec<Vec<u64>> {
     used
 }
 
+/// Whether generation `g`'s deliveries `used` (per generation and period) stay within its supply
+/// up to every period, with `change` (units added to one period's supply) applied; computed from
+/// the book's getters (the planner's network refuses a book where they do not).
+pub fn deliveries_fit(
+    book: &Book,
+    g: GenIdx,
+    used: &[Vec<u64>],
+    change: Option<(Period, i64)>,
+) -> bool {
+    let (mut s, mut u) = (0i64, 0i64);
+    (0..book.horizon().periods()).all(|t| {
+        s += book.supply_units(g, Period(t)) as i64;
+        if let Some((p, d)) = change.filter(|c| c.0 == Period(t)) {
+            s += d;
+        }
+        u += used[g.0 as usize][t as usize] as i64;
+        u <= s
+    })
+}
+
 /// Reservations and capacity commitments active in a period of generation g: returns per period
 /// (reserved by reservations, reserved by capacity commitments) for the plan's acceptances.
 pub fn reserved_use(book: &Book, now: Period, plan: &Plan) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
@@ -556,15 +576,9 @@ pub fn vary(book: &mut Book, r: &mut ChaCha8Rng, what: &mut String) {
         let o = &book.orders()[oi];
         let g = book.sku(o.sku).generation;
         let d = r.gen_range(0..tt);
-        let used = recorded(book);
-        let ok = o.status.is_open() && {
-            let (mut cs, mut cu) = (0i64, 0i64);
-            (0..tt as usize).all(|p| {
-                cs += book.supply_units(g, Period(p as u32)) as i64;
-                cu += used[g.0 as usize][p] as i64 + if p >= d as usize { 1 } else { 0 };
-                cs >= cu
-            })
-        };
+        let mut used = recorded(book);
+        used[g.0 as usize][d as usize] += 1;
+        let ok = o.status.is_open() && deliveries_fit(book, g, &used, None);
         if ok {
             let key = o.key.clone();
             book.apply(Event::OrderDelivered {

@@ -15,23 +15,12 @@ fn generated_books_plan_and_certify() {
     }
 }
 
-/// Whether generation `g`'s deliveries stay within its supply up to every period, computed here
-/// from the book's getters (the planner's network refuses a book where they do not).
-fn deliveries_fit(book: &book::Book, g: book::GenIdx, used: &[Vec<u64>]) -> bool {
-    let (mut s, mut u) = (0u64, 0u64);
-    (0..book.horizon().periods()).all(|t| {
-        s += book.supply_units(g, Period(t));
-        u += used[g.0 as usize][t as usize];
-        u <= s
-    })
-}
-
 /// A recorded delivery or a supply cut that would leave a generation with more units delivered
 /// by some period than it has supplied by then is refused, names its field, and changes nothing;
 /// every other one applies, and the book always stays plannable.
 #[test]
 fn deliveries_and_supply_cuts_never_exceed_supply() {
-    use crate::common::{gen_key, recorded, rng, tiny_case};
+    use crate::common::{deliveries_fit, gen_key, recorded, rng, tiny_case};
     use book::{Event, GenIdx, SupplyAdjustmentSpec};
     use rand::Rng;
     let (mut refused, mut applied) = (0, 0);
@@ -79,27 +68,12 @@ fn deliveries_and_supply_cuts_never_exceed_supply() {
                 });
                 (ev, g, "delta_units")
             };
-            let mut after = book.clone();
-            let fits = match &ev {
-                Event::SupplyAdjusted(a) => {
-                    let (cur, p) = (book.supply_units(g, a.period) as i64, a.period);
-                    after = book.clone();
-                    // Supply after the cut, checked against the deliveries as they stand.
-                    let mut s = 0u64;
-                    let mut u = 0u64;
-                    (0..tt).all(|t| {
-                        let st = if t == p.0 {
-                            (cur + a.delta_units) as u64
-                        } else {
-                            book.supply_units(g, Period(t))
-                        };
-                        s += st;
-                        u += used[g.0 as usize][t as usize];
-                        u <= s
-                    })
-                }
-                _ => deliveries_fit(&book, g, &used),
+            let change = match &ev {
+                Event::SupplyAdjusted(a) => Some((a.period, a.delta_units)),
+                _ => None,
             };
+            let fits = deliveries_fit(&book, g, &used, change);
+            let mut after = book.clone();
             match after.apply(ev) {
                 Ok(()) => {
                     assert!(fits, "{label}: accepted an event that exceeds supply");
