@@ -6,8 +6,9 @@ mod db;
 mod report;
 
 /// mimalloc: the CLI builds and drops millions of small strings when it opens a large book.
+/// Freed memory is kept for reuse (see the `allocator` crate): a server re-plans again and again.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use book::{Book, Event, OrderSpec, Period, ReservationSpec, SubstituteSpec, SupplyAdjustmentSpec};
@@ -420,6 +421,7 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 }
 
 fn main() {
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("error: {e:#}");

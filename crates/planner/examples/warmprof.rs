@@ -4,7 +4,7 @@
 
 // The allocator the `allot` binary ships with.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 use book::{Event, OrderSpec, Period, SupplyAdjustmentSpec};
 use std::time::Instant;
@@ -30,6 +30,7 @@ fn staged(
 }
 
 fn main() {
+    allocator::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     let orders: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
