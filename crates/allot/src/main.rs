@@ -423,6 +423,9 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 fn main() {
     allocator::keep_freed_memory();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     if let Err(e) = run(cli) {
         eprintln!("error: {e:#}");
         let code = if e.chain().any(|c| c.downcast_ref::<BadInput>().is_some()) {
@@ -431,6 +434,19 @@ fn main() {
             1
         };
         std::process::exit(code);
+    }
+}
+
+/// A command whose reader goes away (`allot history | head`) stops quietly, as other command
+/// line tools do, instead of panicking on the failed write: the default action of SIGPIPE is
+/// restored (Rust ignores it, so writes fail with EPIPE and `println!` panics). Not for `serve`:
+/// a client that disconnects must not stop the server.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default has no preconditions; no handler
+    // runs in this process for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

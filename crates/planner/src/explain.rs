@@ -373,7 +373,9 @@ pub fn diff(book: &Book, plan: &Plan) -> Vec<PromiseMove> {
         if !order.status.is_open() {
             continue;
         }
-        let before = order.confirmed.or(order.promise);
+        // What the last recorded plan promised (a confirmed order keeps the promise of the last
+        // plan that served it; its confirmed promise is the fallback).
+        let before = order.promise.or(order.confirmed);
         let after = plan.orders[i].promise;
         // A first promise is news, not a move.
         if before == after || before.is_none() {

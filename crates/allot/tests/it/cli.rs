@@ -395,3 +395,45 @@ fn gen_is_deterministic_and_plans() {
                 .expect("value")
     );
 }
+
+/// A reader that stops early (`allot history | head -1`) stops the command quietly: killed by
+/// SIGPIPE as other tools are, with no panic message on stderr.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_stops_the_command_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let env = Env::new();
+    env.ok(&["gen", "--orders", "5000", "--seed", "1"]);
+    env.ok(&["plan"]);
+    // Each writes far more than a pipe holds.
+    for args in [&["waitlist"][..], &["export", "--format", "csv"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
+            .args(args)
+            .env("ALLOT_DB", env.db())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run allot");
+        // Read one byte, then close the pipe before the command is done writing.
+        let mut out = child.stdout.take().expect("stdout");
+        let mut byte = [0u8; 1];
+        out.read_exact(&mut byte).expect("some output");
+        drop(out);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err)
+            .expect("stderr");
+        let status = child.wait().expect("wait");
+        assert!(!err.contains("panicked"), "allot {args:?} panicked: {err}");
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGPIPE),
+            "allot {args:?}: {status:?}, stderr {err}"
+        );
+    }
+}

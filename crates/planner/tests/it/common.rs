@@ -114,7 +114,7 @@ pub fn deliveries_fit(
     let (mut s, mut u) = (0i64, 0i64);
     (0..book.horizon().periods()).all(|t| {
         s += book.supply_units(g, Period(t)) as i64;
-        if let Some((p, d)) = change.filter(|c| c.0 == Period(t)) {
+        if let Some((_, d)) = change.filter(|c| c.0 == Period(t)) {
             s += d;
         }
         u += used[g.0 as usize][t as usize] as i64;

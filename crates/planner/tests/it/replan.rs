@@ -430,3 +430,50 @@ fn hand_written_cut_breaks_the_cheapest_promises() {
         })
     );
 }
+
+/// A re-plan of an unchanged book moves nothing, whatever changed before the last recorded plan:
+/// the moves are relative to that plan, not to the confirmed promises (a confirmed order's plan
+/// may deliver earlier than confirmed, and must not be reported as moved at every plan).
+#[test]
+fn a_second_plan_of_an_unchanged_book_moves_nothing() {
+    let n = seeds(60, 600);
+    let mut moved_before = 0;
+    for_seeds("second plan", 0..n, |seed| {
+        let Base {
+            mut book,
+            now,
+            what,
+            ..
+        } = confirmed_base(seed)?;
+        // More supply early: confirmed orders can be served sooner, so promises move once.
+        let mut r = rng(seed, 7);
+        let g = GenIdx(r.gen_range(0..book.generations().len()) as u16);
+        let t = Period(now.0 + r.gen_range(0..(book.horizon().periods() - now.0)));
+        book.apply(Event::SupplyAdjusted(SupplyAdjustmentSpec {
+            generation: gen_key(&book, g),
+            period: t,
+            delta_units: r.gen_range(1..=500),
+            note: "more".into(),
+        }))
+        .map_err(|e| e.to_string())?;
+        let p1 = crate::common::plan(&book, now)?;
+        moved_before += usize::from(!planner::diff(&book, &p1).is_empty());
+        let rec = p1.record(&book);
+        book.apply(Event::PlanRecorded(rec))
+            .map_err(|e| e.to_string())?;
+        let p2 = crate::common::plan(&book, now)?;
+        let moves = planner::diff(&book, &p2);
+        if !moves.is_empty() {
+            return Err(format!(
+                "{} moves on an unchanged book, e.g. {:?} [{what}]",
+                moves.len(),
+                moves[0]
+            ));
+        }
+        Ok(())
+    });
+    assert!(
+        moved_before > 0,
+        "no case moved a promise before the second plan"
+    );
+}
