@@ -178,8 +178,10 @@ pub fn generate(p: &Params) -> Generated {
         });
     }
     let mut orders = Vec::with_capacity(n);
+    let mut order_gen = Vec::with_capacity(n);
     for i in 0..n {
         let g = rng.gen_range(0..ng);
+        order_gen.push(g);
         let first = generations[g].first_ship.0;
         let earliest = rng.gen_range(first.saturating_sub(2)..periods);
         let window = rng.gen_range(1..=p.max_window.max(1));
@@ -229,11 +231,16 @@ pub fn generate(p: &Params) -> Generated {
             }
         })
         .collect();
-    // A previous plan promised some orders their full quantity by their latest period; they confirmed.
+    // A previous plan promised some orders their full quantity by their latest period; they
+    // confirmed. Only orders whose window reaches their generation's first shipping period can
+    // have been promised (a window may open up to two periods before it).
     let mut promises = Vec::new();
     let mut confirmations = Vec::new();
     for (i, o) in orders.iter().enumerate() {
-        if rng.gen_range(0..100) < p.confirmed_pct {
+        let can_ship = o.latest >= generations[order_gen[i]].first_ship;
+        // The draw is made for every order, so that the rest of the book does not depend on
+        // which orders can ship.
+        if rng.gen_range(0..100) < p.confirmed_pct && can_ship {
             let size = if o.sku.ends_with("rack") { 4 } else { 1 };
             promises.push(PromiseRecord {
                 order: o.key.clone(),
