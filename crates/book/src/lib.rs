@@ -43,6 +43,11 @@ pub const MAX_UNITS: u64 = 1_000_000_000;
 pub const MAX_USD_PER_UNIT: i64 = 10_000_000_000;
 /// Largest substitute value factor, in basis points (2x).
 pub const MAX_VALUE_FACTOR_BP: u32 = 20_000;
+/// Largest money at stake in one book, in USD (2^61, about 2.3e18): a bound on every plan total
+/// (see [`Book::stake_usd`]), so that each tier objective, each of its parts and every
+/// intermediate sum of the solver and the checker is exact in `i64`. The per-field bounds alone
+/// do not give that: one order of 10^9 units at 10^10 USD a unit is worth 10^19 USD.
+pub const MAX_STAKE_USD: i128 = 1 << 61;
 
 /// A domain validation error: what object, which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +95,8 @@ pub struct Book {
     /// their SKU's generation). Kept so that no delivery or supply cut can leave a generation
     /// with more units delivered by some period than it has supplied by then.
     delivered_units: Vec<Vec<u64>>,
+    /// The money at stake (see [`Book::stake_usd`]), kept at most [`MAX_STAKE_USD`].
+    stake: i128,
     last_plan: Option<Arc<PlanRecord>>,
     gen_index: HashMap<String, GenIdx>,
     sku_index: HashMap<String, SkuIdx>,
@@ -166,6 +173,7 @@ impl Book {
             base_supply: Vec::new(),
             supply_binding: None,
             delivered_units: Vec::new(),
+            stake: 0,
             last_plan: None,
             gen_index: HashMap::default(),
             sku_index: HashMap::default(),
@@ -229,6 +237,14 @@ impl Book {
         }
         book.set_supply(spec.supply)?;
         book.delivered_units = vec![vec![0; t]; book.generations.len()];
+        // Every generation's network arcs count once even with no supply; then its supply.
+        let supply = book.supply_matrix();
+        let mut stake = 0i128;
+        for (g, row) in supply.iter().enumerate() {
+            let per_unit = book.supply_unit_stake(GenIdx(g as u16));
+            stake += per_unit * (1 + row.iter().map(|&u| u as i128).sum::<i128>());
+        }
+        book.add_stake("supply", "units", stake)?;
         for s in spec.skus {
             let obj = format!("sku {}", s.key);
             check_key(&obj, &s.key)?;
@@ -272,6 +288,68 @@ impl Book {
             book.apply_event(Event::OrderPlaced(o), true)?;
         }
         Ok(book)
+    }
+
+    /// The money at stake in this book, USD: a bound on the absolute value of every plan total
+    /// (each tier objective and each of its parts), of the solver's potentials and of the
+    /// checker's sums. It adds, for every open order, its units times twice its price (the
+    /// largest substitute factor) plus its lateness penalty and one unit-period for every period
+    /// of the horizon; for every commitment, its units times its shortfall penalty and its price
+    /// in every period; for every reservation, its units times its price in every period; and
+    /// for every unit of supply (and one more per generation), the generation's cloud value and
+    /// holding cost in every period and its residual value. A change that would take it above
+    /// [`MAX_STAKE_USD`] is refused.
+    pub fn stake_usd(&self) -> i128 {
+        self.stake
+    }
+
+    /// Why an exclusive end (of a reservation or a capacity commitment) starting at `start` is
+    /// refused, in months: the end is the first month after the last one held.
+    fn end_message(&self, start: Period) -> String {
+        format!(
+            "must be after the start ({}) and at most {}, the month after the horizon's last",
+            self.horizon.month_of(start),
+            self.horizon.month_of(Period(self.horizon.periods()))
+        )
+    }
+
+    /// Stake of one unit of generation `g`'s supply.
+    fn supply_unit_stake(&self, g: GenIdx) -> i128 {
+        let gen = &self.generations[g.0 as usize];
+        let t = self.horizon.periods() as i128;
+        (gen.cloud_value_usd_per_unit_period.unsigned_abs() as i128
+            + gen.holding_usd_per_unit_period.unsigned_abs() as i128)
+            * t
+            + gen.residual_usd_per_unit.unsigned_abs() as i128
+    }
+
+    /// Stake of an order of `units` planning units.
+    fn order_stake(&self, units: u64, price: i64, penalty: i64) -> i128 {
+        let t = self.horizon.periods() as i128;
+        units as i128
+            * (2 * price.unsigned_abs() as i128 + (penalty.unsigned_abs() as i128 + 1) * t)
+    }
+
+    /// Stake of a reservation of `units` units.
+    fn reservation_stake(&self, units: u64, price_per_period: i64) -> i128 {
+        units as i128 * price_per_period.unsigned_abs() as i128 * self.horizon.periods() as i128
+    }
+
+    /// Adds `delta` to the stake, or refuses (naming `object` and `field`) and changes nothing.
+    fn add_stake(&mut self, object: &str, field: &str, delta: i128) -> Result<(), BookError> {
+        let stake = self.stake + delta;
+        if stake > MAX_STAKE_USD {
+            return Err(BookError::new(
+                object,
+                field,
+                format!(
+                    "would put {stake} USD at stake in the book, more than the {MAX_STAKE_USD} \
+                     its plan totals are exact to"
+                ),
+            ));
+        }
+        self.stake = stake;
+        Ok(())
     }
 
     /// Checks that generation `g`'s recorded deliveries, plus `deliver` (units in a period), stay
@@ -440,7 +518,17 @@ impl Book {
         let mut out: Vec<Substitute> = Vec::with_capacity(subs.len());
         for s in subs {
             let g = self.gen_by_key(obj, "substitutes", &s.generation)?;
-            if g == primary || out.iter().any(|o| o.generation == g) {
+            if g == primary {
+                return Err(BookError::new(
+                    obj,
+                    "substitutes",
+                    format!(
+                        "generation {:?} is the order's own generation, not a substitute",
+                        s.generation
+                    ),
+                ));
+            }
+            if out.iter().any(|o| o.generation == g) {
                 return Err(BookError::new(
                     obj,
                     "substitutes",
@@ -543,14 +631,7 @@ impl Book {
                         } => {
                             self.period_in(&cobj, "start", start)?;
                             if end.0 <= start.0 || end.0 > self.horizon.periods() {
-                                return Err(BookError::new(
-                                    cobj,
-                                    "end",
-                                    format!(
-                                        "must be after start and at most {}",
-                                        self.horizon.periods()
-                                    ),
-                                ));
+                                return Err(BookError::new(cobj, "end", self.end_message(start)));
                             }
                             check_usd(
                                 &cobj,
@@ -570,6 +651,24 @@ impl Book {
                         kind,
                     });
                 }
+                let t = self.horizon.periods() as i128;
+                let penalty = c.shortfall_penalty_usd_per_unit.unsigned_abs() as i128;
+                let stake: i128 = commitments
+                    .iter()
+                    .map(|cm: &Commitment| {
+                        let price = match cm.kind {
+                            CommitmentKind::Delivery {
+                                price_usd_per_unit, ..
+                            } => price_usd_per_unit,
+                            CommitmentKind::Capacity {
+                                price_usd_per_unit_period,
+                                ..
+                            } => price_usd_per_unit_period,
+                        };
+                        cm.units as i128 * (penalty + price.unsigned_abs() as i128 * t)
+                    })
+                    .sum();
+                self.add_stake(&obj, "commitments", stake)?;
                 self.contract_index
                     .insert(c.key.clone(), self.contracts.len());
                 self.contracts.push(Contract {
@@ -609,6 +708,12 @@ impl Book {
                 let primary = self.skus[sku.0 as usize].generation;
                 let substitutes = self.check_substitutes(&obj, primary, &o.substitutes)?;
                 let _ = initial;
+                let stake = self.order_stake(
+                    units,
+                    o.price_usd_per_unit,
+                    o.lateness_penalty_usd_per_unit_period,
+                );
+                self.add_stake(&obj, "quantity", stake)?;
                 let idx = OrderIdx(self.orders.len() as u32);
                 self.order_index.insert(o.key.clone(), idx);
                 self.orders.push(Order {
@@ -638,6 +743,11 @@ impl Book {
                         format!("a {} order cannot be cancelled", o.status.as_str()),
                     ));
                 }
+                self.stake -= self.order_stake(
+                    o.units,
+                    o.price_usd_per_unit,
+                    o.lateness_penalty_usd_per_unit_period,
+                );
                 let o = self.orders.get_mut(i.0 as usize);
                 o.status = OrderStatus::Cancelled;
                 o.promise = None;
@@ -712,17 +822,15 @@ impl Book {
                 check_units(&obj, "units", r.units)?;
                 self.period_in(&obj, "start", r.start)?;
                 if r.end.0 <= r.start.0 || r.end.0 > self.horizon.periods() {
-                    return Err(BookError::new(
-                        obj,
-                        "end",
-                        format!("must be after start and at most {}", self.horizon.periods()),
-                    ));
+                    return Err(BookError::new(obj, "end", self.end_message(r.start)));
                 }
                 check_usd(
                     &obj,
                     "price_usd_per_unit_period",
                     r.price_usd_per_unit_period,
                 )?;
+                let stake = self.reservation_stake(r.units, r.price_usd_per_unit_period);
+                self.add_stake(&obj, "units", stake)?;
                 let idx = ReservationIdx(self.reservations.len() as u32);
                 self.reservation_index.insert(r.key.clone(), idx);
                 self.reservations.push(Reservation {
@@ -744,7 +852,7 @@ impl Book {
                         "no such reservation",
                     )
                 })?;
-                let r = &mut self.reservations[i.0 as usize];
+                let r = &self.reservations[i.0 as usize];
                 if r.cancelled {
                     return Err(BookError::new(
                         format!("reservation {reservation}"),
@@ -752,32 +860,36 @@ impl Book {
                         "is already cancelled",
                     ));
                 }
-                r.cancelled = true;
+                self.stake -= self.reservation_stake(r.units, r.price_usd_per_unit_period);
+                self.reservations[i.0 as usize].cancelled = true;
             }
             Event::SupplyAdjusted(adj) => {
                 let obj = format!("supply adjustment of {}", adj.generation);
                 let g = self.gen_by_key(&obj, "generation", &adj.generation)?;
                 self.period_in(&obj, "period", adj.period)?;
-                let current = self.supply_units(g, adj.period) as i64;
-                if adj.delta_units == 0
-                    || current + adj.delta_units < 0
-                    || current + adj.delta_units > MAX_UNITS as i64
-                {
+                if adj.delta_units == 0 {
+                    return Err(BookError::new(obj, "delta_units", "must not be 0"));
+                }
+                let current = self.supply_units(g, adj.period) as i128;
+                let after = current + adj.delta_units as i128;
+                if after < 0 || after > MAX_UNITS as i128 {
                     return Err(BookError::new(
                         obj,
                         "delta_units",
                         format!(
-                            "{} would take period {} supply from {current} to {}",
+                            "{} would take the supply of {} from {current} to {after} units \
+                             (0 to {MAX_UNITS})",
                             adj.delta_units,
-                            adj.period.0,
-                            current + adj.delta_units
+                            self.horizon.month_of(adj.period)
                         ),
                     ));
                 }
                 if adj.delta_units < 0 {
                     self.deliveries_within_supply(g, None, Some((adj.period, adj.delta_units)))
-                        .map_err(|m| BookError::new(obj, "delta_units", m))?;
+                        .map_err(|m| BookError::new(&obj, "delta_units", m))?;
                 }
+                let stake = self.supply_unit_stake(g) * adj.delta_units as i128;
+                self.add_stake(&obj, "delta_units", stake)?;
                 self.supply_adjustments.push(SupplyAdjustment {
                     generation: g,
                     period: adj.period,

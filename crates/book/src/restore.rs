@@ -172,6 +172,9 @@ impl Book {
             book.apply_event(e, true)?;
         }
         for (i, r) in reservations.iter().enumerate() {
+            if r.cancelled {
+                book.stake -= book.reservation_stake(r.units, r.price_usd_per_unit_period);
+            }
             book.reservations[i].cancelled = r.cancelled;
         }
         // Orders, the bulk of a large book: checked in index form, with no allocation unless
@@ -183,8 +186,16 @@ impl Book {
                 format!("{} orders exceed the limit of {}", orders.len(), u32::MAX),
             ));
         }
+        let mut order_stake = 0i128;
         for (i, o) in orders.iter().enumerate() {
             book.check_restored_order(o)?;
+            if o.status != OrderStatus::Cancelled {
+                order_stake += book.order_stake(
+                    o.units,
+                    o.price_usd_per_unit,
+                    o.lateness_penalty_usd_per_unit_period,
+                );
+            }
             if book
                 .order_index
                 .insert(o.key.clone(), OrderIdx(i as u32))
@@ -197,6 +208,7 @@ impl Book {
                 ));
             }
         }
+        book.add_stake("book", "orders", order_stake)?;
         book.orders = orders;
         for o in book.orders.iter() {
             if let Some(d) = o.delivered {

@@ -7,5 +7,6 @@ mod optimality;
 mod properties;
 mod replan;
 mod smoke;
+mod stake;
 mod waitlist;
 mod warm;
