@@ -47,6 +47,8 @@ pub(crate) struct Metrics {
     pub write_batches: Counter,
     pub write_batch_events: Histogram,
     pub write_seconds: Histogram,
+    pub write_conflicts: Counter,
+    pub caught_up_events: Counter,
     pub plans: Counter,
     pub plan_seconds: Histogram,
     pub book_head: Gauge<u64, AtomicU64>,
@@ -92,6 +94,18 @@ impl Metrics {
             "Time to validate and durably append one group commit",
             write_seconds.clone(),
         );
+        let write_conflicts = Counter::default();
+        registry.register(
+            "store_write_conflicts",
+            "Group commits that found the log moved on by another process (then caught up and retried)",
+            write_conflicts.clone(),
+        );
+        let caught_up_events = Counter::default();
+        registry.register(
+            "book_caught_up_events",
+            "Events read back from the file to bring the served book level with it (written by another process, such as the CLI)",
+            caught_up_events.clone(),
+        );
         let plans = Counter::default();
         registry.register("plans", "Plans computed (cold or warm)", plans.clone());
         let plan_seconds = latency_histogram();
@@ -114,6 +128,8 @@ impl Metrics {
             write_batches,
             write_batch_events,
             write_seconds,
+            write_conflicts,
+            caught_up_events,
             plans,
             plan_seconds,
             book_head,

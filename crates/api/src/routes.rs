@@ -54,14 +54,20 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/supply/adjustments", post(adjust_supply))
         .route("/book", get(get_book))
         .route("/dashboard", get(crate::web::get_dashboard))
+        // Runs after the token check (the layer added last runs first).
+        .route_layer(middleware::from_fn_with_state(state.clone(), catch_up))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
-        .route("/healthz", get(healthz))
+        .route(
+            "/healthz",
+            get(healthz).route_layer(middleware::from_fn_with_state(state.clone(), catch_up)),
+        )
         .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/docs/api", get(crate::openapi::reference_page))
         .route(
             "/metrics",
             get(get_metrics)
+                .route_layer(middleware::from_fn_with_state(state.clone(), catch_up))
                 .route_layer(middleware::from_fn_with_state(state.clone(), require_token)),
         )
         .nest("/api", api)
@@ -176,6 +182,18 @@ async fn require_token(
     let principal = state.authenticate(secret)?.ok_or(ApiError::Unauthorized)?;
     state.check_rate(principal.token_id)?;
     req.extensions_mut().insert(principal);
+    Ok(next.run(req).await)
+}
+
+/// Brings the served book level with the file before the request is handled, so reads see
+/// events other processes (the CLI) appended and writes are checked against them. Costs one
+/// indexed read of the log's head when nothing changed.
+async fn catch_up(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    state.catch_up().await?;
     Ok(next.run(req).await)
 }
 

@@ -8,6 +8,13 @@
 //! transaction (one fsync for the batch), and only then publishes the new snapshot and answers.
 //! So an answered write is durable, and many concurrent placements share one disk flush.
 //! Planning runs on a snapshot with no lock held on the book.
+//!
+//! Other processes (the CLI) may append to the same file while the server runs. Every request
+//! first compares the log's head with the published snapshot's ([`Shared::catch_up`]: one
+//! indexed read) and, when the file is ahead, folds only the new events into a new snapshot
+//! before it is answered; the writer does the same when its append finds the head moved, then
+//! stages its batch again. A published snapshot is always the fold of the log up to its head,
+//! and the head published never goes back.
 
 use crate::metrics::Metrics;
 use crate::tokens::{open_aux, Principal};
@@ -74,15 +81,65 @@ pub(crate) struct Done {
 
 type Reply = oneshot::Sender<Result<Done, ApiError>>;
 
-/// The current snapshot, shared by the handlers and the writer thread.
-type Current = Arc<RwLock<Arc<Snapshot>>>;
+type HeadGauge = prometheus_client::metrics::gauge::Gauge<u64, std::sync::atomic::AtomicU64>;
 
-fn read_current(c: &RwLock<Arc<Snapshot>>) -> Arc<Snapshot> {
-    c.read().unwrap_or_else(|e| e.into_inner()).clone()
+/// The published snapshot, shared by the handlers and the writer thread, and the catch-up that
+/// keeps it level with the file.
+pub(crate) struct Published {
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Held while folding events written elsewhere, so concurrent requests fold them once, and
+    /// by the writer from its append to its publish, so they never fold the writer's own.
+    catching_up: Mutex<()>,
+    book_head: HeadGauge,
+    caught_up_events: prometheus_client::metrics::counter::Counter,
 }
 
-fn publish(c: &RwLock<Arc<Snapshot>>, s: Arc<Snapshot>) {
-    *c.write().unwrap_or_else(|e| e.into_inner()) = s;
+type Current = Arc<Published>;
+
+impl Published {
+    fn get(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Publishes `s` unless a later head is already published (a snapshot is the fold of the
+    /// log up to its head, so two of the same head hold the same book).
+    fn publish(&self, s: Arc<Snapshot>) {
+        let mut current = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        if s.head >= current.head {
+            self.book_head.set(s.head);
+            *current = s;
+        }
+    }
+
+    /// Folds the events after the published head that `store` holds, publishes the result and
+    /// returns the snapshot now published. Reads only the events not yet folded; does nothing
+    /// but one head read when there are none.
+    fn catch_up(&self, store: &SqliteStore) -> Result<Arc<Snapshot>, ApiError> {
+        let head = store.head()?;
+        if head <= self.get().head {
+            return Ok(self.get());
+        }
+        let _one_at_a_time = lock(&self.catching_up);
+        let snap = self.get();
+        if head <= snap.head {
+            // Folded by another request meanwhile.
+            return Ok(snap);
+        }
+        let (mut book, mut to) = (Some(snap.book.clone()), snap.head);
+        fold(store, &mut book, &mut to)?;
+        let book = book.ok_or_else(|| ApiError::Internal("the book vanished".into()))?;
+        tracing::info!(
+            from = snap.head,
+            to,
+            "caught up with events written elsewhere"
+        );
+        self.caught_up_events.inc_by(to - snap.head);
+        self.publish(Arc::new(Snapshot { book, head: to }));
+        Ok(self.get())
+    }
 }
 
 /// Everything the handlers share.
@@ -95,6 +152,10 @@ pub(crate) struct Shared {
     auth: Mutex<Connection>,
     /// A read connection to the event log (history pages).
     reader: Mutex<SqliteStore>,
+    /// A read connection for the head check every request makes (held for one indexed read).
+    watch: Mutex<SqliteStore>,
+    /// A read connection for folding events other processes wrote (see [`Shared::catch_up`]).
+    follow: Mutex<SqliteStore>,
     tokens: Mutex<FxHashMap<String, (Principal, i64)>>,
     limiter: Option<governor::DefaultKeyedRateLimiter<i64>>,
     /// Held while planning, so concurrent requests wait for one plan instead of each making one.
@@ -178,15 +239,22 @@ impl Shared {
         aux.pragma_update(None, "synchronous", "NORMAL")?;
         let auth = open_aux(&config.db_path)?;
         let reader = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
+        let watch = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
+        let follow = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
         let metrics = Metrics::new();
         metrics.book_head.set(head);
-        let current: Current = Arc::new(RwLock::new(Arc::new(Snapshot { book, head })));
+        let current: Current = Arc::new(Published {
+            snapshot: RwLock::new(Arc::new(Snapshot { book, head })),
+            catching_up: Mutex::new(()),
+            book_head: metrics.book_head.clone(),
+            caught_up_events: metrics.caught_up_events.clone(),
+        });
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let writer = Writer {
             store,
             aux,
             current: current.clone(),
-            book_head: metrics.book_head.clone(),
+            conflicts: metrics.write_conflicts.clone(),
             batches: metrics.write_batches.clone(),
             batch_events: metrics.write_batch_events.clone(),
             write_seconds: metrics.write_seconds.clone(),
@@ -213,6 +281,8 @@ impl Shared {
             writer_thread: Mutex::new(Some(thread)),
             auth: Mutex::new(auth),
             reader: Mutex::new(reader),
+            watch: Mutex::new(watch),
+            follow: Mutex::new(follow),
             tokens: Mutex::new(FxHashMap::default()),
             limiter,
             plans: tokio::sync::Mutex::new(None),
@@ -220,9 +290,24 @@ impl Shared {
         })
     }
 
-    /// The current book.
+    /// The current book (as of the last catch-up or write; see [`Shared::catch_up`]).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        read_current(&self.current)
+        self.current.get()
+    }
+
+    /// Brings the published book level with the file: compares the log's head with the
+    /// published one (one indexed read) and, if another process (the CLI) has appended since,
+    /// folds just those events, off the async workers, and publishes the result. Cached plans
+    /// are keyed by head, so the next request that needs a plan re-plans (warm).
+    pub async fn catch_up(self: &Arc<Self>) -> Result<(), ApiError> {
+        let head = lock(&self.watch).head()?;
+        if head <= self.snapshot().head {
+            return Ok(());
+        }
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || s.current.catch_up(&lock(&s.follow)).map(drop))
+            .await
+            .map_err(|e| ApiError::Internal(format!("catch-up task failed: {e}")))?
     }
 
     /// Up to `limit` events after `after` that `keep` lets through, and where to go on from.
@@ -454,7 +539,7 @@ struct Writer {
     /// Connection for the idempotency keys.
     aux: Connection,
     current: Current,
-    book_head: prometheus_client::metrics::gauge::Gauge<u64, std::sync::atomic::AtomicU64>,
+    conflicts: prometheus_client::metrics::counter::Counter,
     batches: prometheus_client::metrics::counter::Counter,
     batch_events: prometheus_client::metrics::histogram::Histogram,
     write_seconds: prometheus_client::metrics::histogram::Histogram,
@@ -531,6 +616,21 @@ enum Staged {
 /// A key stored (or about to be stored) by this batch: its request hash and order.
 type StagedKeys = FxHashMap<(String, String), (String, String)>;
 
+/// A key row to write before the batch's append: scope, key, request hash, order id, and the
+/// seq and hash of the order's event (which binds the key to that event once it is appended).
+type NewKey = (String, String, String, String, u64, String);
+
+/// A hash of one log record as stored (every field; the store refuses U+0000 in its strings,
+/// so the separators make it unambiguous). An idempotency key binds the record with its hash.
+fn record_sha256(kind: &str, actor: &str, at_unix_ms: i64, payload: &str) -> String {
+    let mut bytes = Vec::with_capacity(kind.len() + actor.len() + payload.len() + 24);
+    for part in [kind, actor, &at_unix_ms.to_string(), payload] {
+        bytes.extend_from_slice(part.as_bytes());
+        bytes.push(0);
+    }
+    crate::tokens::sha256_hex(&bytes)
+}
+
 impl Writer {
     fn run(mut self, mut rx: mpsc::Receiver<(Job, Reply)>) {
         let mut jobs = Vec::with_capacity(MAX_BATCH_JOBS);
@@ -552,8 +652,13 @@ impl Writer {
         let started = Instant::now();
         let mut outcome = self.try_batch(jobs);
         if let Err(ApiError::Conflict(_)) = outcome {
-            // Another process (the CLI) appended to the file: fold its events and try again.
-            outcome = self.catch_up().and_then(|()| self.try_batch(jobs));
+            // Another process (the CLI) appended to the file: fold its events and stage the
+            // whole batch again against the book they leave.
+            self.conflicts.inc();
+            outcome = self
+                .current
+                .catch_up(&self.store)
+                .and_then(|_| self.try_batch(jobs));
             if let Err(ApiError::Conflict(_)) = outcome {
                 outcome = Err(ApiError::Busy);
             }
@@ -590,19 +695,72 @@ impl Writer {
         }
     }
 
+    /// What the key `(scope, key)` is bound to: its request hash and order, or None if it binds
+    /// nothing. A key row names the seq its order's event was to take and that event's hash; the
+    /// key is bound only if the log holds exactly that event there. A row whose append never
+    /// happened (it conflicted with another process's events, or the server stopped between the
+    /// key and the events) binds nothing, even if an order of the same id was placed meanwhile.
+    /// Rows written before keys carried their event are trusted as before: bound to the order
+    /// of that id. Fails with a conflict if the key's event is past `head` (another process
+    /// wrote it), so the batch is staged again after a catch-up.
+    fn stored_key(
+        &self,
+        scope: &str,
+        key: &str,
+        head: u64,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        let row: Option<(String, String, Option<i64>, Option<String>)> = self
+            .aux
+            .prepare_cached(
+                "SELECT request_sha256, order_id, event_seq, event_sha256 FROM idempotency_keys
+                 WHERE scope = ?1 AND key = ?2",
+            )?
+            .query_row(params![scope, key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((request_sha256, order, seq, event_sha256)) = row else {
+            return Ok(None);
+        };
+        let (seq, event_sha256) = match (seq, event_sha256) {
+            (Some(seq), Some(h)) => (seq, h),
+            // An older server's row.
+            _ => return Ok(Some((request_sha256, order))),
+        };
+        let Some(seq) = u64::try_from(seq).ok().filter(|&s| s > 0) else {
+            return Ok(None);
+        };
+        let mut holds = false;
+        self.store.scan(seq - 1, Some(1), &mut |se| {
+            holds = se.seq == seq
+                && record_sha256(&se.kind, &se.actor, se.at_unix_ms, &se.payload) == event_sha256;
+            Ok(())
+        })?;
+        if !holds {
+            return Ok(None);
+        }
+        if seq > head {
+            return Err(ApiError::Conflict(
+                "the log holds events this server has not read".into(),
+            ));
+        }
+        Ok(Some((request_sha256, order)))
+    }
+
     /// Stages every job against one copy of the book, stores the batch's idempotency keys, then
-    /// appends its events. Returns each job's fate, the published snapshot and the events written.
+    /// appends its events (if the append fails, the keys it wrote are removed again). Returns
+    /// each job's fate, the published snapshot and the events written.
     #[allow(clippy::type_complexity)]
     fn try_batch(
         &mut self,
         jobs: &[(Job, Reply)],
     ) -> Result<(Vec<Staged>, Arc<Snapshot>, usize), ApiError> {
-        let base = read_current(&self.current);
+        let base = self.current.get();
         let mut book = base.book.clone();
         let mut records: Vec<NewEvent> = Vec::new();
         let mut staged = Vec::with_capacity(jobs.len());
         let mut keys: StagedKeys = FxHashMap::default();
-        let mut new_keys: Vec<(String, String, String, String)> = Vec::new();
+        let mut new_keys: Vec<NewKey> = Vec::new();
         let at = now_unix_ms();
         for (job, _) in jobs {
             let st = match job {
@@ -636,15 +794,7 @@ impl Writer {
                     let id = (scope.clone(), key.clone());
                     let seen = match keys.get(&id) {
                         Some(k) => Some(k.clone()),
-                        None => self
-                            .aux
-                            .query_row(
-                                "SELECT request_sha256, order_id FROM idempotency_keys
-                                 WHERE scope = ?1 AND key = ?2",
-                                params![scope, key],
-                                |r| Ok((r.get(0)?, r.get(1)?)),
-                            )
-                            .optional()?,
+                        None => self.stored_key(scope, key, base.head)?,
                     };
                     let spec = match seen {
                         Some((hash, _)) if &hash != request_sha256 => Err(ApiError::Conflict(
@@ -653,7 +803,8 @@ impl Writer {
                         Some((_, order)) if book.order_idx(&order).is_some() => {
                             Ok(Err(Placed::Replayed(order)))
                         }
-                        // The key was stored but its order was not (a crash in between).
+                        // An older server's key whose order was not stored (it stopped between
+                        // the two): place the order under the id the key names.
                         Some((_, order)) => Ok(Ok(OrderSpec {
                             key: order,
                             ..(**spec).clone()
@@ -669,15 +820,25 @@ impl Writer {
                             let record = encode(&event, actor, at);
                             match book.apply(event) {
                                 Ok(()) => {
-                                    records.push(record);
                                     if !keys.contains_key(&id) {
+                                        // The append below starts at base.head + 1 or fails.
+                                        let seq = base.head + records.len() as u64 + 1;
+                                        let event_sha256 = record_sha256(
+                                            &record.kind,
+                                            &record.actor,
+                                            record.at_unix_ms,
+                                            &record.payload,
+                                        );
                                         new_keys.push((
                                             scope.clone(),
                                             key.clone(),
                                             request_sha256.clone(),
                                             order.clone(),
+                                            seq,
+                                            event_sha256,
                                         ));
                                     }
+                                    records.push(record);
                                     keys.insert(id, (request_sha256.clone(), order.clone()));
                                     Staged::Written(Some(Placed::Created(order)))
                                 }
@@ -697,48 +858,76 @@ impl Writer {
         if !new_keys.is_empty() {
             let tx = self.aux.transaction()?;
             {
+                // Replaces a row that binds nothing (see `stored_key`); a bound key is never
+                // staged again.
                 let mut ins = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO idempotency_keys
-                     (scope, key, request_sha256, order_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO idempotency_keys
+                     (scope, key, request_sha256, order_id, created_at, event_seq, event_sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (scope, key) DO UPDATE SET
+                       request_sha256 = excluded.request_sha256,
+                       order_id = excluded.order_id,
+                       created_at = excluded.created_at,
+                       event_seq = excluded.event_seq,
+                       event_sha256 = excluded.event_sha256",
                 )?;
-                for (scope, key, hash, order) in &new_keys {
-                    ins.execute(params![scope, key, hash, order, at])?;
+                for (scope, key, hash, order, seq, event_sha256) in &new_keys {
+                    let seq = i64::try_from(*seq)
+                        .map_err(|_| ApiError::Internal("seq space exhausted".into()))?;
+                    ins.execute(params![scope, key, hash, order, at, seq, event_sha256])?;
                 }
             }
             tx.commit()?;
         }
+        // Held from the append to the publish, so a request that sees these events in the log
+        // meanwhile waits for them to be published instead of folding them again.
+        let publishing = lock(&self.current.catching_up);
         let range = match self.store.append(Some(base.head), &records) {
             Ok(r) => r,
-            Err(store::StoreError::Conflict { .. }) => {
-                return Err(ApiError::Conflict("the store moved on".into()))
+            Err(e) => {
+                drop(publishing);
+                self.forget_keys(&new_keys);
+                return Err(match e {
+                    store::StoreError::Conflict { .. } => {
+                        ApiError::Conflict("the store moved on".into())
+                    }
+                    e => e.into(),
+                });
             }
-            Err(e) => return Err(e.into()),
         };
         let snapshot = Arc::new(Snapshot {
             book,
             head: *range.end(),
         });
-        publish(&self.current, snapshot.clone());
-        self.book_head.set(snapshot.head);
+        self.current.publish(snapshot.clone());
+        drop(publishing);
         self.checkpoints.committed(&records, &snapshot);
         Ok((staged, snapshot, records.len()))
     }
 
-    /// Folds events another process appended since our head.
-    fn catch_up(&self) -> Result<(), ApiError> {
-        let snap = read_current(&self.current);
-        let (mut book, mut head) = (Some(snap.book.clone()), snap.head);
-        fold(&self.store, &mut book, &mut head)?;
-        let book = book.ok_or_else(|| ApiError::Internal("the book vanished".into()))?;
-        tracing::info!(
-            from = snap.head,
-            to = head,
-            "caught up with events written elsewhere"
-        );
-        publish(&self.current, Arc::new(Snapshot { book, head }));
-        self.book_head.set(head);
-        Ok(())
+    /// Removes the key rows a failed append had written. They would bind nothing anyway (their
+    /// events are not in the log), so a failure here is only logged.
+    fn forget_keys(&mut self, new_keys: &[NewKey]) {
+        if new_keys.is_empty() {
+            return;
+        }
+        let removed = (|| -> rusqlite::Result<()> {
+            let tx = self.aux.transaction()?;
+            {
+                let mut del = tx.prepare_cached(
+                    "DELETE FROM idempotency_keys
+                     WHERE scope = ?1 AND key = ?2 AND event_seq = ?3 AND event_sha256 = ?4",
+                )?;
+                for (scope, key, _, _, seq, event_sha256) in new_keys {
+                    let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
+                    del.execute(params![scope, key, seq, event_sha256])?;
+                }
+            }
+            tx.commit()
+        })();
+        if let Err(e) = removed {
+            tracing::warn!(error = %e, "could not remove the keys of a failed append");
+        }
     }
 }
 
@@ -748,5 +937,180 @@ fn apply(book: &mut Book, events: &[Event]) -> Result<(), ApiError> {
     match events {
         [one] => book.apply(one.clone()).map_err(refused),
         many => book.apply_all(many.to_vec()).map_err(|(_, e)| refused(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer against a file another process appends to, driven directly (a request would
+    //! catch up first; these take the path of one whose catch-up came just before the other
+    //! process's append, which is what makes the writer's append conflict).
+
+    use super::*;
+    use crate::Role;
+
+    fn demo_db(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        let path = dir.path().join("book.db");
+        let mut store = SqliteStore::open(&path, SqliteOptions::default()).expect("open");
+        let event = Event::BookCreated(Box::new(scenario::demo_spec()));
+        store
+            .append(Some(0), &[encode(&event, "test", 0)])
+            .expect("append the book");
+        path
+    }
+
+    /// Appends an order the way the CLI does (its own connection, validated against the book it
+    /// reads from the file); returns its seq.
+    fn place_elsewhere(db: &Path, spec: OrderSpec) -> u64 {
+        let mut store = SqliteStore::open(db, SqliteOptions::default()).expect("open");
+        let loaded = scenario::load_book(&store).expect("load").expect("a book");
+        let event = Event::OrderPlaced(spec);
+        let record = encode(&event, "cli:test", 1);
+        let mut book = loaded.book;
+        book.apply(event).expect("valid");
+        *store
+            .append(Some(loaded.head), &[record])
+            .expect("append")
+            .end()
+    }
+
+    fn spec(book: &Book, id: &str, customer: &str, sku: &str, quantity: u64) -> OrderSpec {
+        let month = |m: &str| book.horizon().parse_period(m).expect("a month");
+        OrderSpec {
+            key: id.into(),
+            customer: customer.into(),
+            sku: sku.into(),
+            quantity,
+            earliest: month("2027-04"),
+            latest: month("2027-09"),
+            price_usd_per_unit: 300_000,
+            lateness_penalty_usd_per_unit_period: 0,
+            substitutes: vec![],
+        }
+    }
+
+    fn planner() -> Principal {
+        Principal {
+            token_id: 1,
+            role: Role::Planner,
+            customer: None,
+        }
+    }
+
+    async fn place(
+        shared: &Shared,
+        key: &str,
+        body: &str,
+        spec: OrderSpec,
+    ) -> Result<Placed, ApiError> {
+        shared
+            .place_order_once("staff".into(), key.into(), body.into(), spec, &planner())
+            .await
+            .map(|(p, _)| p)
+    }
+
+    fn key_rows(db: &Path, key: &str) -> i64 {
+        open_aux(db)
+            .expect("aux")
+            .query_row(
+                "SELECT COUNT(*) FROM idempotency_keys WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .expect("count")
+    }
+
+    #[tokio::test]
+    async fn a_key_whose_append_conflicted_binds_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = demo_db(&dir);
+        let shared = Shared::open(Config::new(&db)).expect("open");
+        let book = shared.snapshot().book.clone();
+        place_elsewhere(&db, spec(&book, "x-9", "ent-a", "trn2-server", 1));
+
+        let ours = spec(&book, "x-9", "colo-a", "trn3-ultraserver", 40);
+        match place(&shared, "fresh-key-1", "body-1", ours.clone()).await {
+            Err(ApiError::Refused(m)) => assert!(m.contains("duplicate order id"), "{m}"),
+            Ok(Placed::Replayed(o)) => panic!("answered as a replay of {o}"),
+            Ok(Placed::Created(o)) => panic!("placed {o}"),
+            Err(e) => panic!("{e}"),
+        }
+        assert_eq!(
+            shared.metrics.write_conflicts.get(),
+            1,
+            "the append conflicted"
+        );
+        assert_eq!(
+            key_rows(&db, "fresh-key-1"),
+            0,
+            "the key is bound to nothing"
+        );
+        let now = shared.snapshot();
+        let x9 = now.book.order_at(now.book.order_idx("x-9").expect("x-9"));
+        assert_eq!(x9.units, 1, "the other process's order is as it placed it");
+
+        // So the key is free: another body places its order, and a retry replays that one.
+        let other = OrderSpec {
+            key: "x-10".into(),
+            ..ours
+        };
+        assert!(matches!(
+            place(&shared, "fresh-key-1", "body-2", other.clone()).await,
+            Ok(Placed::Created(o)) if o == "x-10"
+        ));
+        assert!(matches!(
+            place(&shared, "fresh-key-1", "body-2", other.clone()).await,
+            Ok(Placed::Replayed(o)) if o == "x-10"
+        ));
+        assert!(matches!(
+            place(&shared, "fresh-key-1", "body-1", other).await,
+            Err(ApiError::Conflict(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_key_binds_only_the_event_it_was_stored_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = demo_db(&dir);
+        let shared = Shared::open(Config::new(&db)).expect("open");
+        let snap = shared.snapshot();
+        let ours = spec(&snap.book, "x-9", "colo-a", "trn3-ultraserver", 40);
+        // The server stored a key, then stopped before appending its order's event; another
+        // process then appended an order of the same id at the seq the key names.
+        let aux = open_aux(&db).expect("aux");
+        let planned = encode(&Event::OrderPlaced(ours.clone()), &planner().actor(), 7);
+        aux.execute(
+            "INSERT INTO idempotency_keys
+             (scope, key, request_sha256, order_id, created_at, event_seq, event_sha256)
+             VALUES ('staff', 'k-crash', 'body-1', 'x-9', 7, ?1, ?2)",
+            params![
+                snap.head as i64 + 1,
+                record_sha256(
+                    &planned.kind,
+                    &planned.actor,
+                    planned.at_unix_ms,
+                    &planned.payload
+                )
+            ],
+        )
+        .expect("insert");
+        let seq = place_elsewhere(&db, spec(&snap.book, "x-9", "ent-a", "trn2-server", 1));
+        assert_eq!(seq, snap.head + 1);
+        assert!(matches!(
+            place(&shared, "k-crash", "body-1", ours.clone()).await,
+            Err(ApiError::Refused(m)) if m.contains("duplicate order id")
+        ));
+
+        // A key row from before keys named their event is trusted as it was.
+        aux.execute(
+            "INSERT INTO idempotency_keys (scope, key, request_sha256, order_id, created_at)
+             VALUES ('staff', 'k-old', 'body-old', 'x-9', 7)",
+            [],
+        )
+        .expect("insert");
+        assert!(matches!(
+            place(&shared, "k-old", "body-old", ours).await,
+            Ok(Placed::Replayed(o)) if o == "x-9"
+        ));
     }
 }

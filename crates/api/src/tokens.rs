@@ -104,17 +104,40 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     request_sha256 TEXT NOT NULL,
     order_id TEXT NOT NULL,
     created_at INTEGER NOT NULL,
+    event_seq INTEGER,
+    event_sha256 TEXT,
     PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
 ";
 
-/// Opens a second connection to an existing book file and makes sure the API's tables exist.
-/// The event store must already have been created in the file (it refuses foreign tables).
+/// Columns added to `idempotency_keys` after its first release: the log position the key's
+/// order event was to take and a hash of that event, so a key binds only its own event. Rows
+/// written before have neither.
+const KEY_COLUMNS_ADDED: [(&str, &str); 2] = [("event_seq", "INTEGER"), ("event_sha256", "TEXT")];
+
+/// Opens a second connection to an existing book file and makes sure the API's tables exist
+/// (adding columns an older version's tables lack). The event store must already have been
+/// created in the file (it refuses foreign tables).
 pub(crate) fn open_aux(path: &Path) -> Result<Connection, ApiError> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.execute_batch(AUX_SCHEMA)?;
+    // One write transaction, so two processes opening an old file at once do not both alter it.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(AUX_SCHEMA)?;
+    let columns: Vec<String> = {
+        let mut st = tx.prepare("SELECT name FROM pragma_table_info('idempotency_keys')")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (name, ty) in KEY_COLUMNS_ADDED {
+        if !columns.iter().any(|c| c == name) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE idempotency_keys ADD COLUMN {name} {ty}"
+            ))?;
+        }
+    }
+    tx.commit()?;
     Ok(conn)
 }
 
@@ -222,4 +245,37 @@ pub(crate) fn authenticate(conn: &Connection, secret: &str) -> Result<Option<Pri
             role: t.role,
             customer: t.customer,
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_key_table_gains_the_event_columns_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("book.db");
+        store::SqliteStore::open(&path, store::SqliteOptions::default()).expect("a store");
+        Connection::open(&path)
+            .expect("open")
+            .execute_batch(
+                "CREATE TABLE idempotency_keys (
+                     scope TEXT NOT NULL, key TEXT NOT NULL, request_sha256 TEXT NOT NULL,
+                     order_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+                     PRIMARY KEY (scope, key)
+                 ) WITHOUT ROWID;
+                 INSERT INTO idempotency_keys VALUES ('staff', 'k', 'h', 'o-1', 1);",
+            )
+            .expect("the old table");
+        open_aux(&path).expect("migrates");
+        let conn = open_aux(&path).expect("opens a migrated file");
+        let row: (String, Option<i64>, Option<String>) = conn
+            .query_row(
+                "SELECT order_id, event_seq, event_sha256 FROM idempotency_keys",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("the row");
+        assert_eq!(row, ("o-1".to_string(), None, None));
+    }
 }

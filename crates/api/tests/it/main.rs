@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use store::{NewEvent, SqliteOptions, SqliteStore, Store};
 
 mod dashboard;
+mod follow;
 mod ops;
 
 /// A running server on a fresh demo book, with one token per role.
