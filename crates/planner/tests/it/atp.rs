@@ -201,6 +201,7 @@ fn atp_hand_written_ahead_of_launch() {
         contracts: vec![],
         reservations: vec![],
         orders: vec![],
+        order_progress: Vec::new(),
     };
     let book = Book::new(spec).unwrap();
     let plan = planner::plan(&book, Period(0)).unwrap();

@@ -721,6 +721,7 @@ pub fn tiny_case(seed: u64) -> Case {
         contracts,
         reservations,
         orders,
+        order_progress: Vec::new(),
     };
     let mut what = format!("{spec:#?}");
     let mut book = Book::new(spec).expect("tiny book is valid");

@@ -371,6 +371,7 @@ fn the_checkers_catch_corrupted_plans() {
             lateness_penalty_usd_per_unit_period: 0,
             substitutes: vec![],
         }],
+        order_progress: Vec::new(),
     };
     let book = Book::new(spec).unwrap();
     let now = Period(0);

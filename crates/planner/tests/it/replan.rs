@@ -387,6 +387,7 @@ fn hand_written_cut_breaks_the_cheapest_promises() {
         contracts: vec![],
         reservations: vec![],
         orders: vec![order("a", 4, 100), order("b", 3, 200), order("c", 3, 300)],
+        order_progress: Vec::new(),
     };
     let mut book = Book::new(spec).unwrap();
     let p0 = planner::plan(&book, Period(0)).unwrap();
