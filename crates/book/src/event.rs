@@ -24,6 +24,21 @@ pub struct BookSpec {
     pub reservations: Vec<ReservationSpec>,
     /// Initial orders.
     pub orders: Vec<OrderSpec>,
+    /// Where initial orders stand beyond placed (confirmed promises, recorded deliveries), as
+    /// a scenario exported from a book carries them; applied after every order is placed.
+    pub order_progress: Vec<OrderProgress>,
+}
+
+/// What happened to an initial order after it was placed: the promise its customer confirmed
+/// (as `OrderConfirmed` leaves it) and its recorded delivery (as `OrderDelivered` does).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderProgress {
+    /// Order id (one of the book's initial orders).
+    pub order: String,
+    /// The confirmed promise: the order is confirmed.
+    pub confirmed: Option<Promise>,
+    /// The recorded delivery: the order is delivered (after its confirmation, if any).
+    pub delivered: Option<Delivery>,
 }
 
 /// A SKU as written in a scenario.

@@ -287,6 +287,9 @@ impl Book {
         for o in spec.orders {
             book.apply_event(Event::OrderPlaced(o), true)?;
         }
+        for p in spec.order_progress {
+            book.apply_progress(p)?;
+        }
         Ok(book)
     }
 
@@ -349,6 +352,54 @@ impl Book {
             ));
         }
         self.stake = stake;
+        Ok(())
+    }
+
+    /// Brings an initial order to where `p` says it stands, as the events would: a promise
+    /// (as a recorded plan makes) that is then confirmed, then the delivery. Errors name the
+    /// field (`confirmed` or `delivered`) of the order.
+    fn apply_progress(&mut self, p: OrderProgress) -> Result<(), BookError> {
+        let obj = format!("order {}", p.order);
+        let i = self.order(&p.order)?;
+        if let Some(c) = p.confirmed {
+            let o = &self.orders[i.0 as usize];
+            if o.status != OrderStatus::Placed {
+                return Err(BookError::new(
+                    obj,
+                    "confirmed",
+                    format!("the order is already {}", o.status.as_str()),
+                ));
+            }
+            if c.units == 0 || c.units > o.units {
+                return Err(BookError::new(
+                    obj,
+                    "confirmed",
+                    format!("{} units must be between 1 and {}", c.units, o.units),
+                ));
+            }
+            self.period_in(&obj, "confirmed", c.by)?;
+            let o = self.orders.get_mut(i.0 as usize);
+            o.promise = Some(c);
+            o.status = OrderStatus::Promised;
+            self.apply_event(
+                Event::OrderConfirmed {
+                    order: p.order.clone(),
+                },
+                true,
+            )
+            .map_err(|e| BookError::new(e.object, "confirmed", e.message))?;
+        }
+        if let Some(d) = p.delivered {
+            self.apply_event(
+                Event::OrderDelivered {
+                    order: p.order,
+                    units: d.units,
+                    period: d.period,
+                },
+                true,
+            )
+            .map_err(|e| BookError::new(e.object, "delivered", e.message))?;
+        }
         Ok(())
     }
 

@@ -167,6 +167,7 @@ impl Book {
             contracts: Vec::new(),
             reservations: Vec::new(),
             orders: Vec::new(),
+            order_progress: Vec::new(),
         })?;
         for e in events {
             book.apply_event(e, true)?;

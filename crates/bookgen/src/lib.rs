@@ -272,6 +272,7 @@ pub fn generate(p: &Params) -> Generated {
         contracts,
         reservations,
         orders,
+        order_progress: Vec::new(),
     };
     Generated { spec, events }
 }

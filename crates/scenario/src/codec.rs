@@ -278,6 +278,13 @@ fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
         }
         "order_placed" => {
             let b: OrderPlacedV1 = body(value)?;
+            if b.order.confirmed.is_some() || b.order.delivered.is_some() {
+                return Err(
+                    "order: `confirmed` and `delivered` belong in scenario files, \
+                            not in order_placed"
+                        .into(),
+                );
+            }
             Event::OrderPlaced(order_from_dto(&b.order, pr, &[]).map_err(at_message)?)
         }
         "order_cancelled" => {

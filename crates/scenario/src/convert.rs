@@ -241,6 +241,32 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
     let orders = (dto.orders.iter().enumerate())
         .map(|(i, o)| order_from_dto(o, pr, &path_of!["order", i]))
         .collect::<Result<_, _>>()?;
+    let mut order_progress = Vec::new();
+    for (i, o) in dto.orders.iter().enumerate() {
+        if o.confirmed.is_none() && o.delivered.is_none() {
+            continue;
+        }
+        let p = path_of!["order", i];
+        let confirmed = match &o.confirmed {
+            Some(c) => Some(Promise {
+                units: c.units,
+                by: pr.inside(&c.by, &with(&with(&p, "confirmed"), "by"))?,
+            }),
+            None => None,
+        };
+        let delivered = match &o.delivered {
+            Some(d) => Some(Delivery {
+                units: d.units,
+                period: pr.inside(&d.period, &with(&with(&p, "delivered"), "period"))?,
+            }),
+            None => None,
+        };
+        order_progress.push(OrderProgress {
+            order: o.id.clone(),
+            confirmed,
+            delivered,
+        });
+    }
     Ok(BookSpec {
         name: dto.name.clone(),
         horizon,
@@ -251,6 +277,7 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
         contracts,
         reservations,
         orders,
+        order_progress,
     })
 }
 
@@ -731,8 +758,33 @@ pub(crate) fn spec_to_dto(spec: &BookSpec, style: Style) -> ScenarioDto {
             .iter()
             .map(|r| reservation_to_dto(r, style))
             .collect(),
-        orders: spec.orders.iter().map(|o| order_to_dto(o, style)).collect(),
+        orders: orders_to_dto(spec, style),
     }
+}
+
+/// The orders with where they stand (`confirmed`, `delivered`).
+fn orders_to_dto(spec: &BookSpec, style: Style) -> Vec<OrderDto> {
+    let mut orders: Vec<OrderDto> = spec.orders.iter().map(|o| order_to_dto(o, style)).collect();
+    if spec.order_progress.is_empty() {
+        return orders;
+    }
+    let index: std::collections::HashMap<&str, usize> = (spec.orders.iter().enumerate())
+        .map(|(i, o)| (o.key.as_str(), i))
+        .collect();
+    for p in &spec.order_progress {
+        // A specification naming an order it does not hold is refused by `Book::new`.
+        if let Some(&i) = index.get(p.order.as_str()) {
+            orders[i].confirmed = p.confirmed.map(|c| ConfirmedDto {
+                units: c.units,
+                by: style.period(c.by.0),
+            });
+            orders[i].delivered = p.delivered.map(|d| DeliveredDto {
+                units: d.units,
+                period: style.period(d.period.0),
+            });
+        }
+    }
+    orders
 }
 
 pub(crate) fn contract_to_dto(c: &ContractSpec, style: Style) -> ContractDto {
@@ -804,6 +856,8 @@ pub(crate) fn order_to_dto(o: &OrderSpec, style: Style) -> OrderDto {
                 value_factor: Decimal::from_scaled(s.value_factor_bp as u64, 4),
             })
             .collect(),
+        confirmed: None,
+        delivered: None,
         source: None,
     }
 }
@@ -824,9 +878,12 @@ pub(crate) fn reservation_to_dto(r: &ReservationSpec, style: Style) -> Reservati
 /// The book's current content as a specification that `Book::new` turns back into the same
 /// orders, contracts, reservations, generations and supply.
 ///
-/// A scenario has no history, so: cancelled and delivered orders and cancelled reservations
-/// are left out, open orders come back as placed (promises are plan state), and supply
-/// adjustments are folded in by writing the adjusted supply as explicit units.
+/// A scenario has no history, so: cancelled orders and cancelled reservations are left out;
+/// delivered orders are kept with their recorded delivery (the planner takes the delivered
+/// units off the supply of their period), confirmed orders with the promise the customer
+/// confirmed (tier 2 protects it); promises not confirmed are plan state and left out, so
+/// those orders come back as placed; supply adjustments are folded in by writing the adjusted
+/// supply as explicit units. The planner sees the same book: equal tier objectives.
 pub fn spec_of(book: &Book) -> BookSpec {
     let gkey = |g: GenIdx| book.generation(g).key.clone();
     let ckey = |c: CustomerIdx| book.customer_at(c).key.clone();
@@ -887,8 +944,23 @@ pub fn spec_of(book: &Book) -> BookSpec {
         orders: book
             .orders()
             .iter()
-            .filter(|o| o.status.is_open())
+            .filter(|o| o.status != OrderStatus::Cancelled)
             .map(|o| order_spec_of(book, o))
+            .collect(),
+        order_progress: book
+            .orders()
+            .iter()
+            .filter_map(|o| {
+                let confirmed = o.confirmed.filter(|_| {
+                    matches!(o.status, OrderStatus::Confirmed | OrderStatus::Delivered)
+                });
+                let delivered = o.delivered.filter(|_| o.status == OrderStatus::Delivered);
+                (confirmed.is_some() || delivered.is_some()).then(|| OrderProgress {
+                    order: o.key.clone(),
+                    confirmed,
+                    delivered,
+                })
+            })
             .collect(),
     }
 }

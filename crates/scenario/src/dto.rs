@@ -414,8 +414,30 @@ pub(crate) struct OrderDto {
     pub lateness_penalty_usd_per_unit_period: i64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub substitutes: Vec<SubstituteDto>,
+    /// The promise the customer confirmed (scenario files only, not `order_placed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<ConfirmedDto>,
+    /// The recorded delivery (scenario files only, not `order_placed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<DeliveredDto>,
     #[serde(default, skip_serializing_if = "is_empty")]
     pub source: Option<String>,
+}
+
+/// `confirmed = { units = 8, by = "2027-05" }` of an `[[order]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfirmedDto {
+    pub units: u64,
+    pub by: PeriodDto,
+}
+
+/// `delivered = { units = 43, period = "2027-01" }` of an `[[order]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeliveredDto {
+    pub units: u64,
+    pub period: PeriodDto,
 }
 
 /// One entry of `substitutes = [{ generation = "trn3", value_factor = 0.9 }]`.

@@ -3,8 +3,9 @@
 //! Columns (by header name, any order): `id,customer,sku,quantity,earliest,latest,price_usd_per_unit`
 //! are required; `lateness_penalty_usd_per_unit_period` (default 0) and `substitutes`
 //! (default none; `trn3:0.9;trn4:0.8`) are optional. One order per line: blank lines and
-//! line breaks inside quoted fields are refused, so the n-th order is always on line n + 1
-//! and [`check_orders_against`] can name the line of an order the book refuses.
+//! line breaks inside quoted fields are refused (at their line; the line break ending the last
+//! line is fine, an empty line after it is a blank line), so the n-th order is always on line
+//! n + 1 and [`check_orders_against`] can name the line of an order the book refuses.
 
 use crate::convert::order_spec_of;
 use crate::dto::{parse_scaled, Decimal};
@@ -58,17 +59,30 @@ pub fn parse_orders_csv(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let blank = |line: usize| FileError {
+        line: Some(line),
+        ..FileError::whole_file(
+            file_name,
+            "blank line; blank lines are not allowed (one order per line)",
+        )
+    };
     let csv_error = |e: csv::Error| {
-        let line = e.position().map(|p| p.line() as usize);
+        // Once, on the way out: the line of the byte the reader stopped at.
+        let line = e.position().map(|p| line_of_byte(text, p.byte() as usize));
         FileError {
             line,
             ..FileError::whole_file(file_name, e.to_string())
         }
     };
+    let mut lines = Lines {
+        bytes: text.as_bytes(),
+        next: 0,
+        line: 1,
+    };
     let mut records = reader.records();
     let header = match records.next() {
         Some(r) => r.map_err(csv_error)?,
-        None => {
+        None if text.is_empty() => {
             return Err(err(
                 file_name,
                 1,
@@ -77,12 +91,18 @@ pub fn parse_orders_csv(
                 "the file is empty; a header row is needed",
             ))
         }
+        // Only line breaks: the reader skipped them all.
+        None => return Err(blank(1)),
     };
-    let header_line = header.position().map_or(1, |p| p.line() as usize);
-    if header_line != 1 {
+    // The header must be line 1.
+    lines.take(&header).map_err(blank)?;
+    if is_blank(&header) {
+        return Err(blank(1));
+    }
+    if header.iter().any(|f| f.contains(['\n', '\r'])) {
         return Err(FileError {
-            line: Some(header_line),
-            ..FileError::whole_file(file_name, "the header must be the first line")
+            line: Some(1),
+            ..FileError::whole_file(file_name, "line breaks inside the header are not allowed")
         });
     }
     // Column index of each known column name.
@@ -117,18 +137,19 @@ pub fn parse_orders_csv(
         }
     }
     let mut specs = Vec::new();
-    for (n, rec) in records.enumerate() {
+    for rec in records {
         let rec = rec.map_err(csv_error)?;
-        let line = n + 2;
-        let at = rec
-            .position()
-            .map_or(line, |p| line_at(text, p.byte() as usize));
-        if at != line || rec.iter().any(|f| f.contains('\n')) {
+        // The n-th record must start on line n + 1: the reader skips empty lines silently.
+        let line = lines.take(&rec).map_err(blank)?;
+        if is_blank(&rec) {
+            return Err(blank(line));
+        }
+        if rec.iter().any(|f| f.contains(['\n', '\r'])) {
             return Err(FileError {
-                line: Some(at),
+                line: Some(line),
                 ..FileError::whole_file(
                     file_name,
-                    "blank lines and line breaks inside fields are not allowed (one order per line)",
+                    "line breaks inside fields are not allowed (one order per line)",
                 )
             });
         }
@@ -200,23 +221,80 @@ pub fn parse_orders_csv(
             substitutes,
         });
     }
+    // After the last order only its line break may follow: anything else the reader skipped
+    // is blank lines.
+    lines.finish().map_err(blank)?;
     Ok(specs)
 }
 
-/// The 1-based line of the record the csv reader says starts at `byte`. The reader's own line
-/// count skips blank lines, and its byte offset points at blank lines skipped before the record,
-/// so step over those first.
-fn line_at(text: &str, byte: usize) -> usize {
-    let rest = &text.as_bytes()[byte.min(text.len())..];
-    let skipped = rest
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
+/// Where the reader is in the text, in lines. The csv reader skips empty lines without a word
+/// and its own line count does not see them, so each record is checked to start exactly where
+/// the line after the previous record starts. Each byte is looked at a bounded number of times,
+/// so a file of n bytes costs O(n). A line ends at `\n`, `\r\n` or `\r`, as for the reader.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Byte where the next record should start: just after the previous record's line.
+    next: usize,
+    /// That line's 1-based number.
+    line: usize,
+}
+
+impl Lines<'_> {
+    /// The line `rec` is on, moving past it; `Err(line)` names a blank line before it.
+    fn take(&mut self, rec: &csv::StringRecord) -> Result<usize, usize> {
+        let len = self.bytes.len();
+        // The reader's offset may point at the empty lines it skipped before the record.
+        let mut start = rec
+            .position()
+            .map_or(self.next, |p| p.byte() as usize)
+            .max(self.next);
+        while start < len && matches!(self.bytes[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        if start != self.next {
+            return Err(self.line);
+        }
+        let mut end = start;
+        while end < len && !matches!(self.bytes[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        if end < len {
+            end += if self.bytes[end..].starts_with(b"\r\n") {
+                2
+            } else {
+                1
+            };
+        }
+        let line = self.line;
+        self.next = end;
+        self.line += 1;
+        Ok(line)
+    }
+
+    /// After the last record: a line break ending it is fine (`next` is past it); anything
+    /// left is blank lines, `Err` names the first.
+    fn finish(&self) -> Result<(), usize> {
+        if self.next < self.bytes.len() {
+            Err(self.line)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A line of nothing but spaces (the reader trims it to one empty field).
+fn is_blank(rec: &csv::StringRecord) -> bool {
+    rec.len() == 1 && rec[0].is_empty()
+}
+
+/// The 1-based line `byte` is on (for a reader error; lines end as in [`Lines`]).
+fn line_of_byte(text: &str, byte: usize) -> usize {
+    let b = &text.as_bytes()[..byte.min(text.len())];
+    let lf = b.iter().filter(|&&c| c == b'\n').count();
+    let lone_cr = (0..b.len())
+        .filter(|&i| b[i] == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
         .count();
-    let start = byte + skipped;
-    1 + text.as_bytes()[..start.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+    1 + lf + lone_cr
 }
 
 /// Parses `trn3:0.9;trn4:0.8` (value factors with at most 4 decimal places).

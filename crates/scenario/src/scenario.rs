@@ -4,7 +4,7 @@ use crate::convert::{spec_from_dto, spec_of, spec_to_dto, At, Style};
 use crate::dto::ScenarioDto;
 use crate::error::FileError;
 use crate::spans::{json_tree, line_col, offset_of, toml_tree, Node, Path, Seg};
-use book::{Book, BookError, BookSpec};
+use book::{Book, BookError, BookSpec, OrderStatus};
 use std::path::Path as FsPath;
 
 /// A scenario file format.
@@ -57,7 +57,9 @@ pub fn write_scenario(book: &Book, format: Format) -> String {
     let dto = spec_to_dto(&spec, Style::Month(book.horizon()));
     match format {
         Format::Toml => {
-            let omitted_orders = book.orders().iter().filter(|o| !o.status.is_open()).count();
+            let omitted_orders = (book.orders().iter())
+                .filter(|o| o.status == OrderStatus::Cancelled)
+                .count();
             let omitted_reservations = book.reservations().iter().filter(|r| r.cancelled).count();
             let mut out = format!(
                 "# Scenario exported from book {:?}. Schema: docs/scenario.md.\n",
@@ -65,7 +67,7 @@ pub fn write_scenario(book: &Book, format: Format) -> String {
             );
             if omitted_orders + omitted_reservations > 0 {
                 out.push_str(&format!(
-                    "# Left out: {omitted_orders} delivered or cancelled orders, {omitted_reservations} cancelled reservations.\n"
+                    "# Left out: {omitted_orders} cancelled orders, {omitted_reservations} cancelled reservations.\n"
                 ));
             }
             if !book.supply_adjustments().is_empty() {

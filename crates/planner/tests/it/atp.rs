@@ -170,39 +170,7 @@ fn atp_offers_nothing_before_first_ship() {
 /// The same, hand-written: g ships from period 2; 5 units are finished in period 0.
 #[test]
 fn atp_hand_written_ahead_of_launch() {
-    let gen = Generation {
-        key: "g".into(),
-        name: "G".into(),
-        unit_name: "server".into(),
-        chips_per_unit: 16,
-        first_ship: Period(2),
-        holding_usd_per_unit_period: 1,
-        residual_usd_per_unit: 0,
-        cloud_value_usd_per_unit_period: 0,
-        cloud_demand_units: vec![0; 4],
-        source: String::new(),
-    };
-    let spec = BookSpec {
-        name: "launch".into(),
-        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), 4),
-        generations: vec![gen],
-        supply: SupplyInputs::Explicit(vec![vec![5, 0, 0, 0]]),
-        skus: vec![SkuSpec {
-            key: "s".into(),
-            name: "s".into(),
-            generation: "g".into(),
-            size_units: 1,
-        }],
-        customers: vec![Customer {
-            key: "c".into(),
-            name: "c".into(),
-            kind: CustomerKind::Lab,
-        }],
-        contracts: vec![],
-        reservations: vec![],
-        orders: vec![],
-    };
-    let book = Book::new(spec).unwrap();
+    let book = Book::new(one_generation_spec("launch", Period(2), vec![5, 0, 0, 0])).unwrap();
     let plan = planner::plan(&book, Period(0)).unwrap();
     let by: Vec<u64> = (0..4)
         .map(|t| plan.atp.units_by(GenIdx(0), Period(t)))

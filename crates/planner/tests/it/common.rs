@@ -721,6 +721,7 @@ pub fn tiny_case(seed: u64) -> Case {
         contracts,
         reservations,
         orders,
+        order_progress: Vec::new(),
     };
     let mut what = format!("{spec:#?}");
     let mut book = Book::new(spec).expect("tiny book is valid");
@@ -804,5 +805,44 @@ pub fn record_and_confirm(book: &mut Book, plan: &Plan) {
             book.apply(Event::OrderConfirmed { order: k })
                 .expect("confirm");
         }
+    }
+}
+
+/// A hand-written book: one generation `g` (first shipping in `first_ship`, holding cost 1 a
+/// unit-period, no cloud value or demand), one SKU `s` of one unit, one customer `c`, the given
+/// supply (one value per period) and nothing else; tests add orders, contracts and so on.
+pub fn one_generation_spec(name: &str, first_ship: Period, supply: Vec<u64>) -> BookSpec {
+    let periods = supply.len();
+    BookSpec {
+        name: name.into(),
+        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), periods as u32),
+        generations: vec![Generation {
+            key: "g".into(),
+            name: "G".into(),
+            unit_name: "server".into(),
+            chips_per_unit: 16,
+            first_ship,
+            holding_usd_per_unit_period: 1,
+            residual_usd_per_unit: 0,
+            cloud_value_usd_per_unit_period: 0,
+            cloud_demand_units: vec![0; periods],
+            source: String::new(),
+        }],
+        supply: SupplyInputs::Explicit(vec![supply]),
+        skus: vec![SkuSpec {
+            key: "s".into(),
+            name: "s".into(),
+            generation: "g".into(),
+            size_units: 1,
+        }],
+        customers: vec![Customer {
+            key: "c".into(),
+            name: "c".into(),
+            kind: CustomerKind::Lab,
+        }],
+        contracts: vec![],
+        reservations: vec![],
+        orders: vec![],
+        order_progress: vec![],
     }
 }

@@ -316,34 +316,7 @@ fn random_small_books_match_the_lp_reference() {
 /// The checkers must be able to fail: corrupt a correct plan and expect them to object.
 #[test]
 fn the_checkers_catch_corrupted_plans() {
-    let gen = Generation {
-        key: "g".into(),
-        name: "G".into(),
-        unit_name: "server".into(),
-        chips_per_unit: 16,
-        first_ship: Period(0),
-        holding_usd_per_unit_period: 1,
-        residual_usd_per_unit: 0,
-        cloud_value_usd_per_unit_period: 0,
-        cloud_demand_units: vec![0, 0],
-        source: String::new(),
-    };
     let spec = BookSpec {
-        name: "corrupt".into(),
-        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), 2),
-        generations: vec![gen],
-        supply: SupplyInputs::Explicit(vec![vec![2, 0]]),
-        skus: vec![SkuSpec {
-            key: "s".into(),
-            name: "s".into(),
-            generation: "g".into(),
-            size_units: 1,
-        }],
-        customers: vec![Customer {
-            key: "c".into(),
-            name: "c".into(),
-            kind: CustomerKind::Lab,
-        }],
         contracts: vec![ContractSpec {
             key: "k".into(),
             customer: "c".into(),
@@ -359,7 +332,6 @@ fn the_checkers_catch_corrupted_plans() {
             }],
             note: String::new(),
         }],
-        reservations: vec![],
         orders: vec![OrderSpec {
             key: "o".into(),
             customer: "c".into(),
@@ -371,6 +343,7 @@ fn the_checkers_catch_corrupted_plans() {
             lateness_penalty_usd_per_unit_period: 0,
             substitutes: vec![],
         }],
+        ..one_generation_spec("corrupt", Period(0), vec![2, 0])
     };
     let book = Book::new(spec).unwrap();
     let now = Period(0);

@@ -345,18 +345,6 @@ fn every_promise_a_cut_breaks_names_the_cut() {
 /// go to the dearest orders: C keeps its 3 units, B gets 2 of 3, A gets nothing.
 #[test]
 fn hand_written_cut_breaks_the_cheapest_promises() {
-    let gen = Generation {
-        key: "g".into(),
-        name: "G".into(),
-        unit_name: "server".into(),
-        chips_per_unit: 16,
-        first_ship: Period(0),
-        holding_usd_per_unit_period: 1,
-        residual_usd_per_unit: 0,
-        cloud_value_usd_per_unit_period: 0,
-        cloud_demand_units: vec![0, 0],
-        source: String::new(),
-    };
     let order = |key: &str, q: u64, price: i64| OrderSpec {
         key: key.into(),
         customer: "c".into(),
@@ -369,24 +357,8 @@ fn hand_written_cut_breaks_the_cheapest_promises() {
         substitutes: vec![],
     };
     let spec = BookSpec {
-        name: "cut".into(),
-        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), 2),
-        generations: vec![gen],
-        supply: SupplyInputs::Explicit(vec![vec![10, 0]]),
-        skus: vec![SkuSpec {
-            key: "s".into(),
-            name: "s".into(),
-            generation: "g".into(),
-            size_units: 1,
-        }],
-        customers: vec![Customer {
-            key: "c".into(),
-            name: "c".into(),
-            kind: CustomerKind::Lab,
-        }],
-        contracts: vec![],
-        reservations: vec![],
         orders: vec![order("a", 4, 100), order("b", 3, 200), order("c", 3, 300)],
+        ..one_generation_spec("cut", Period(0), vec![10, 0])
     };
     let mut book = Book::new(spec).unwrap();
     let p0 = planner::plan(&book, Period(0)).unwrap();

@@ -1,40 +1,16 @@
 //! Money at stake: the book refuses what would make a plan total inexact in `i64`, and a book
 //! close to the bound plans to exact totals.
 
+use crate::common::one_generation_spec;
 use book::*;
 
 fn spec(periods: u32, supply: Vec<u64>, orders: Vec<OrderSpec>) -> BookSpec {
-    BookSpec {
-        name: "stake".into(),
-        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), periods),
-        generations: vec![Generation {
-            key: "g".into(),
-            name: "G".into(),
-            unit_name: "server".into(),
-            chips_per_unit: 16,
-            first_ship: Period(0),
-            holding_usd_per_unit_period: 0,
-            residual_usd_per_unit: 0,
-            cloud_value_usd_per_unit_period: 0,
-            cloud_demand_units: vec![0; periods as usize],
-            source: String::new(),
-        }],
-        supply: SupplyInputs::Explicit(vec![supply]),
-        skus: vec![SkuSpec {
-            key: "s".into(),
-            name: "s".into(),
-            generation: "g".into(),
-            size_units: 1,
-        }],
-        customers: vec![Customer {
-            key: "c".into(),
-            name: "c".into(),
-            kind: CustomerKind::Lab,
-        }],
-        contracts: vec![],
-        reservations: vec![],
-        orders,
-    }
+    assert_eq!(supply.len(), periods as usize);
+    let mut spec = one_generation_spec("stake", Period(0), supply);
+    // No holding cost: the value of a plan is its sale revenue.
+    spec.generations[0].holding_usd_per_unit_period = 0;
+    spec.orders = orders;
+    spec
 }
 
 fn order(key: &str, q: u64, price: i64) -> OrderSpec {

@@ -120,6 +120,12 @@ fn versions_and_bad_payloads_are_refused() {
         r#"{"v":1,"order":{"id":"o","customer":"c","sku":"s","quantity":1,"earliest":"2027-01","latest":2,"price_usd_per_unit":1}}"#,
         "periods are indices",
     );
+    // Where an order stands is for scenario files; an order is placed open.
+    check(
+        "order_placed",
+        r#"{"v":1,"order":{"id":"o","customer":"c","sku":"s","quantity":1,"earliest":0,"latest":2,"price_usd_per_unit":1,"delivered":{"units":1,"period":0}}}"#,
+        "belong in scenario files",
+    );
 }
 
 #[test]

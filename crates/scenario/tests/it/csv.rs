@@ -190,8 +190,9 @@ fn broken_headers_and_layout() {
         h,
     )
     .unwrap_err();
-    assert_eq!(err.line, Some(5), "{err}");
-    assert!(err.message.contains("blank lines"));
+    // HEADER is line 1, GOOD lines 2-3, the blank line 4.
+    assert_eq!(err.line, Some(4), "{err}");
+    assert!(err.message.contains("blank line"));
     let err = parse_orders_csv(
         &format!("{HEADER}\no-12,ent-a,trn2-server,1,0,3,1,0,,extra\n"),
         "in.csv",
@@ -230,4 +231,87 @@ fn line_breaks_inside_fields_are_refused_at_their_line() {
     let text = format!("{HEADER}\n{GOOD}\n\"o-\n12\",ent-a,trn2-server,1,0,3,1,0,\n");
     let err = parse_orders_csv(&text, "in.csv", h).unwrap_err();
     assert_eq!(err.line, Some(4), "{err}");
+}
+
+/// `text` parses, or the error's line.
+fn blank_line_of(text: &str) -> Result<usize, usize> {
+    let h = example_book().horizon();
+    match parse_orders_csv(text, "in.csv", h) {
+        Ok(specs) => Ok(specs.len()),
+        Err(e) => {
+            assert!(e.message.contains("blank line"), "{e}");
+            Err(e.line.expect("a line"))
+        }
+    }
+}
+
+#[test]
+fn blank_lines_are_refused_at_their_physical_line() {
+    const ROW: &str = "o-12,ent-a,trn2-server,1,0,3,1,0,";
+    // Blank lines 2-4 (before the first order): line 2.
+    assert_eq!(blank_line_of(&format!("{HEADER}\n\n\n\n{ROW}\n")), Err(2));
+    // One blank line at line 3, between two orders.
+    assert_eq!(
+        blank_line_of(&format!(
+            "{HEADER}\n{ROW}\n\no-13,ent-a,trn2-server,1,0,3,1,0,\n"
+        )),
+        Err(3)
+    );
+    // Only spaces is blank too.
+    assert_eq!(
+        blank_line_of(&format!("{HEADER}\n{ROW}\n   \n{ROW}\n")),
+        Err(3)
+    );
+    // The same with CRLF line ends.
+    assert_eq!(
+        blank_line_of(&format!("{HEADER}\r\n{ROW}\r\n\r\n{ROW}\r\n")),
+        Err(3)
+    );
+    // A blank first line: the header must be line 1.
+    assert_eq!(blank_line_of(&format!("\n{HEADER}\n{ROW}\n")), Err(1));
+    assert_eq!(blank_line_of("\n\n"), Err(1));
+    // The line break ending the last line is fine, with or without it, LF or CRLF.
+    assert_eq!(blank_line_of(&format!("{HEADER}\n{ROW}\n")), Ok(1));
+    assert_eq!(blank_line_of(&format!("{HEADER}\n{ROW}")), Ok(1));
+    assert_eq!(blank_line_of(&format!("{HEADER}\r\n{ROW}\r\n")), Ok(1));
+    assert_eq!(blank_line_of(&format!("{HEADER}\n")), Ok(0));
+    // An empty line after it is a blank line: line 3, and line 2 after the header alone.
+    assert_eq!(blank_line_of(&format!("{HEADER}\n{ROW}\n\n")), Err(3));
+    assert_eq!(blank_line_of(&format!("{HEADER}\n{ROW}\n\n\n")), Err(3));
+    assert_eq!(blank_line_of(&format!("{HEADER}\r\n{ROW}\r\n\r\n")), Err(3));
+    assert_eq!(blank_line_of(&format!("{HEADER}\n\n")), Err(2));
+    // A bad cell after many rows is still reported at its own line.
+    let rows: String = (0..500)
+        .map(|i| format!("o-{i},ent-a,trn2-server,1,0,3,1,0,\n"))
+        .collect();
+    let h = example_book().horizon();
+    let err = parse_orders_csv(
+        &format!("{HEADER}\n{rows}x,ent-a,trn2-server,-1,0,3,1,0,\n"),
+        "in.csv",
+        h,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.line, err.field.as_deref()),
+        (Some(502), Some("quantity")),
+        "{err}"
+    );
+}
+
+/// A large file parses whole and its last row's error names its line (the time it takes is in
+/// BENCHMARKS.md: the line bookkeeping once rescanned the text from its start for every row).
+#[test]
+fn a_large_file_parses_and_names_the_line_of_its_last_row() {
+    let h = example_book().horizon();
+    let n = 60_000;
+    let rows: String = (0..n)
+        .map(|i| format!("im-{i},colo-a,trn2-server,1,2027-02,2027-06,300000,,\n"))
+        .collect();
+    let text = format!("{HEADER}\n{rows}");
+    let specs = parse_orders_csv(&text, "big.csv", h).unwrap();
+    assert_eq!(specs.len(), n);
+    assert_eq!(specs[n - 1].key, format!("im-{}", n - 1));
+    // A blank line after the last row is found at its own line.
+    let err = parse_orders_csv(&format!("{text}\n"), "big.csv", h).unwrap_err();
+    assert_eq!(err.line, Some(n + 2), "{err}");
 }

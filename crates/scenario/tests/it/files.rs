@@ -64,7 +64,7 @@ fn export_leaves_history_out_and_folds_supply_adjustments_in() {
     }))
     .unwrap();
     let text = write_scenario(&book, Format::Toml);
-    assert!(text.contains("# Left out: 1 delivered or cancelled orders, 1 cancelled reservations."));
+    assert!(text.contains("# Left out: 1 cancelled orders, 1 cancelled reservations."));
     let again = Book::new(spec(&text, Format::Toml)).unwrap();
     assert_eq!(again.supply_matrix(), book.supply_matrix());
     assert_eq!(again.supply_units(trn2, Period(2)), before - 3);
@@ -414,4 +414,64 @@ fn error_display_names_file_line_object_and_field() {
         format!("demo.toml:{line}: order o-1: latest: is before earliest")
     );
     assert_eq!(err.object.as_deref(), Some("order o-1"));
+}
+
+#[test]
+fn delivered_and_confirmed_orders_are_exported_and_checked_on_load() {
+    let mut book = example_book();
+    book.apply(Event::OrderDelivered {
+        order: "o-1".into(),
+        units: 7,
+        period: Period(2),
+    })
+    .unwrap();
+    for format in [Format::Toml, Format::Json] {
+        let text = write_scenario(&book, format);
+        let again = Book::new(spec(&text, format)).unwrap();
+        let o = &again.orders()[0];
+        assert_eq!(
+            (o.key.as_str(), o.status),
+            ("o-1", book::OrderStatus::Delivered)
+        );
+        assert_eq!(o.delivered, book.orders()[0].delivered);
+        assert_eq!(write_scenario(&again, format), text, "a fixed point");
+    }
+    // Written by hand: a confirmed promise and a partial delivery load as such.
+    let text = EXAMPLE
+        .replacen(
+            "substitutes = [{ generation = \"trn3\", value_factor = 0.95 }]",
+            "substitutes = [{ generation = \"trn3\", value_factor = 0.95 }]\nconfirmed = { units = 20, by = \"2027-05\" }\ndelivered = { units = 12, period = \"2027-04\" }",
+            1,
+        )
+        .replacen(
+            "source = \"a hypothetical enterprise order\"",
+            "source = \"a hypothetical enterprise order\"\nconfirmed = { units = 6, by = 8 }",
+            1,
+        );
+    let again = Book::new(spec(&text, Format::Toml)).unwrap();
+    let (o1, o2) = (&again.orders()[0], &again.orders()[1]);
+    assert_eq!(o1.status, book::OrderStatus::Delivered);
+    assert_eq!(
+        o1.delivered.map(|d| (d.units, d.period)),
+        Some((12, Period(3)))
+    );
+    assert_eq!(o2.status, book::OrderStatus::Confirmed);
+    assert_eq!(o2.confirmed.map(|c| (c.units, c.by)), Some((6, Period(8))));
+    // Refused ones name the line of their field.
+    for (from, to, message) in [
+        ("by = 8 }", "by = 8, late = 1 }", "unknown field `late`"),
+        (
+            "units = 12, period",
+            "units = 21, period",
+            "21 must be between 1 and 20",
+        ),
+        ("units = 6, by", "units = 0, by", "must be between 1 and"),
+        ("by = 8 }", "by = 99 }", "outside the horizon"),
+    ] {
+        let bad = text.replacen(from, to, 1);
+        let err = parse_scenario(&bad, Format::Toml, "s.toml").unwrap_err();
+        let line = line_of(&bad, to);
+        assert_eq!(err.line, Some(line), "{err}");
+        assert!(err.to_string().contains(message), "{err}");
+    }
 }

@@ -6,6 +6,7 @@ mod codec;
 mod csv;
 mod demo;
 mod files;
+mod roundtrip;
 mod snapshot;
 
 use book::{Book, BookSpec};
