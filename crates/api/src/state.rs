@@ -10,8 +10,9 @@
 //! Planning runs on a snapshot with no lock held on the book.
 //!
 //! Other processes (the CLI) may append to the same file while the server runs. Every request
-//! first compares the log's head with the published snapshot's ([`Shared::catch_up`]: one
-//! indexed read) and, when the file is ahead, folds only the new events into a new snapshot
+//! first asks SQLite whether any other connection committed since the book was last found level
+//! with the file (`PRAGMA data_version`), and only then compares the log's head with the
+//! published snapshot's ([`Shared::catch_up`]: one indexed read) and, when the file is ahead, folds only the new events into a new snapshot
 //! before it is answered; the writer does the same when its append finds the head moved, then
 //! stages its batch again. A published snapshot is always the fold of the log up to its head,
 //! and the head published never goes back.
@@ -142,6 +143,15 @@ impl Published {
     }
 }
 
+/// The connections the per-request check reads: SQLite's data version (which moves with every
+/// commit by any other connection) and the log's head, and the data version at which the
+/// published book was last found level with the file.
+struct Watch {
+    version: rusqlite::Connection,
+    store: SqliteStore,
+    level_at: Option<i64>,
+}
+
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub config: Config,
@@ -152,8 +162,8 @@ pub(crate) struct Shared {
     auth: Mutex<Connection>,
     /// A read connection to the event log (history pages).
     reader: Mutex<SqliteStore>,
-    /// A read connection for the head check every request makes (held for one indexed read).
-    watch: Mutex<SqliteStore>,
+    /// What the check every request makes reads (see [`Shared::catch_up`]).
+    watch: Mutex<Watch>,
     /// A read connection for folding events other processes wrote (see [`Shared::catch_up`]).
     follow: Mutex<SqliteStore>,
     tokens: Mutex<FxHashMap<String, (Principal, i64)>>,
@@ -239,7 +249,11 @@ impl Shared {
         aux.pragma_update(None, "synchronous", "NORMAL")?;
         let auth = open_aux(&config.db_path)?;
         let reader = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
-        let watch = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
+        let watch = Watch {
+            version: rusqlite::Connection::open(&config.db_path)?,
+            store: SqliteStore::open(&config.db_path, SqliteOptions::default())?,
+            level_at: None,
+        };
         let follow = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
         let metrics = Metrics::new();
         metrics.book_head.set(head);
@@ -295,14 +309,30 @@ impl Shared {
         self.current.get()
     }
 
-    /// Brings the published book level with the file: compares the log's head with the
-    /// published one (one indexed read) and, if another process (the CLI) has appended since,
+    /// Brings the published book level with the file: when SQLite's data version has moved since
+    /// the book was last found level, compares the log's head with the published one (one
+    /// indexed read) and, if another process (the CLI) has appended since,
     /// folds just those events, off the async workers, and publishes the result. Cached plans
     /// are keyed by head, so the next request that needs a plan re-plans (warm).
     pub async fn catch_up(self: &Arc<Self>) -> Result<(), ApiError> {
-        let head = lock(&self.watch).head()?;
-        if head <= self.snapshot().head {
-            return Ok(());
+        {
+            let mut w = lock(&self.watch);
+            // SQLite's data version changes whenever another connection (of this process or
+            // another) commits: while it stands still, nothing needs reading. It is read before
+            // the head, so a commit between the two shows as a new version next time.
+            let version: i64 = w
+                .version
+                .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            if w.level_at == Some(version) {
+                return Ok(());
+            }
+            let head = w.store.head()?;
+            if head <= self.snapshot().head {
+                w.level_at = Some(version);
+                return Ok(());
+            }
+            // Not level: the version is remembered only once a later look finds the book
+            // level, so a failed catch-up is tried again by the next request.
         }
         let s = self.clone();
         tokio::task::spawn_blocking(move || s.current.catch_up(&lock(&s.follow)).map(drop))
