@@ -129,16 +129,46 @@ struct Entry<C> {
 /// The arcs of leaf lines grouped by `(x, p, sign)`: `x` the arc's core
 /// end, `p` the line's parent. Every arc of a bucket has signed reduced cost
 /// `key + sign * (pi(x) - pi(p))`, so the bucket's least key gives its most
-/// improving arc, whatever the potentials.
+/// improving arc, whatever the potentials. The bucket's top (what every
+/// pricing round reads) is kept apart, in [`Top`].
 struct Bucket<C> {
-    x: u32,
-    p: u32,
-    sign: i8,
-    /// Entries may have gone stale or been added since `top` was taken.
-    dirty: bool,
-    /// The least valid entry (key, arc) when not dirty; `NONE` arc: empty.
-    top: (Art<C>, u32),
     heap: std::collections::BinaryHeap<std::cmp::Reverse<Entry<C>>>,
+}
+
+/// What a pricing round reads of a bucket, in one dense array: its least
+/// valid entry `(key, arc)` (`NONE` arc: empty) and the core indices of the
+/// two potentials its reduced cost adds and subtracts: `key + pi(plus) -
+/// pi(minus)` (`plus = x, minus = p` when `sign > 0`, swapped otherwise).
+#[derive(Clone, Copy)]
+struct Top<C> {
+    key: Art<C>,
+    arc: u32,
+    plus: u32,
+    minus: u32,
+}
+
+impl<C> Buckets<C> {
+    /// Flags bucket `id` for a fresh look at its heap in the next pricing round.
+    #[inline(always)]
+    fn mark_dirty(&mut self, id: usize) {
+        if !self.dirty[id] {
+            self.dirty[id] = true;
+            self.dirty_list.push(id as u32);
+        }
+    }
+
+    /// The core index of node `u`, given one now if it has none.
+    #[inline(always)]
+    fn core_index(&mut self, u: u32) -> u32 {
+        let c = self.core[u as usize];
+        if c != NONE {
+            return c;
+        }
+        let c = self.core_node.len() as u32;
+        self.core[u as usize] = c;
+        self.core_node.push(u);
+        c
+    }
 }
 
 /// Entries per bucket, gathered before the heaps are built.
@@ -165,12 +195,22 @@ struct Buckets<C> {
     in_internal: Vec<bool>,
     /// Bucket of `(x, p, sign)`: `dense[(core[x] * nc + core[p]) * 2 + (sign > 0)]`
     /// when the core (the non-line ends of line arcs, and the root) is small,
-    /// else `sparse`.
+    /// else `sparse`. Any other node that ends up as a bucket's `x` or `p`
+    /// gets a core index too, past `nc` (and its buckets live in `sparse`).
     core: Vec<u32>,
     nc: usize,
     dense: Vec<u32>,
     sparse: std::collections::HashMap<(u32, u32, i8), u32>,
     list: Vec<Bucket<C>>,
+    /// The top of each bucket of `list`.
+    tops: Vec<Top<C>>,
+    /// Buckets whose entries may have gone stale or been added since their top was taken
+    /// (flag per bucket, and the list of those flagged).
+    dirty: Vec<bool>,
+    dirty_list: Vec<u32>,
+    /// The node of each core index, and its potential (refreshed every pricing round).
+    core_node: Vec<u32>,
+    core_pi: Vec<Art<C>>,
     /// The bucket holding each line arc's valid entry (`NONE`: none).
     arc_bucket: Vec<u32>,
     scratch: Vec<u32>,
@@ -1638,17 +1678,17 @@ impl<C: Cost> Simplex<C> {
         // root. Only those nodes get a dense index (a few hundred: supply
         // nodes and the hub, not every node that is no line).
         let mut core = vec![NONE; n + 1];
-        let mut nc = 0usize;
+        let mut core_node = vec![n as u32];
         core[n] = 0;
-        nc += 1;
         for e in self.m_core..self.m {
             for u in [self.source[e] as usize, self.target[e] as usize] {
                 if line_of_node[u] == NONE && core[u] == NONE {
-                    core[u] = nc as u32;
-                    nc += 1;
+                    core[u] = core_node.len() as u32;
+                    core_node.push(u as u32);
                 }
             }
         }
+        let nc = core_node.len();
         let dense = if nc * nc * 2 <= 1 << 22 {
             vec![NONE; nc * nc * 2]
         } else {
@@ -1669,6 +1709,11 @@ impl<C: Cost> Simplex<C> {
             in_internal: vec![false; nl],
             line_of_node,
             list: Vec::new(),
+            tops: Vec::new(),
+            dirty: Vec::new(),
+            dirty_list: Vec::new(),
+            core_node,
+            core_pi: Vec::new(),
             arc_bucket: vec![NONE; self.m],
             scratch: Vec::new(),
         };
@@ -1778,8 +1823,8 @@ impl<C: Cost> Simplex<C> {
                 (self.target[e], c + d, -st)
             };
             let key = if st == STATE_LOWER { key } else { -key };
-            let (cx, cp) = (b.core[x as usize], b.core[p as usize]);
-            let slot = if b.dense.is_empty() || cx == NONE || cp == NONE {
+            let (cx, cp) = (b.core_index(x), b.core_index(p));
+            let slot = if b.dense.is_empty() || cx as usize >= b.nc || cp as usize >= b.nc {
                 None
             } else {
                 Some((cx as usize * b.nc + cp as usize) * 2 + (sign > 0) as usize)
@@ -1799,13 +1844,17 @@ impl<C: Cost> Simplex<C> {
                         }
                     }
                     b.list.push(Bucket {
-                        x,
-                        p,
-                        sign,
-                        dirty: true,
-                        top: (Art::ZERO, NONE),
                         heap: std::collections::BinaryHeap::new(),
                     });
+                    let (plus, minus) = if sign > 0 { (cx, cp) } else { (cp, cx) };
+                    b.tops.push(Top {
+                        key: Art::ZERO,
+                        arc: NONE,
+                        plus,
+                        minus,
+                    });
+                    b.dirty.push(false);
+                    b.mark_dirty(i);
                     if let Some(v) = pending.as_deref_mut() {
                         v.push(Vec::new());
                     }
@@ -1822,11 +1871,12 @@ impl<C: Cost> Simplex<C> {
             match pending.as_deref_mut() {
                 Some(v) => v[id].push(entry),
                 None => {
-                    let bk = &mut b.list[id];
-                    if !bk.dirty && (bk.top.1 == NONE || key < bk.top.0) {
-                        bk.top = (key, e as u32);
+                    let top = &mut b.tops[id];
+                    if !b.dirty[id] && (top.arc == NONE || key < top.key) {
+                        top.key = key;
+                        top.arc = e as u32;
                     }
-                    bk.heap.push(entry);
+                    b.list[id].heap.push(entry);
                     b.entries += 1;
                 }
             }
@@ -1868,9 +1918,8 @@ impl<C: Cost> Simplex<C> {
             for e in self.line_start[k] as usize..self.line_start[k + 1] as usize {
                 let id = b.arc_bucket[e];
                 if id != NONE {
-                    let bk = &mut b.list[id as usize];
-                    if bk.top.1 == e as u32 {
-                        bk.dirty = true;
+                    if b.tops[id as usize].arc == e as u32 {
+                        b.mark_dirty(id as usize);
                     }
                     b.arc_bucket[e] = NONE;
                 }
@@ -1887,7 +1936,9 @@ impl<C: Cost> Simplex<C> {
                     .retain(|std::cmp::Reverse(t)| t.ver == b.version[t.line as usize]);
                 bk.heap.shrink_to_fit();
                 entries += bk.heap.len();
-                bk.dirty = true;
+            }
+            for id in 0..b.list.len() {
+                b.mark_dirty(id);
             }
             b.entries = entries;
             b.entry_limit = 2 * entries + (1 << 20);
@@ -1935,7 +1986,7 @@ impl<C: Cost> Simplex<C> {
         if long {
             b.long_pos = b.long_pos.wrapping_add(LONG_LINE_WINDOW);
         }
-        b.entries -= self.scan_buckets(&mut b.list, &b.version, &mut out);
+        b.entries -= self.scan_buckets(&mut b, &mut out);
         if out.is_empty() {
             // The other core arcs, and every arc of the long internal lines (all of them are
             // priced by now).
@@ -1987,44 +2038,49 @@ impl<C: Cost> Simplex<C> {
         found
     }
 
-    /// Prices the buckets of `list` by their least valid entries (dropping
-    /// the stale entries on top of dirty buckets first), pushing the
-    /// improving arcs to `out`; returns the number of entries dropped.
-    fn scan_buckets(
-        &self,
-        list: &mut [Bucket<C>],
-        version: &[u32],
-        out: &mut Candidates<C>,
-    ) -> usize {
+    /// Prices the buckets by their least valid entries (dropping the stale
+    /// entries on top of dirty buckets first), pushing the improving arcs to
+    /// `out`; returns the number of entries dropped.
+    fn scan_buckets(&self, b: &mut Buckets<C>, out: &mut Candidates<C>) -> usize {
         let mut dropped = 0;
-        for bk in list.iter_mut() {
-            if bk.dirty {
-                bk.top = loop {
-                    let Some(std::cmp::Reverse(t)) = bk.heap.peek() else {
-                        break (Art::ZERO, NONE);
-                    };
-                    let k = t.line as usize;
-                    if t.ver != version[k] {
-                        bk.heap.pop();
-                        dropped += 1;
-                        continue;
-                    }
-                    // A line that gains a child is touched by that pivot (it is
-                    // `v_in` or on the stem), so its entries are stale already.
-                    debug_assert_eq!(self.nchild[self.line_node[k] as usize], 0);
-                    break (t.key, t.arc);
+        for &id in &b.dirty_list {
+            let id = id as usize;
+            let heap = &mut b.list[id].heap;
+            let (key, arc) = loop {
+                let Some(std::cmp::Reverse(t)) = heap.peek() else {
+                    break (Art::ZERO, NONE);
                 };
-                bk.dirty = false;
-            }
-            let (key, arc) = bk.top;
-            if arc == NONE {
+                let k = t.line as usize;
+                if t.ver != b.version[k] {
+                    heap.pop();
+                    dropped += 1;
+                    continue;
+                }
+                // A line that gains a child is touched by that pivot (it is
+                // `v_in` or on the stem), so its entries are stale already.
+                debug_assert_eq!(self.nchild[self.line_node[k] as usize], 0);
+                break (t.key, t.arc);
+            };
+            let top = &mut b.tops[id];
+            top.key = key;
+            top.arc = arc;
+            b.dirty[id] = false;
+        }
+        b.dirty_list.clear();
+        // The potentials of the buckets' ends, once each (a few hundred nodes), then one pass
+        // over the dense tops.
+        b.core_pi.clear();
+        b.core_pi
+            .extend(b.core_node.iter().map(|&u| self.pi_of(u as usize)));
+        let pis = &b.core_pi[..];
+        for t in &b.tops {
+            if t.arc == NONE {
                 continue;
             }
-            let diff = self.pi_of(bk.x as usize) - self.pi_of(bk.p as usize);
-            let v = if bk.sign > 0 { key + diff } else { key - diff };
+            let v = t.key + pis[t.plus as usize] - pis[t.minus as usize];
             if v < Art::ZERO {
-                debug_assert_eq!(self.price(arc as usize), v);
-                out.push((v, arc));
+                debug_assert_eq!(self.price(t.arc as usize), v);
+                out.push((v, t.arc));
             }
         }
         dropped
