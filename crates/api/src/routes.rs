@@ -646,6 +646,10 @@ fn event_is_customers(book: &Book, me: &str, e: &Event) -> bool {
             .iter()
             .any(|r| &r.key == reservation && book.customer_at(r.customer).key == me),
         Event::ContractAdded(c) => c.customer == me,
+        Event::CommitmentDelivered { contract, .. } => book
+            .contracts()
+            .iter()
+            .any(|c| &c.key == contract && book.customer_at(c.customer).key == me),
         Event::BookCreated(_) | Event::SupplyAdjusted(_) | Event::PlanRecorded(_) => false,
     }
 }
