@@ -11,7 +11,10 @@ mod report;
 static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use book::{Book, Event, OrderSpec, Period, ReservationSpec, SubstituteSpec, SupplyAdjustmentSpec};
+use book::{
+    Book, CommitmentKind, Event, OrderSpec, Period, ReservationSpec, SubstituteSpec,
+    SupplyAdjustmentSpec,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use db::BookDb;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -95,6 +98,9 @@ enum Command {
     /// Add, confirm, cancel or deliver orders.
     #[command(subcommand)]
     Order(OrderCmd),
+    /// List contracts' commitments or record deliveries against them.
+    #[command(subcommand)]
+    Contract(ContractCmd),
     /// Book or cancel cloud capacity reservations.
     #[command(subcommand)]
     Reservation(ReservationCmd),
@@ -334,6 +340,25 @@ enum OrderCmd {
         /// The current period; default: this month, clamped.
         #[arg(long)]
         now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContractCmd {
+    /// Every commitment of every contract: units committed, delivered and still owed.
+    List,
+    /// Record units shipped against a delivery commitment.
+    Deliver {
+        /// Contract id.
+        contract: String,
+        /// The commitment's number in the contract, from 1 (as `contract list` and `plan` show it).
+        commitment: u32,
+        /// Units shipped (default: all the commitment still owes).
+        #[arg(long)]
+        units: Option<u64>,
+        /// Period shipped (YYYY-MM or index).
+        #[arg(long)]
+        period: String,
     },
 }
 
@@ -679,6 +704,7 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Order(cmd) => order_cmd(path, &actor, cmd)?,
+        Command::Contract(cmd) => contract_cmd(path, &actor, cmd)?,
         Command::Reservation(cmd) => {
             let mut db = BookDb::open(path, &actor)?;
             let event = match cmd {
@@ -1131,6 +1157,85 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
         range.end()
     );
     Ok(())
+}
+
+fn contract_cmd(path: &Path, actor: &str, cmd: ContractCmd) -> Result<()> {
+    let mut db = BookDb::open(path, actor)?;
+    match cmd {
+        ContractCmd::List => {
+            let b = &db.book;
+            let m = |p: Period| b.horizon().month_of(p).to_string();
+            for c in b.contracts() {
+                println!(
+                    "contract {} of {}: {} commitments, shortfall penalty ${}/unit",
+                    c.key,
+                    b.customer_at(c.customer).key,
+                    c.commitments.len(),
+                    planner::thousands(c.shortfall_penalty_usd_per_unit)
+                );
+                for (k, cm) in c.commitments.iter().enumerate() {
+                    let g = &b.generation(cm.generation).key;
+                    match cm.kind {
+                        CommitmentKind::Delivery { earliest, due, .. } => println!(
+                            "  {:>2}  delivery {:>9} units of {g:<6} {}..{}: {} delivered, {} owed",
+                            k + 1,
+                            cm.units,
+                            m(earliest),
+                            m(due),
+                            cm.delivered_units(),
+                            cm.owed_units()
+                        ),
+                        CommitmentKind::Capacity { start, end, .. } => println!(
+                            "  {:>2}  capacity {:>9} units of {g:<6} {}..{} (cloud, not shipped)",
+                            k + 1,
+                            cm.units,
+                            m(start),
+                            m(Period(end.0.saturating_sub(1).max(start.0)))
+                        ),
+                    }
+                }
+            }
+            Ok(())
+        }
+        ContractCmd::Deliver {
+            contract,
+            commitment,
+            units,
+            period,
+        } => {
+            let Some(index) = commitment.checked_sub(1) else {
+                bail!(bad("commitments are numbered from 1"));
+            };
+            // Default: whatever the commitment still owes (the book refuses what is not one).
+            let owed = (db.book.contracts().iter())
+                .find(|c| c.key == contract)
+                .and_then(|c| c.commitments.get(index as usize))
+                .map_or(0, |cm| cm.owed_units());
+            let event = Event::CommitmentDelivered {
+                contract: contract.clone(),
+                commitment: index,
+                units: units.unwrap_or(owed),
+                period: period_arg(&db.book, "period", &period)?,
+            };
+            db.commit(vec![event]).map_err(|e| bad(format!("{e:#}")))?;
+            let cm = db
+                .book
+                .contracts()
+                .iter()
+                .find(|c| c.key == contract)
+                .and_then(|c| c.commitments.get(index as usize))
+                .expect("the book accepted the delivery");
+            println!(
+                "recorded as event {}: contract {contract} commitment {commitment}: {} of {} units \
+                 delivered, {} owed; run `allot plan` to re-plan",
+                db.head(),
+                cm.delivered_units(),
+                cm.units,
+                cm.owed_units()
+            );
+            Ok(())
+        }
+    }
 }
 
 fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {

@@ -164,6 +164,7 @@ pub fn summary(
             .collect();
         let owed: u64 = cps.iter().map(|p| p.units).sum();
         let met: u64 = cps.iter().map(|p| p.met_units).sum();
+        let delivered: u64 = cps.iter().map(|p| p.delivered_units).sum();
         let value: i64 = cps
             .iter()
             .map(|p| commitment_value_usd(book, ci, p.index))
@@ -184,13 +185,14 @@ pub fn summary(
         let _ =
             writeln!(
             s,
-            "  {:<14} {:<8} {} commitments, {} units owed in horizon, {} met ({:.1}%), value {}{}",
+            "  {:<14} {:<8} {} commitments, {} units owed in horizon, {} met ({:.1}%){}, value {}{}",
             c.key,
             book.customer_at(c.customer).key,
             cps.len(),
             owed,
             met,
             if owed == 0 { 100.0 } else { met as f64 * 100.0 / owed as f64 },
+            if delivered == 0 { String::new() } else { format!(", {delivered} delivered before") },
             usd(value),
             if short.is_empty() { String::new() } else { format!("; {}", short.join(", ")) }
         );
@@ -414,7 +416,7 @@ pub fn plan_json(
             let contract = &book.contracts()[c.contract];
             json!({
                 "contract": contract.key, "customer": book.customer_at(contract.customer).key,
-                "index": c.index + 1, "units": c.units, "met_units": c.met_units,
+                "index": c.index + 1, "units": c.units, "delivered_units": c.delivered_units, "met_units": c.met_units,
                 "generation": book.generation(contract.commitments[c.index].generation).key,
             })
         })

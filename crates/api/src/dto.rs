@@ -170,6 +170,59 @@ pub struct DeliverRequest {
     pub month: String,
 }
 
+/// `POST /api/contracts/{id}/commitments/{n}/deliver`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentDeliverRequest {
+    /// Planning units shipped (default: all the commitment still owes).
+    pub units: Option<u64>,
+    /// Month shipped, `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2027-06")]
+    pub month: String,
+}
+
+/// A delivery commitment of a contract and what was shipped against it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitmentProgressDto {
+    /// Contract id.
+    pub contract: String,
+    /// Customer id.
+    pub customer: String,
+    /// The commitment's number in the contract, from 1.
+    pub index: usize,
+    /// Generation owed.
+    pub generation: String,
+    /// Planning units committed.
+    pub units: u64,
+    /// Planning units recorded as shipped against it.
+    pub delivered_units: u64,
+    /// Planning units still owed (what the planner plans for it).
+    pub owed_units: u64,
+    /// The recorded deliveries, one per month, in month order.
+    pub delivered: Vec<DeliveryDto>,
+}
+
+impl CommitmentProgressDto {
+    pub(crate) fn new(book: &Book, contract: &book::Contract, k: usize) -> Self {
+        let cm = &contract.commitments[k];
+        CommitmentProgressDto {
+            contract: contract.key.clone(),
+            customer: book.customer_at(contract.customer).key.clone(),
+            index: k + 1,
+            generation: book.generation(cm.generation).key.clone(),
+            units: cm.units,
+            delivered_units: cm.delivered_units(),
+            owed_units: cm.owed_units(),
+            delivered: (cm.delivered.iter())
+                .map(|d| DeliveryDto {
+                    units: d.units,
+                    period: format_month(book, d.period),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// `POST /api/plan` (the body is optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

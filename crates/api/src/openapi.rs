@@ -44,7 +44,7 @@ rate limited (429 with `Retry-After`). Months are `YYYY-MM`.",
     ),
     paths(
         healthz, get_metrics, get_me, get_book, get_history, list_orders, create_order, get_order,
-        confirm_order, cancel_order, deliver_order, post_plan, get_promise, get_waitlist, list_reservations,
+        confirm_order, cancel_order, deliver_order, deliver_commitment, post_plan, get_promise, get_waitlist, list_reservations,
         create_reservation, cancel_reservation, get_supply, adjust_supply,
         crate::web::get_dashboard
     ),
@@ -54,6 +54,7 @@ rate limited (429 with `Retry-After`). Months are `YYYY-MM`.",
     tags(
         (name = "orders", description = "Place, read, confirm and cancel orders"),
         (name = "planning", description = "Plan and re-plan, available-to-promise, the waitlist"),
+        (name = "contracts", description = "Deliveries against contract commitments (staff)"),
         (name = "reservations", description = "Cloud capacity reserved ahead, often of a future generation"),
         (name = "supply", description = "Supply per generation and month, and adjustments (staff)"),
         (name = "book", description = "The catalogue, the calling token and the history"),

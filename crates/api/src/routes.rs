@@ -40,6 +40,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/orders/:id/confirm", post(confirm_order))
         .route("/orders/:id/cancel", post(cancel_order))
         .route("/orders/:id/deliver", post(deliver_order))
+        .route(
+            "/contracts/:id/commitments/:n/deliver",
+            post(deliver_commitment),
+        )
         .route("/plan", post(post_plan))
         .route("/promise", get(get_promise))
         .route("/waitlist", get(get_waitlist))
@@ -497,6 +501,53 @@ pub(crate) async fn deliver_order(
     order_change(state, p, id, event).await
 }
 
+/// Records units shipped against a delivery commitment of a contract (staff): the units
+/// (default: all it still owes) and the month. The planner then plans only what is still owed.
+#[utoipa::path(post, path = "/api/contracts/{id}/commitments/{n}/deliver", tag = "contracts", params(("id" = String, Path, description = "Contract id"), ("n" = String, Path, description = "The commitment's number in the contract, from 1")), request_body = CommitmentDeliverRequest, responses((status = 200, description = "The commitment with its deliveries", body = CommitmentProgressDto), (status = 403, description = "Staff only", body = ErrorBody), (status = 404, description = "No such contract or commitment", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+pub(crate) async fn deliver_commitment(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((id, n)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<CommitmentProgressDto>, ApiError> {
+    require_staff(&p)?;
+    let body = body_bytes(body, state.config.max_body_bytes)?;
+    let req: CommitmentDeliverRequest = parse_json(&body)?;
+    let snap = state.snapshot();
+    let find = |book: &Book| -> Result<(usize, usize), ApiError> {
+        let ci = (book.contracts().iter())
+            .position(|c| c.key == id)
+            .ok_or_else(|| ApiError::NotFound(format!("no contract {id:?}")))?;
+        let count = book.contracts()[ci].commitments.len();
+        let k = n
+            .parse::<usize>()
+            .ok()
+            .filter(|k| (1..=count).contains(k))
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "contract {id} has no commitment {n:?} (it has {count}, numbered from 1)"
+                ))
+            })?;
+        Ok((ci, k - 1))
+    };
+    let (ci, k) = find(&snap.book)?;
+    let event = Event::CommitmentDelivered {
+        contract: id.clone(),
+        commitment: k as u32,
+        units: req
+            .units
+            .unwrap_or(snap.book.contracts()[ci].commitments[k].owed_units()),
+        period: period(&snap.book, "month", &req.month)?,
+    };
+    let snap: Arc<Snapshot> = state.commit(vec![event], &p.actor(), None).await?;
+    let (ci, k) = find(&snap.book)?;
+    Ok(Json(CommitmentProgressDto::new(
+        &snap.book,
+        &snap.book.contracts()[ci],
+        k,
+    )))
+}
+
 #[utoipa::path(post, path = "/api/plan", tag = "planning", request_body(content = Option<PlanRequest>, description = "dry_run: plan without recording"), responses((status = 200, description = "The plan's summary and the promises it moved", body = PlanSummary), (status = 403, description = "Staff only", body = ErrorBody), (status = 409, description = "The book changed meanwhile; retry", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
 pub(crate) async fn post_plan(
     State(state): State<AppState>,
@@ -646,6 +697,10 @@ fn event_is_customers(book: &Book, me: &str, e: &Event) -> bool {
             .iter()
             .any(|r| &r.key == reservation && book.customer_at(r.customer).key == me),
         Event::ContractAdded(c) => c.customer == me,
+        Event::CommitmentDelivered { contract, .. } => book
+            .contracts()
+            .iter()
+            .any(|c| &c.key == contract && book.customer_at(c.customer).key == me),
         Event::BookCreated(_) | Event::SupplyAdjusted(_) | Event::PlanRecorded(_) => false,
     }
 }

@@ -27,6 +27,21 @@ pub struct BookSpec {
     /// Where initial orders stand beyond placed (confirmed promises, recorded deliveries), as
     /// a scenario exported from a book carries them; applied after every order is placed.
     pub order_progress: Vec<OrderProgress>,
+    /// Units already shipped against the contracts' delivery commitments, as a scenario
+    /// exported from a book carries them; applied after the orders' progress.
+    pub commitment_progress: Vec<CommitmentProgress>,
+}
+
+/// What was shipped against one delivery commitment of an initial contract (as
+/// `CommitmentDelivered` events leave it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitmentProgress {
+    /// Contract id (one of the book's initial contracts).
+    pub contract: String,
+    /// The commitment's position in the contract, from 0.
+    pub commitment: u32,
+    /// The recorded deliveries, each applied as a `CommitmentDelivered` event.
+    pub delivered: Vec<Delivery>,
 }
 
 /// What happened to an initial order after it was placed: the promise its customer confirmed
@@ -177,6 +192,17 @@ pub enum Event {
         /// Period shipped.
         period: Period,
     },
+    /// Units shipped against a delivery commitment of a contract.
+    CommitmentDelivered {
+        /// Contract id.
+        contract: String,
+        /// The commitment's position in the contract, from 0 (people see it from 1).
+        commitment: u32,
+        /// Units shipped.
+        units: u64,
+        /// Period shipped.
+        period: Period,
+    },
     /// A reservation was booked.
     ReservationPlaced(ReservationSpec),
     /// A reservation was cancelled.
@@ -200,6 +226,7 @@ impl Event {
             Event::OrderCancelled { .. } => "order_cancelled",
             Event::OrderConfirmed { .. } => "order_confirmed",
             Event::OrderDelivered { .. } => "order_delivered",
+            Event::CommitmentDelivered { .. } => "commitment_delivered",
             Event::ReservationPlaced(_) => "reservation_placed",
             Event::ReservationCancelled { .. } => "reservation_cancelled",
             Event::SupplyAdjusted(_) => "supply_adjusted",

@@ -46,6 +46,7 @@ impl Event {
             Event::ReservationPlaced(r) => r.key == id || r.customer == id,
             Event::ReservationCancelled { reservation } => reservation == id,
             Event::ContractAdded(c) => c.key == id || c.customer == id,
+            Event::CommitmentDelivered { contract, .. } => contract == id,
             Event::SupplyAdjusted(s) => s.generation == id,
             Event::PlanRecorded(p) => p.promises.iter().any(|p| p.order == id),
             Event::BookCreated(_) => false,
@@ -88,6 +89,16 @@ pub fn describe_event(book: &Book, e: &Event) -> String {
             units,
             period,
         } => format!("order {order}: {units} units delivered in {}", m(*period)),
+        Event::CommitmentDelivered {
+            contract,
+            commitment,
+            units,
+            period,
+        } => format!(
+            "contract {contract} commitment {}: {units} units delivered in {}",
+            *commitment as u64 + 1,
+            m(*period)
+        ),
         Event::ReservationPlaced(r) => {
             format!(
                 "reservation {} by {}: {} x {} over {}..{}",

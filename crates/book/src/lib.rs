@@ -92,7 +92,7 @@ pub struct Book {
     base_supply: Vec<Vec<u64>>,
     supply_binding: Option<Vec<Vec<supply::Binding>>>,
     /// Units of each generation delivered in each period (the orders' recorded deliveries, by
-    /// their SKU's generation). Kept so that no delivery or supply cut can leave a generation
+    /// their SKU's generation, and the contracts' delivery commitments'). Kept so that no delivery or supply cut can leave a generation
     /// with more units delivered by some period than it has supplied by then.
     delivered_units: Vec<Vec<u64>>,
     /// The money at stake (see [`Book::stake_usd`]), kept at most [`MAX_STAKE_USD`].
@@ -290,6 +290,20 @@ impl Book {
         for p in spec.order_progress {
             book.apply_progress(p)?;
         }
+        for p in spec.commitment_progress {
+            for d in p.delivered {
+                book.apply_event(
+                    Event::CommitmentDelivered {
+                        contract: p.contract.clone(),
+                        commitment: p.commitment,
+                        units: d.units,
+                        period: d.period,
+                    },
+                    true,
+                )
+                .map_err(|e| BookError::new(e.object, "delivered", e.message))?;
+            }
+        }
         Ok(book)
     }
 
@@ -301,7 +315,9 @@ impl Book {
     /// in every period; for every reservation, its units times its price in every period; and
     /// for every unit of supply (and one more per generation), the generation's cloud value and
     /// holding cost in every period and its residual value. A change that would take it above
-    /// [`MAX_STAKE_USD`] is refused.
+    /// [`MAX_STAKE_USD`] is refused. Recorded deliveries (of orders and of commitments) leave it
+    /// as it is: a delivered order and a commitment's delivered units keep counting at the
+    /// most they could weigh, so the bound stays a bound.
     pub fn stake_usd(&self) -> i128 {
         self.stake
     }
@@ -700,6 +716,7 @@ impl Book {
                         generation,
                         units: cm.units,
                         kind,
+                        delivered: Vec::new(),
                     });
                 }
                 let t = self.horizon.periods() as i128;
@@ -861,6 +878,68 @@ impl Book {
                 let o = self.orders.get_mut(i.0 as usize);
                 o.delivered = Some(Delivery { units, period });
                 o.status = OrderStatus::Delivered;
+            }
+            Event::CommitmentDelivered {
+                contract,
+                commitment,
+                units,
+                period,
+            } => {
+                let ci = *self.contract_index.get(&contract).ok_or_else(|| {
+                    BookError::new(format!("contract {contract}"), "id", "no such contract")
+                })?;
+                let c = &self.contracts[ci];
+                let n = commitment as u64 + 1;
+                let Some(cm) = c.commitments.get(commitment as usize) else {
+                    return Err(BookError::new(
+                        format!("contract {contract}"),
+                        "commitment",
+                        format!(
+                            "there is no commitment {n}: the contract has {} (numbered from 1)",
+                            c.commitments.len()
+                        ),
+                    ));
+                };
+                let obj = format!("contract {contract} commitment {n}");
+                if !matches!(cm.kind, CommitmentKind::Delivery { .. }) {
+                    return Err(BookError::new(
+                        obj,
+                        "kind",
+                        "is a capacity commitment (cloud capacity is held, not shipped); \
+                         only delivery commitments record deliveries",
+                    ));
+                }
+                self.period_in(&obj, "period", period)?;
+                let owed = cm.owed_units();
+                if owed == 0 {
+                    return Err(BookError::new(
+                        obj,
+                        "units",
+                        format!("all {} units are already delivered", cm.units),
+                    ));
+                }
+                if units == 0 || units > owed {
+                    return Err(BookError::new(
+                        obj,
+                        "units",
+                        format!(
+                            "{units} must be between 1 and {owed}, the units still owed \
+                             ({} committed, {} delivered)",
+                            cm.units,
+                            cm.delivered_units()
+                        ),
+                    ));
+                }
+                let g = cm.generation;
+                self.deliveries_within_supply(g, Some((period, units)), None)
+                    .map_err(|m| BookError::new(obj, "units", m))?;
+                self.delivered_units[g.0 as usize][period.0 as usize] += units;
+                // One entry per period, in period order.
+                let delivered = &mut self.contracts[ci].commitments[commitment as usize].delivered;
+                match delivered.binary_search_by_key(&period, |d| d.period) {
+                    Ok(i) => delivered[i].units += units,
+                    Err(i) => delivered.insert(i, Delivery { units, period }),
+                }
             }
             Event::ReservationPlaced(r) => {
                 let obj = format!("reservation {}", r.key);
@@ -1074,7 +1153,7 @@ impl Book {
         (base + delta).max(0) as u64
     }
     /// Units of generation `g` buyers ask for from `now`: open orders naming it first (whose
-    /// window has not passed), and delivery commitments due from `now`.
+    /// window has not passed), and the units still owed on delivery commitments due from `now`.
     pub fn buyer_demand_units(&self, now: Period, g: GenIdx) -> u64 {
         let orders: u64 = self
             .orders
@@ -1088,7 +1167,7 @@ impl Book {
             .flat_map(|c| c.commitments.iter())
             .filter(|cm| cm.generation == g)
             .filter(|cm| matches!(cm.kind, CommitmentKind::Delivery { due, .. } if due >= now))
-            .map(|cm| cm.units)
+            .map(|cm| cm.owed_units())
             .sum();
         orders + commitments
     }

@@ -168,6 +168,7 @@ impl Book {
             reservations: Vec::new(),
             orders: Vec::new(),
             order_progress: Vec::new(),
+            commitment_progress: Vec::new(),
         })?;
         for e in events {
             book.apply_event(e, true)?;
@@ -215,6 +216,32 @@ impl Book {
             if let Some(d) = o.delivered {
                 let g = book.skus[o.sku.0 as usize].generation;
                 book.delivered_units[g.0 as usize][d.period.0 as usize] += d.units;
+            }
+        }
+        // Deliveries against commitments through their event (checked against the supply left
+        // by every order's delivery); applied in order to an empty list, they rebuild it exactly
+        // only if it was one entry per period, in period order, as the fold keeps it.
+        for (ci, c) in contracts.iter().enumerate() {
+            for (k, cm) in c.commitments.iter().enumerate() {
+                for d in &cm.delivered {
+                    book.apply_event(
+                        Event::CommitmentDelivered {
+                            contract: c.key.clone(),
+                            commitment: k as u32,
+                            units: d.units,
+                            period: d.period,
+                        },
+                        true,
+                    )
+                    .map_err(|e| BookError::new(e.object, "delivered", e.message))?;
+                }
+                if book.contracts[ci].commitments[k].delivered != cm.delivered {
+                    return Err(BookError::new(
+                        format!("contract {} commitment {}", c.key, k + 1),
+                        "delivered",
+                        "deliveries must be one per period, in period order",
+                    ));
+                }
             }
         }
         for g in 0..book.generations.len() {

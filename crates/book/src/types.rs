@@ -111,6 +111,20 @@ pub struct Commitment {
     pub units: u64,
     /// Delivered hardware or cloud capacity.
     pub kind: CommitmentKind,
+    /// Units recorded as shipped against it (`CommitmentDelivered`; delivery commitments
+    /// only), one entry per period in period order, at most `units` in all.
+    pub delivered: Vec<Delivery>,
+}
+
+impl Commitment {
+    /// Units recorded as shipped against this commitment.
+    pub fn delivered_units(&self) -> u64 {
+        self.delivered.iter().map(|d| d.units).sum()
+    }
+    /// Units still owed: the units committed less those recorded as shipped.
+    pub fn owed_units(&self) -> u64 {
+        self.units.saturating_sub(self.delivered_units())
+    }
 }
 
 /// How a commitment is honoured.

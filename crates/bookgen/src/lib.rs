@@ -273,6 +273,7 @@ pub fn generate(p: &Params) -> Generated {
         reservations,
         orders,
         order_progress: Vec::new(),
+        commitment_progress: Vec::new(),
     };
     Generated { spec, events }
 }

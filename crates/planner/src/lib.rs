@@ -124,9 +124,12 @@ pub struct CommitmentPlan {
     pub contract: usize,
     /// Commitment index in the contract.
     pub index: usize,
-    /// Units owed.
+    /// Units the plan owes: for a delivery commitment, those still owed after its recorded
+    /// deliveries (`delivered_units`); for a capacity commitment, its units.
     pub units: u64,
-    /// Units met on time.
+    /// Units recorded as delivered before this plan (delivery commitments; not part of `units`).
+    pub delivered_units: u64,
+    /// Units of `units` met on time.
     pub met_units: u64,
     /// Shipments (delivery commitments).
     pub shipments: Vec<Shipment>,
@@ -372,10 +375,12 @@ fn extract(
     for (ci, c) in book.contracts().iter().enumerate() {
         commitment_index.push(commitments.len());
         for (k, cm) in c.commitments.iter().enumerate() {
+            let delivered_units = cm.delivered_units();
             commitments.push(CommitmentPlan {
                 contract: ci,
                 index: k,
-                units: cm.units,
+                units: cm.units - delivered_units,
+                delivered_units,
                 met_units: 0,
                 shipments: Vec::new(),
             });
@@ -464,6 +469,11 @@ fn extract(
     for o in book.orders() {
         if let Some(d) = o.delivered {
             generations[book.sku(o.sku).generation.0 as usize].sold[d.period.0 as usize] += d.units;
+        }
+    }
+    for cm in book.contracts().iter().flat_map(|c| &c.commitments) {
+        for d in &cm.delivered {
+            generations[cm.generation.0 as usize].sold[d.period.0 as usize] += d.units;
         }
     }
     for gf in &mut generations {

@@ -2,11 +2,11 @@
 //!
 //! Nodes:
 //! - `S(g,t)`: supply of generation `g` finished in period `t` (node supply = units, less
-//!   recorded deliveries);
+//!   recorded deliveries of orders and of delivery commitments);
 //! - `P(g,t)`, `t = 0..=T`: the cloud pool of `g` during period `t` (`P(g,T)` = the horizon's end);
 //! - `SINK`: absorbs every unit;
-//! - one node per demand line (an open order, split in its confirmed and unconfirmed parts, or a
-//!   delivery commitment of a contract).
+//! - one node per demand line (an open order, split in its confirmed and unconfirmed parts, or the
+//!   units still owed on a delivery commitment of a contract).
 //!
 //! Arcs (cost = `[tier 1, tier 2, tier 3]`, minimised lexicographically):
 //! - carry `S(g,t) -> S(g,t+1)`, uncapacitated, holding cost; leftover `S(g,T-1) -> SINK`;
@@ -288,6 +288,11 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
             used[g][d.period.0 as usize] += d.units;
         }
     }
+    for cm in book.contracts().iter().flat_map(|c| &c.commitments) {
+        for d in &cm.delivered {
+            used[cm.generation.0 as usize][d.period.0 as usize] += d.units;
+        }
+    }
     for g in 0..gens {
         let (mut cum_s, mut cum_u) = (0u64, 0u64);
         for t in 0..periods {
@@ -314,7 +319,8 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
         .extend(std::iter::repeat_n(0, gens * (periods + 1)));
     net.supply.push(-total); // sink
 
-    // Lines: orders (placement order), then delivery commitments.
+    // Lines: orders (placement order), then delivery commitments with units still owed (the
+    // units recorded as delivered against one are off its line and off the supply above).
     for (i, o) in book.orders().iter().enumerate() {
         if !o.status.is_open() {
             continue;
@@ -344,10 +350,13 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
     for (ci, c) in book.contracts().iter().enumerate() {
         for (k, cm) in c.commitments.iter().enumerate() {
             if let CommitmentKind::Delivery { .. } = cm.kind {
-                net.lines.push(Line {
-                    kind: LineKind::Commitment(ci as u32, k as u32),
-                    units: cm.units,
-                });
+                let owed = cm.owed_units();
+                if owed > 0 {
+                    net.lines.push(Line {
+                        kind: LineKind::Commitment(ci as u32, k as u32),
+                        units: owed,
+                    });
+                }
             }
         }
     }
@@ -548,7 +557,7 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
             LineKind::Commitment(ci, k) => {
                 let c = &book.contracts()[ci as usize];
                 let cm = &c.commitments[k as usize];
-                net.offsets[0] += c.shortfall_penalty_usd_per_unit * cm.units as i64;
+                net.offsets[0] += c.shortfall_penalty_usd_per_unit * line.units as i64;
                 if let CommitmentKind::Delivery {
                     earliest,
                     due,

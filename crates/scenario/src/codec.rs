@@ -79,6 +79,19 @@ struct OrderDeliveredV1 {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct CommitmentDeliveredV1 {
+    /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
+    #[serde(default, skip_serializing, rename = "v")]
+    _v: Option<u32>,
+    contract: String,
+    /// The commitment's position in the contract, from 0.
+    commitment: u32,
+    units: u64,
+    period: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ReservationPlacedV1 {
     /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
     #[serde(default, skip_serializing, rename = "v")]
@@ -174,6 +187,18 @@ pub fn encode_event(e: &Event) -> (String, String) {
         } => versioned(&OrderDeliveredV1 {
             _v: None,
             order: order.clone(),
+            units: *units,
+            period: period.0,
+        }),
+        Event::CommitmentDelivered {
+            contract,
+            commitment,
+            units,
+            period,
+        } => versioned(&CommitmentDeliveredV1 {
+            _v: None,
+            contract: contract.clone(),
+            commitment: *commitment,
             units: *units,
             period: period.0,
         }),
@@ -274,6 +299,17 @@ fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
         }
         "contract_added" => {
             let b: ContractAddedV1 = body(value)?;
+            if b.contract
+                .commitments
+                .iter()
+                .any(|c| !c.delivered.is_empty())
+            {
+                return Err(
+                    "contract: a commitment's `delivered` belongs in scenario files, \
+                            not in contract_added"
+                        .into(),
+                );
+            }
             Event::ContractAdded(contract_from_dto(&b.contract, pr, &[]).map_err(at_message)?)
         }
         "order_placed" => {
@@ -302,6 +338,15 @@ fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
             let b: OrderDeliveredV1 = body(value)?;
             Event::OrderDelivered {
                 order: b.order,
+                units: b.units,
+                period: Period(b.period),
+            }
+        }
+        "commitment_delivered" => {
+            let b: CommitmentDeliveredV1 = body(value)?;
+            Event::CommitmentDelivered {
+                contract: b.contract,
+                commitment: b.commitment,
                 units: b.units,
                 period: Period(b.period),
             }

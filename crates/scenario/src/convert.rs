@@ -267,6 +267,31 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
             delivered,
         });
     }
+    let mut commitment_progress = Vec::new();
+    for (i, c) in dto.contracts.iter().enumerate() {
+        for (j, cm) in c.commitments.iter().enumerate() {
+            if cm.delivered.is_empty() {
+                continue;
+            }
+            let p = with(
+                &with(&path_of!["contract", i, "commitment"], j),
+                "delivered",
+            );
+            let delivered = (cm.delivered.iter().enumerate())
+                .map(|(k, d)| {
+                    Ok(Delivery {
+                        units: d.units,
+                        period: pr.inside(&d.period, &with(&with(&p, k), "period"))?,
+                    })
+                })
+                .collect::<Result<_, At>>()?;
+            commitment_progress.push(CommitmentProgress {
+                contract: c.id.clone(),
+                commitment: j as u32,
+                delivered,
+            });
+        }
+    }
     Ok(BookSpec {
         name: dto.name.clone(),
         horizon,
@@ -278,6 +303,7 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
         reservations,
         orders,
         order_progress,
+        commitment_progress,
     })
 }
 
@@ -748,11 +774,7 @@ pub(crate) fn spec_to_dto(spec: &BookSpec, style: Style) -> ScenarioDto {
                 source: None,
             })
             .collect(),
-        contracts: spec
-            .contracts
-            .iter()
-            .map(|c| contract_to_dto(c, style))
-            .collect(),
+        contracts: contracts_to_dto(spec, style),
         reservations: spec
             .reservations
             .iter()
@@ -787,6 +809,28 @@ fn orders_to_dto(spec: &BookSpec, style: Style) -> Vec<OrderDto> {
     orders
 }
 
+/// The contracts with what was shipped against their commitments (`delivered`).
+fn contracts_to_dto(spec: &BookSpec, style: Style) -> Vec<ContractDto> {
+    let mut contracts: Vec<ContractDto> = (spec.contracts.iter())
+        .map(|c| contract_to_dto(c, style))
+        .collect();
+    for p in &spec.commitment_progress {
+        // A specification naming a contract or commitment it does not hold is refused by
+        // `Book::new`.
+        let cm = (contracts.iter_mut())
+            .find(|c| c.id == p.contract)
+            .and_then(|c| c.commitments.get_mut(p.commitment as usize));
+        if let Some(cm) = cm {
+            cm.delivered
+                .extend(p.delivered.iter().map(|d| DeliveredDto {
+                    units: d.units,
+                    period: style.period(d.period.0),
+                }));
+        }
+    }
+    contracts
+}
+
 pub(crate) fn contract_to_dto(c: &ContractSpec, style: Style) -> ContractDto {
     ContractDto {
         id: c.key.clone(),
@@ -808,6 +852,7 @@ pub(crate) fn contract_to_dto(c: &ContractSpec, style: Style) -> ContractDto {
                     start: None,
                     end: None,
                     price_usd_per_unit_period: None,
+                    delivered: Vec::new(),
                     source: None,
                 };
                 match cm.kind {
@@ -880,7 +925,8 @@ pub(crate) fn reservation_to_dto(r: &ReservationSpec, style: Style) -> Reservati
 ///
 /// A scenario has no history, so: cancelled orders and cancelled reservations are left out;
 /// delivered orders are kept with their recorded delivery (the planner takes the delivered
-/// units off the supply of their period), confirmed orders with the promise the customer
+/// units off the supply of their period), commitments with the units recorded as shipped
+/// against them (likewise off the supply, and off what they still owe), confirmed orders with the promise the customer
 /// confirmed (tier 2 protects it); promises not confirmed are plan state and left out, so
 /// those orders come back as placed; supply adjustments are folded in by writing the adjusted
 /// supply as explicit units. The planner sees the same book: equal tier objectives.
@@ -960,6 +1006,17 @@ pub fn spec_of(book: &Book) -> BookSpec {
                     confirmed,
                     delivered,
                 })
+            })
+            .collect(),
+        commitment_progress: (book.contracts().iter())
+            .flat_map(|c| {
+                (c.commitments.iter().enumerate())
+                    .filter(|(_, cm)| !cm.delivered.is_empty())
+                    .map(|(k, cm)| CommitmentProgress {
+                        contract: c.key.clone(),
+                        commitment: k as u32,
+                        delivered: cm.delivered.clone(),
+                    })
             })
             .collect(),
     }

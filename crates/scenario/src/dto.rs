@@ -395,6 +395,10 @@ pub(crate) struct CommitmentDto {
     pub end: Option<PeriodDto>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_usd_per_unit_period: Option<i64>,
+    /// Units already shipped against a delivery commitment, one entry per period (scenario
+    /// files only, not `contract_added`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivered: Vec<DeliveredDto>,
     #[serde(default, skip_serializing_if = "is_empty")]
     pub source: Option<String>,
 }
@@ -432,7 +436,8 @@ pub(crate) struct ConfirmedDto {
     pub by: PeriodDto,
 }
 
-/// `delivered = { units = 43, period = "2027-01" }` of an `[[order]]`.
+/// `delivered = { units = 43, period = "2027-01" }` of an `[[order]]`; a list of them in a
+/// `[[contract.commitment]]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliveredDto {

@@ -5,7 +5,7 @@
 //! finds a snapshot it cannot use (damaged, another format version, refused by
 //! [`Book::restore`]) replays the whole log instead ([`crate::load_book`]).
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! A 32-byte header, then the body:
 //!
@@ -23,7 +23,8 @@
 //! error and never a panic or a huge allocation; the decoded parts then go through
 //! [`Book::restore`], which checks every invariant of the book. When the format changes, bump
 //! [`SNAPSHOT_VERSION`]: older snapshots are then simply not used (the log is replayed and a
-//! new snapshot written), so no reader for old versions is needed.
+//! new snapshot written), so no reader for old versions is needed. (Version 2 added each
+//! commitment's recorded deliveries, after its kind.)
 
 use book::{
     Book, BookError, BookParts, Commitment, CommitmentKind, Contract, Customer, CustomerIdx,
@@ -33,7 +34,7 @@ use book::{
 };
 
 /// The snapshot format version written by [`encode_snapshot`] (and the only one read).
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"allotsnp";
 const HEADER_BYTES: usize = 32;
@@ -182,6 +183,11 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
                     w.uint(end.0.into());
                     w.int(price_usd_per_unit_period);
                 }
+            }
+            w.len(cm.delivered.len());
+            for d in &cm.delivered {
+                w.uint(d.units);
+                w.uint(d.period.0.into());
             }
         }
         w.str(&c.note);
@@ -431,7 +437,7 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
         let key = r.str()?;
         let customer = CustomerIdx(r.u32()?);
         let shortfall_penalty_usd_per_unit = r.int()?;
-        let m = r.len(6)?;
+        let m = r.len(7)?;
         let mut commitments = Vec::with_capacity(m);
         for _ in 0..m {
             let generation = GenIdx(r.u16()?);
@@ -449,10 +455,19 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
                 },
                 t => return Err(format!("unknown commitment kind tag {t}")),
             };
+            let d = r.len(2)?;
+            let mut delivered = Vec::with_capacity(d);
+            for _ in 0..d {
+                delivered.push(Delivery {
+                    units: r.uint()?,
+                    period: Period(r.u32()?),
+                });
+            }
             commitments.push(Commitment {
                 generation,
                 units,
                 kind,
+                delivered,
             });
         }
         contracts.push(Contract {

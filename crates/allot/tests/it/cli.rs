@@ -437,3 +437,141 @@ fn a_closed_pipe_stops_the_command_quietly() {
         );
     }
 }
+
+#[test]
+fn commitment_deliveries_from_the_cli() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let list = env.ok(&["contract", "list"]);
+    assert!(
+        list.contains(
+            "delivery      8000 units of trn2   2027-03..2027-12: 0 delivered, 8000 owed"
+        ),
+        "{list}"
+    );
+    let out = env.ok(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--units",
+        "3000",
+        "--period",
+        "2027-04",
+    ]);
+    assert!(
+        out.contains("3000 of 8000 units delivered, 5000 owed"),
+        "{out}"
+    );
+    // Bad input: exit 2, the field named, nothing recorded.
+    let events = env.history_len();
+    for (args, want) in [
+        (&["lab-a-2026", "1"][..], "kind: is a capacity commitment"),
+        (
+            &["lab-a-2026", "9"][..],
+            "commitment: there is no commitment 9",
+        ),
+        (&["lab-a-2026", "0"][..], "numbered from 1"),
+        (&["nope", "3"][..], "contract nope: id: no such contract"),
+        (
+            &["lab-a-2026", "3", "--units", "5001"][..],
+            "units: 5001 must be between 1 and 5000",
+        ),
+    ] {
+        let mut a = vec!["contract", "deliver"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--period", "2027-04"]);
+        let err = env.fails(&a);
+        assert!(err.contains(want), "{a:?}: {err}");
+    }
+    let err = env.fails(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--period",
+        "2031-01",
+    ]);
+    assert!(err.contains("--period"), "{err}");
+    assert_eq!(
+        env.history_len(),
+        events,
+        "refused deliveries recorded nothing"
+    );
+    // The plan owes only the rest, and says what was delivered.
+    let commitment = |v: &serde_json::Value| {
+        v["commitments"]
+            .as_array()
+            .expect("commitments")
+            .iter()
+            .find(|c| c["contract"] == "lab-a-2026" && c["index"] == 3)
+            .cloned()
+            .expect("lab-a-2026 commitment 3")
+    };
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2027-05", "--dry-run"]));
+    let c = commitment(&plan);
+    assert_eq!(
+        (c["units"].as_u64(), c["delivered_units"].as_u64()),
+        (Some(5000), Some(3000))
+    );
+    let summary = env.ok(&["plan", "--now", "2027-05", "--dry-run"]);
+    assert!(summary.contains("3000 delivered before"), "{summary}");
+    // Without --units, all it still owes; then nothing is left to deliver.
+    let out = env.ok(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--period",
+        "2027-05",
+    ]);
+    assert!(
+        out.contains("8000 of 8000 units delivered, 0 owed"),
+        "{out}"
+    );
+    let err = env.fails(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--period",
+        "2027-06",
+    ]);
+    assert!(
+        err.contains("all 8000 units are already delivered"),
+        "{err}"
+    );
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2027-05", "--dry-run"]));
+    let c = commitment(&plan);
+    assert_eq!(
+        (c["units"].as_u64(), c["met_units"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let hist = env.ok(&["history", "--id", "lab-a-2026"]);
+    assert_eq!(
+        hist.matches("commitment_delivered").count(),
+        2,
+        "two deliveries in the history:\n{hist}"
+    );
+    assert!(hist.contains("contract lab-a-2026 commitment 3: 3000 units delivered in 2027-04"));
+    // Export -> init carries the deliveries: the same commitments and the same plan.
+    let exported = env.ok(&["export", "--format", "toml"]);
+    assert!(
+        exported.contains("[[contract.commitment.delivered]]\nunits = 3000\nperiod = \"2027-04\""),
+        "{exported}"
+    );
+    let p = env.write("delivered.toml", &exported);
+    let fresh = Env::new();
+    fresh.ok(&["init", p.to_str().expect("utf-8 path")]);
+    assert_eq!(
+        fresh.ok(&["contract", "list"]),
+        env.ok(&["contract", "list"])
+    );
+    let a = json(&env.ok(&["plan", "--json", "--now", "2027-05", "--dry-run"]));
+    let b = json(&fresh.ok(&["plan", "--json", "--now", "2027-05", "--dry-run"]));
+    assert_eq!(
+        a["objectives"], b["objectives"],
+        "export/init plans the same"
+    );
+    assert_eq!(a["commitments"], b["commitments"]);
+}

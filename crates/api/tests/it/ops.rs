@@ -90,6 +90,12 @@ async fn new_endpoints_are_tenant_isolated() {
                 Some(json!({"month": "2027-03"})),
                 StatusCode::FORBIDDEN,
             ),
+            (
+                Method::POST,
+                "/api/contracts/lab-a-2026/commitments/3/deliver".into(),
+                Some(json!({"month": "2027-03", "units": 1})),
+                StatusCode::FORBIDDEN,
+            ),
         ];
         if let Some(r) = foreign_reservation {
             calls.push((
@@ -408,6 +414,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/orders/{id}/confirm"),
         ("post", "/api/orders/{id}/cancel"),
         ("post", "/api/orders/{id}/deliver"),
+        ("post", "/api/contracts/{id}/commitments/{n}/deliver"),
         ("post", "/api/plan"),
         ("get", "/api/promise"),
         ("get", "/api/waitlist"),
@@ -429,7 +436,7 @@ async fn openapi_documents_every_route() {
             "{method} {path} is documented"
         );
         // ... and served: with the planner's token nothing documented is 404 or 405.
-        let url = path.replace("{id}", "o-001");
+        let url = path.replace("{id}", "o-001").replace("{n}", "1");
         let m = if method == "get" {
             Method::GET
         } else {
@@ -608,6 +615,91 @@ async fn staff_records_deliveries() {
         )
         .await;
     assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+    app.stop().await;
+}
+
+/// Staff record units shipped against a delivery commitment; the book's refusals are 422s,
+/// unknown contracts and commitments 404s, bad months 400s, and a refused one changes nothing.
+#[tokio::test]
+async fn staff_record_commitment_deliveries() {
+    let app = spawn_app().await;
+    let deliver = |path: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.call(Method::POST, path, Some(&app.planner), Some(body), None)
+                .await
+        }
+    };
+    let path = "/api/contracts/lab-a-2026/commitments/3/deliver";
+    let (s, text, v) = deliver(path, json!({"month": "2027-04", "units": 3000})).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["index"], 3);
+    assert_eq!(
+        (v["units"].as_u64(), v["delivered_units"].as_u64()),
+        (Some(8000), Some(3000))
+    );
+    assert_eq!(v["owed_units"], 5000);
+    assert_eq!(v["delivered"][0]["period"], "2027-04");
+    for (path, body, status, want) in [
+        (
+            path,
+            json!({"month": "2027-04", "units": 5001}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "units",
+        ),
+        (
+            "/api/contracts/lab-a-2026/commitments/1/deliver",
+            json!({"month": "2027-04"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "capacity commitment",
+        ),
+        (
+            "/api/contracts/lab-a-2026/commitments/9/deliver",
+            json!({"month": "2027-04"}),
+            StatusCode::NOT_FOUND,
+            "no commitment",
+        ),
+        (
+            "/api/contracts/lab-a-2026/commitments/0/deliver",
+            json!({"month": "2027-04"}),
+            StatusCode::NOT_FOUND,
+            "numbered from 1",
+        ),
+        (
+            "/api/contracts/nope/commitments/1/deliver",
+            json!({"month": "2027-04"}),
+            StatusCode::NOT_FOUND,
+            "no contract",
+        ),
+        (
+            path,
+            json!({"month": "27-04"}),
+            StatusCode::BAD_REQUEST,
+            "month",
+        ),
+        (path, json!({"units": 1}), StatusCode::BAD_REQUEST, "month"),
+    ] {
+        let (s, text, v) = deliver(path, body).await;
+        assert_error(s, status, &v, &text);
+        assert!(text.contains(want), "{path}: {text}");
+    }
+    // The rest (no units: all still owed); then nothing is left.
+    let (s, text, v) = deliver(path, json!({"month": "2027-05"})).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(
+        (v["delivered_units"].as_u64(), v["owed_units"].as_u64()),
+        (Some(8000), Some(0))
+    );
+    let (s, text, v) = deliver(path, json!({"month": "2027-06"})).await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(text.contains("already delivered"), "{text}");
+    // lab-a sees the deliveries on its own contract in its history.
+    let cust = app.customer_token("lab-a");
+    let (s, text, _) = app
+        .call(Method::GET, "/api/history", Some(&cust), None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(text.matches("commitment_delivered").count(), 2, "{text}");
     app.stop().await;
 }
 

@@ -90,13 +90,23 @@ pub fn confirmed_part(o: &Order) -> Option<(u64, u32)> {
         .filter(|(u, _)| *u > 0)
 }
 
-/// Units of recorded deliveries per generation and period.
+/// Units a commitment still owes: its units less those recorded as delivered against it.
+pub fn owed(cm: &Commitment) -> u64 {
+    cm.units - cm.delivered.iter().map(|d| d.units).sum::<u64>()
+}
+
+/// Units of recorded deliveries (of orders and of delivery commitments) per generation and period.
 pub fn recorded(book: &Book) -> Vec<Vec<u64>> {
     let t = book.horizon().periods() as usize;
     let mut used = vec![vec![0u64; t]; book.generations().len()];
     for o in book.orders() {
         if let Some(d) = o.delivered {
             used[book.sku(o.sku).generation.0 as usize][d.period.0 as usize] += d.units;
+        }
+    }
+    for cm in book.contracts().iter().flat_map(|c| &c.commitments) {
+        for d in &cm.delivered {
+            used[cm.generation.0 as usize][d.period.0 as usize] += d.units;
         }
     }
     used
@@ -262,19 +272,25 @@ pub fn verify_plan(book: &Book, now: Period, plan: &Plan) -> Result<(), String> 
                 break;
             };
             k += 1;
+            // What is still owed: the units less those recorded as delivered.
+            let delivered: u64 = cm.delivered.iter().map(|d| d.units).sum();
+            let owed = owed(cm);
             ensure!(
-                cp.contract == ci && cp.index == j && cp.units == cm.units,
+                cp.contract == ci
+                    && cp.index == j
+                    && cp.units == owed
+                    && cp.delivered_units == delivered,
                 "commitment {ci}/{j} mislabelled: {cp:?}"
             );
             ensure!(
-                cp.met_units <= cm.units,
+                cp.met_units <= owed,
                 "commitment {}/{j}: met {} > owed {}",
                 c.key,
                 cp.met_units,
-                cm.units
+                owed
             );
             obj.commitment_shortfall_usd +=
-                c.shortfall_penalty_usd_per_unit * (cm.units.saturating_sub(cp.met_units)) as i64;
+                c.shortfall_penalty_usd_per_unit * (owed.saturating_sub(cp.met_units)) as i64;
             match cm.kind {
                 CommitmentKind::Delivery {
                     earliest,
@@ -476,8 +492,44 @@ pub fn small_case(seed: u64) -> Case {
     } else {
         Period(0)
     };
+    vary_commitment_deliveries(&mut book, &mut rng(seed, 3), &mut what);
     what.push_str(&format!("; now {}", now.0));
     Case { book, now, what }
+}
+
+/// With probability 0.3, units shipped against a delivery commitment that still owes some, where
+/// supply covers them (a stream of its own, so the rest of a seed's case stays as it was).
+pub fn vary_commitment_deliveries(book: &mut Book, r: &mut ChaCha8Rng, what: &mut String) {
+    let tt = book.horizon().periods();
+    if r.gen_bool(0.3) {
+        // Units shipped against a delivery commitment still owing some, where supply covers them.
+        let owing: Vec<(String, u32, GenIdx, u64)> = (book.contracts().iter())
+            .flat_map(|c| {
+                (c.commitments.iter().enumerate())
+                    .filter(|(_, cm)| {
+                        matches!(cm.kind, CommitmentKind::Delivery { .. }) && owed(cm) > 0
+                    })
+                    .map(|(k, cm)| (c.key.clone(), k as u32, cm.generation, owed(cm)))
+            })
+            .collect();
+        if !owing.is_empty() {
+            let (contract, commitment, g, owed) = owing[r.gen_range(0..owing.len())].clone();
+            let units = r.gen_range(1..=owed.min(3));
+            let d = r.gen_range(0..tt);
+            let mut used = recorded(book);
+            used[g.0 as usize][d as usize] += units;
+            if deliveries_fit(book, g, &used, None) {
+                book.apply(Event::CommitmentDelivered {
+                    contract,
+                    commitment,
+                    units,
+                    period: Period(d),
+                })
+                .expect("valid commitment delivery");
+                what.push_str("; commitment delivery recorded");
+            }
+        }
+    }
 }
 
 /// Random valid changes to a book (events that `Book::apply` accepts).
@@ -722,6 +774,7 @@ pub fn tiny_case(seed: u64) -> Case {
         reservations,
         orders,
         order_progress: Vec::new(),
+        commitment_progress: Vec::new(),
     };
     let mut what = format!("{spec:#?}");
     let mut book = Book::new(spec).expect("tiny book is valid");
@@ -762,6 +815,7 @@ pub fn tiny_case(seed: u64) -> Case {
     } else {
         Period(0)
     };
+    vary_commitment_deliveries(&mut book, &mut rng(seed, 3), &mut what);
     what.push_str(&format!("\nnow {}", now.0));
     Case { book, now, what }
 }
@@ -844,5 +898,6 @@ pub fn one_generation_spec(name: &str, first_ship: Period, supply: Vec<u64>) -> 
         reservations: vec![],
         orders: vec![],
         order_progress: vec![],
+        commitment_progress: vec![],
     }
 }

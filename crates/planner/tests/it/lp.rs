@@ -3,7 +3,7 @@
 //! tier 1 fixed, then value max with both fixed). The constraint matrix is a network matrix, so the
 //! LP optimum is the integer optimum.
 
-use crate::common::{accepted, confirmed_part, first_delivery, recorded, unit_value};
+use crate::common::{accepted, confirmed_part, first_delivery, owed, recorded, unit_value};
 use book::*;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
@@ -121,7 +121,7 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
     for c in book.contracts() {
         let pen = c.shortfall_penalty_usd_per_unit as f64;
         for cm in &c.commitments {
-            lp.constant[0] += pen * cm.units as f64;
+            lp.constant[0] += pen * owed(cm) as f64;
             let g = cm.generation.0 as usize;
             match cm.kind {
                 CommitmentKind::Delivery {
@@ -136,7 +136,7 @@ pub fn reference(book: &Book, now: Period) -> Result<[f64; 3], String> {
                         line.push((y, 1.0));
                         out[g][t as usize].push((y, 1.0));
                     }
-                    lp.rows.push((line, ComparisonOp::Le, cm.units as f64));
+                    lp.rows.push((line, ComparisonOp::Le, owed(cm) as f64));
                 }
                 CommitmentKind::Capacity {
                     start,

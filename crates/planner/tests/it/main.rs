@@ -1,6 +1,7 @@
 //! Planner integration tests.
 
 mod atp;
+mod commitments;
 mod common;
 mod lp;
 mod optimality;

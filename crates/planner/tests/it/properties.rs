@@ -14,7 +14,7 @@ pub fn tier1_exact(book: &Book, now: Period) -> Option<i64> {
     let mut total = 0i64;
     for c in book.contracts() {
         for cm in &c.commitments {
-            total += c.shortfall_penalty_usd_per_unit * cm.units as i64;
+            total += c.shortfall_penalty_usd_per_unit * owed(cm) as i64;
             match cm.kind {
                 CommitmentKind::Capacity { .. } => return None,
                 CommitmentKind::Delivery { earliest, due, .. } => {
@@ -23,7 +23,7 @@ pub fn tier1_exact(book: &Book, now: Period) -> Option<i64> {
                             c.shortfall_penalty_usd_per_unit,
                             cm.generation.0 as usize,
                             due.0 as usize,
-                            cm.units,
+                            owed(cm),
                         ));
                     }
                 }
@@ -149,7 +149,7 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
     for cp in &plan.commitments {
         let c = &book.contracts()[cp.contract];
         let cm = &c.commitments[cp.index];
-        if cp.met_units >= cm.units || c.shortfall_penalty_usd_per_unit == 0 {
+        if cp.met_units >= owed(cm) || c.shortfall_penalty_usd_per_unit == 0 {
             continue;
         }
         let g = cm.generation.0 as usize;
@@ -158,7 +158,7 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
                 let lo = first_delivery(book, now, cm.generation, earliest);
                 if let Some((t, why)) = free_unit(g, lo, due.0, 0) {
                     errs.push(format!("tier 1 traded: commitment {}/{} is short {} units but {why} of generation {g} could serve it in period {t}",
-                        c.key, cp.index, cm.units - cp.met_units));
+                        c.key, cp.index, owed(cm) - cp.met_units));
                 }
             }
             CommitmentKind::Capacity { start, end, .. } => {
@@ -176,7 +176,7 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
                 let unit = free_unit(g, fs, a as u32, 0);
                 if pool_room > 0 || unit.is_some() {
                     errs.push(format!("tier 1 traded: capacity commitment {}/{} short {} units; pool room {pool_room}, free unit {unit:?}",
-                        c.key, cp.index, cm.units - cp.met_units));
+                        c.key, cp.index, owed(cm) - cp.met_units));
                 }
             }
         }

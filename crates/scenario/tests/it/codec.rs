@@ -35,6 +35,12 @@ fn demo_events() -> Vec<Event> {
             units: 7,
             period: Period(5),
         },
+        Event::CommitmentDelivered {
+            contract: s.contracts[0].key.clone(),
+            commitment: 1,
+            units: 12,
+            period: Period(4),
+        },
         Event::ReservationPlaced(s.reservations[0].clone()),
         Event::ReservationCancelled {
             reservation: "r-neo-a-1".into(),
@@ -63,7 +69,7 @@ fn every_event_round_trips() {
     let events = demo_events();
     let mut kinds: Vec<&str> = events.iter().map(|e| e.kind()).collect();
     kinds.dedup();
-    assert_eq!(kinds.len(), 10, "one or more of every variant");
+    assert_eq!(kinds.len(), 11, "one or more of every variant");
     for e in events {
         let (kind, payload) = encode_event(&e);
         assert_eq!(kind, e.kind());
@@ -125,6 +131,16 @@ fn versions_and_bad_payloads_are_refused() {
         "order_placed",
         r#"{"v":1,"order":{"id":"o","customer":"c","sku":"s","quantity":1,"earliest":0,"latest":2,"price_usd_per_unit":1,"delivered":{"units":1,"period":0}}}"#,
         "belong in scenario files",
+    );
+    check(
+        "contract_added",
+        r#"{"v":1,"contract":{"id":"k","customer":"c","shortfall_penalty_usd_per_unit":1,"commitment":[{"kind":"delivery","generation":"g","units":2,"earliest":0,"due":1,"price_usd_per_unit":1,"delivered":[{"units":1,"period":0}]}]}}"#,
+        "belongs in scenario files",
+    );
+    check(
+        "commitment_delivered",
+        r#"{"v":1,"contract":"k","commitment":-1,"units":1,"period":0}"#,
+        "invalid value",
     );
 }
 

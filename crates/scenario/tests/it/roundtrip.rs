@@ -1,6 +1,6 @@
 //! Export -> load -> plan: a scenario written from a book plans to the same tier objectives as
-//! the book itself, after random deliveries (whole and partial), confirmations, cancellations
-//! and supply adjustments.
+//! the book itself, after random deliveries (whole and partial) of orders and of contract
+//! commitments, confirmations, cancellations and supply adjustments.
 
 use book::{Book, Event, GenIdx, Period, SupplyAdjustmentSpec};
 use rand::{Rng, SeedableRng};
@@ -20,8 +20,9 @@ fn tiers(book: &Book, now: Period) -> [i64; 3] {
 }
 
 /// A small generated book (confirmed promises included) with random changes applied through
-/// `Book::apply`, as the CLI and the API apply them: recorded deliveries of random size and
-/// period (refused ones change nothing), cancellations, supply adjustments.
+/// `Book::apply`, as the CLI and the API apply them: recorded deliveries of orders and of
+/// commitments of random size and period (refused ones change nothing), cancellations, supply
+/// adjustments.
 fn random_book(seed: u64) -> (Book, String) {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut p = bookgen::Params::new(r.gen_range(5..=50), seed);
@@ -33,12 +34,28 @@ fn random_book(seed: u64) -> (Book, String) {
     let mut book = bookgen::generate(&p).into_book().expect("valid book");
     let tt = book.horizon().periods();
     let mut what = format!("{p:?}");
-    let mut delivered = 0;
+    let (mut delivered, mut on_commitments) = (0, 0);
     for _ in 0..r.gen_range(4..=30) {
         let n = book.orders().len();
         let k = r.gen_range(0..n);
         let o = &book.orders()[k];
-        let event = match r.gen_range(0..10) {
+        let event = match r.gen_range(0..13) {
+            10..=12 if !book.contracts().is_empty() => {
+                // Units shipped against a commitment: all it owes or part, in any period.
+                let c = &book.contracts()[r.gen_range(0..book.contracts().len())];
+                let k = r.gen_range(0..c.commitments.len().max(1));
+                let owed = c.commitments.get(k).map_or(1, |cm| cm.owed_units().max(1));
+                Event::CommitmentDelivered {
+                    contract: c.key.clone(),
+                    commitment: k as u32,
+                    units: if r.gen_bool(0.3) {
+                        owed
+                    } else {
+                        r.gen_range(1..=owed)
+                    },
+                    period: Period(r.gen_range(0..tt)),
+                }
+            }
             0..=5 => {
                 // Whole or partial, in any period of the horizon.
                 let units = if r.gen_bool(0.5) {
@@ -52,7 +69,7 @@ fn random_book(seed: u64) -> (Book, String) {
                     period: Period(r.gen_range(0..tt)),
                 }
             }
-            6 => Event::OrderCancelled {
+            6 | 10..=12 => Event::OrderCancelled {
                 order: o.key.clone(),
                 reason: "test".into(),
             },
@@ -73,19 +90,30 @@ fn random_book(seed: u64) -> (Book, String) {
         if book.apply(event).is_ok() {
             what.push_str(&format!("; {kind}"));
             delivered += (kind == "order_delivered") as usize;
+            on_commitments += (kind == "commitment_delivered") as usize;
         }
     }
-    what.push_str(&format!("; {delivered} deliveries"));
+    what.push_str(&format!(
+        "; {delivered} deliveries, {on_commitments} on commitments"
+    ));
     (book, what)
 }
 
 #[test]
 fn exported_books_plan_like_the_original_after_deliveries() {
-    let mut with_deliveries = 0;
+    let (mut with_deliveries, mut with_commitment_deliveries) = (0, 0);
     for seed in 0..40u64 {
         let (book, what) = random_book(seed);
         if book.orders().iter().any(|o| o.delivered.is_some()) {
             with_deliveries += 1;
+        }
+        let commitments = |b: &Book| -> Vec<book::Commitment> {
+            (b.contracts().iter())
+                .flat_map(|c| c.commitments.clone())
+                .collect()
+        };
+        if commitments(&book).iter().any(|cm| !cm.delivered.is_empty()) {
+            with_commitment_deliveries += 1;
         }
         let tt = book.horizon().periods();
         let nows = [Period(0), Period(seed as u32 % tt)];
@@ -114,11 +142,20 @@ fn exported_books_plan_like_the_original_after_deliveries() {
                     .collect()
             };
             assert_eq!(state(&again), state(&book), "seed {seed} ({what})");
+            assert_eq!(
+                commitments(&again),
+                commitments(&book),
+                "seed {seed} ({what})"
+            );
             assert_eq!(again.supply_matrix(), book.supply_matrix(), "seed {seed}");
         }
     }
     assert!(
         with_deliveries >= 20,
         "only {with_deliveries} books had deliveries"
+    );
+    assert!(
+        with_commitment_deliveries >= 15,
+        "only {with_commitment_deliveries} books had deliveries on commitments"
     );
 }

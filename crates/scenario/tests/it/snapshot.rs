@@ -133,7 +133,29 @@ fn random_event(book: &Book, rng: &mut ChaCha8Rng, next_id: &mut u32) -> Event {
                 note: format!("change {next_id}"),
             })
         }
-        78..=91 => {
+        88..=91 => {
+            // Units shipped against a commitment (now and then a capacity one, or more than
+            // it still owes: refused).
+            let cs = book.contracts();
+            if cs.is_empty() {
+                return Event::CommitmentDelivered {
+                    contract: "none".into(),
+                    commitment: 0,
+                    units: 1,
+                    period: period(rng),
+                };
+            }
+            let c = &cs[rng.gen_range(0..cs.len())];
+            let k = rng.gen_range(0..c.commitments.len().max(1));
+            let owed = c.commitments.get(k).map_or(1, |cm| cm.owed_units().max(1));
+            Event::CommitmentDelivered {
+                contract: c.key.clone(),
+                commitment: k as u32,
+                units: rng.gen_range(1..=owed.min(40) + 1),
+                period: period(rng),
+            }
+        }
+        78..=87 => {
             // A plan: promises for a random share of the open orders (some of 0 units).
             let share = rng.gen_range(0..100);
             let mut promises = Vec::new();
@@ -315,10 +337,16 @@ fn the_random_logs_cover_every_event_and_state() {
     let mut kinds = std::collections::BTreeSet::new();
     let mut states = std::collections::BTreeSet::new();
     let mut delivered_with_promise = false;
+    let mut commitments_delivered = [false; 2]; // in part, in full
     for seed in 0..seeds() {
         let log = random_log(seed);
         kinds.extend(log.iter().map(|e| e.kind.clone()));
         let b = full(&log);
+        for cm in b.contracts().iter().flat_map(|c| &c.commitments) {
+            if !cm.delivered.is_empty() {
+                commitments_delivered[(cm.owed_units() == 0) as usize] = true;
+            }
+        }
         for o in b.orders() {
             states.insert(o.status.as_str());
             delivered_with_promise |= o.status == OrderStatus::Delivered && o.confirmed.is_some();
@@ -331,6 +359,7 @@ fn the_random_logs_cover_every_event_and_state() {
         "order_cancelled",
         "order_confirmed",
         "order_delivered",
+        "commitment_delivered",
         "reservation_placed",
         "reservation_cancelled",
         "supply_adjusted",
@@ -342,6 +371,10 @@ fn the_random_logs_cover_every_event_and_state() {
         assert!(states.contains(s), "no {s} order in the random logs");
     }
     assert!(delivered_with_promise);
+    assert_eq!(
+        commitments_delivered, [true; 2],
+        "commitments delivered in part and in full"
+    );
 }
 
 /// Parts that break an invariant are refused by `Book::restore`, whatever the codec let through.
@@ -357,6 +390,13 @@ fn restore_refuses_parts_that_break_an_invariant() {
         .position(|o| o.status == OrderStatus::Placed)
         .expect("a placed order");
     type Breaker = Box<dyn Fn(&mut BookParts, &mut Vec<Order>)>;
+    // The first delivery (or capacity) commitment of the book.
+    fn first_commitment(p: &mut BookParts, delivery: bool) -> &mut book::Commitment {
+        (p.contracts.iter_mut())
+            .flat_map(|c| c.commitments.iter_mut())
+            .find(|cm| matches!(cm.kind, CommitmentKind::Delivery { .. }) == delivery)
+            .expect("a commitment of each kind")
+    }
     let cases: Vec<(&str, Breaker)> = vec![
         (
             "duplicate order id",
@@ -423,6 +463,42 @@ fn restore_refuses_parts_that_break_an_invariant() {
         (
             "horizon",
             Box::new(|p, _o| p.generations[0].cloud_demand_units.push(1)),
+        ),
+        (
+            "commitment delivered beyond its units",
+            Box::new(|p, _o| {
+                let cm = first_commitment(p, true);
+                cm.delivered = vec![Delivery {
+                    units: cm.units + 1,
+                    period: Period(0),
+                }];
+            }),
+        ),
+        (
+            "commitment deliveries out of period order",
+            Box::new(|p, _o| {
+                let cm = first_commitment(p, true);
+                cm.units = cm.units.max(2);
+                cm.delivered = vec![
+                    Delivery {
+                        units: 1,
+                        period: Period(1),
+                    },
+                    Delivery {
+                        units: 1,
+                        period: Period(0),
+                    },
+                ];
+            }),
+        ),
+        (
+            "capacity commitment delivered",
+            Box::new(|p, _o| {
+                first_commitment(p, false).delivered = vec![Delivery {
+                    units: 1,
+                    period: Period(0),
+                }];
+            }),
         ),
         (
             "supply adjustment",
