@@ -571,6 +571,7 @@ impl Plan {
             ],
             promises,
             supply_adjustments_seen: book.supply_adjustments().len() as u32,
+            contracts_seen: book.contracts().len() as u32,
         }
     }
 

@@ -5,7 +5,7 @@
 //! finds a snapshot it cannot use (damaged, another format version, refused by
 //! [`Book::restore`]) replays the whole log instead ([`crate::load_book`]).
 //!
-//! # Format (version 1)
+//! # Format (version 2: the last plan records the contracts it saw)
 //!
 //! A 32-byte header, then the body:
 //!
@@ -33,7 +33,7 @@ use book::{
 };
 
 /// The snapshot format version written by [`encode_snapshot`] (and the only one read).
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"allotsnp";
 const HEADER_BYTES: usize = 32;
@@ -261,6 +261,7 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
                 w.uint(x.by.0.into());
             }
             w.uint(p.supply_adjustments_seen.into());
+            w.uint(p.contracts_seen.into());
         }
     }
     w.uint(book.events_applied());
@@ -511,6 +512,7 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
                 objectives,
                 promises,
                 supply_adjustments_seen: r.u32()?,
+                contracts_seen: r.u32()?,
             })
         }
     };

@@ -285,6 +285,69 @@ fn replan_after_a_supply_cut_moves_only_what_it_must_and_says_why() {
         "the cut is absorbed by the cloud"
     );
 }
+/// A promise made before a supply cut may no longer hold: confirming it is refused until the
+/// book is planned again, and then the new promise is confirmed and kept.
+#[test]
+fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    for (month, units) in [
+        ("2026-12", "277"),
+        ("2027-01", "257"),
+        ("2027-02", "274"),
+        ("2027-03", "291"),
+        ("2027-04", "310"),
+        ("2027-05", "329"),
+        ("2027-06", "347"),
+        ("2027-07", "368"),
+    ] {
+        env.ok(&[
+            "supply",
+            "cut",
+            "--generation",
+            "trn3",
+            "--period",
+            month,
+            "--units",
+            units,
+            "--note",
+            "fab",
+        ]);
+    }
+    let before = env.history_len();
+    let err = env.fails(&["order", "confirm", "o-032"]);
+    assert!(
+        err.contains("o-032")
+            && err.contains("changed since this promise was made")
+            && err.contains("supply cut of trn3 in 2026-12")
+            && err.contains("re-plan before confirming"),
+        "{err}"
+    );
+    assert_eq!(
+        env.history_len(),
+        before,
+        "a refused confirmation writes nothing"
+    );
+    // After a re-plan, what is promised can be confirmed, and the next plan keeps it.
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2026-12"]));
+    let promised: Vec<String> = plan["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter(|o| !o["promise"].is_null() && o["status"] == "promised")
+        .map(|o| o["order"].as_str().expect("id").to_string())
+        .collect();
+    assert!(!promised.is_empty());
+    let mut args = vec!["order", "confirm"];
+    args.extend(promised.iter().map(String::as_str));
+    env.ok(&args);
+    let after = json(&env.ok(&["plan", "--json", "--now", "2026-12"]));
+    assert_eq!(
+        after["objectives"]["tier2_promise_lateness_unit_periods"], 0,
+        "confirmed promises hold"
+    );
+}
+
 #[test]
 fn demo_tells_the_sold_out_story() {
     let env = Env::new();

@@ -748,6 +748,7 @@ pub fn tiny_case(seed: u64) -> Case {
             objectives: [0; 3],
             promises,
             supply_adjustments_seen: 0,
+            contracts_seen: book.contracts().len() as u32,
         }))
         .unwrap();
         for k in keys {
@@ -797,6 +798,7 @@ pub fn record_and_confirm(book: &mut Book, plan: &Plan) {
         ],
         promises,
         supply_adjustments_seen: book.supply_adjustments().len() as u32,
+        contracts_seen: book.contracts().len() as u32,
     }))
     .expect("plan records");
     for k in keys {
