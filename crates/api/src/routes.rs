@@ -389,7 +389,21 @@ pub(crate) async fn create_order(
         })?
         .to_string();
     let req: NewOrder = parse_json(&body)?;
-    let spec = order_spec(&state.snapshot().book, &p, req)?;
+    let book = &state.snapshot().book;
+    let spec = order_spec(book, &p, req)?;
+    // The book knows no "now"; the server does: a window that has wholly passed could never
+    // be served, so it is refused here (422) rather than waitlisted.
+    let now = now(&state, book);
+    if spec.latest < now && spec.earliest <= spec.latest {
+        return Err(ApiError::Refused(format!(
+            "latest: the window {}..{} has passed (the server's month is {}); an order's latest \
+             month must be {} or later",
+            format_month(book, spec.earliest),
+            format_month(book, spec.latest),
+            format_month(book, now),
+            format_month(book, now)
+        )));
+    }
     // Keys are per tenant: one customer's key can never name another customer's order.
     let scope = match &p.customer {
         Some(c) => format!("customer:{c}"),

@@ -703,6 +703,48 @@ async fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
     app.stop().await;
 }
 
+/// An order whose whole window is before the server's month could never be served: a 422 that
+/// places nothing (and leaves the idempotency key unused).
+#[tokio::test]
+async fn orders_whose_window_has_passed_are_refused() {
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2028, 6)).await;
+    let cust = app.customer_token("colo-a");
+    let before = app.all_orders().await.len();
+    let mut passed = new_order(None);
+    passed["earliest"] = json!("2027-01");
+    passed["latest"] = json!("2027-03");
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&cust),
+            Some(passed),
+            Some("k1"),
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("latest") && text.contains("has passed") && text.contains("2028-06"),
+        "{text}"
+    );
+    assert_eq!(app.all_orders().await.len(), before);
+    // A window that ends in the server's month is still open (and the key is free again).
+    let mut open = new_order(None);
+    open["earliest"] = json!("2027-01");
+    open["latest"] = json!("2028-06");
+    let (s, text, _) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&cust),
+            Some(open),
+            Some("k1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn limits_and_malformed_requests() {
     let app = spawn_app_with(|c| c.max_body_bytes = 4096).await;
