@@ -503,10 +503,21 @@ pub(crate) async fn deliver_order(
     let req: DeliverRequest = parse_json(&body)?;
     let snap = state.snapshot();
     let (_, order) = visible_order(&snap.book, &p, &id)?;
+    let month = period(&snap.book, "month", &req.month)?;
+    // A shipment is recorded once it happened: not in a month after the server's. (Before the
+    // order's window, or after it, is allowed: early and late shipments happen.)
+    let now = now(&state, &snap.book);
+    if month > now {
+        return Err(ApiError::Refused(format!(
+            "month: {} is after the server's month {}; record a delivery once it has shipped",
+            format_month(&snap.book, month),
+            format_month(&snap.book, now)
+        )));
+    }
     let event = Event::OrderDelivered {
         order: id.clone(),
         units: req.units.unwrap_or(order.units),
-        period: period(&snap.book, "month", &req.month)?,
+        period: month,
     };
     order_change(state, p, id, event).await
 }

@@ -573,7 +573,7 @@ async fn shutdown_finishes_in_flight_writes() {
 
 #[tokio::test]
 async fn staff_records_deliveries() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2027, 9)).await;
     let (s, text, v) = app
         .call(
             Method::POST,
@@ -611,11 +611,44 @@ async fn staff_records_deliveries() {
     app.stop().await;
 }
 
+/// A delivery is recorded once it happened: a month after the server's is a 422 that changes
+/// nothing; months before the order's window (or after it) are allowed.
+#[tokio::test]
+async fn deliveries_cannot_be_recorded_in_the_future() {
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2026, 12)).await;
+    let deliver = |id: &str, month: &str| {
+        let (app, path, body) = (
+            &app,
+            format!("/api/orders/{id}/deliver"),
+            json!({"month": month, "units": 42}),
+        );
+        async move {
+            app.call(Method::POST, &path, Some(&app.planner), Some(body), None)
+                .await
+        }
+    };
+    let (s, text, v) = deliver("o-050", "2029-11").await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("month") && text.contains("2029-11") && text.contains("2026-12"),
+        "{text}"
+    );
+    let (_, _, o) = app.get("/api/orders/o-050", &app.planner).await;
+    assert!(o["delivered"].is_null(), "nothing recorded: {o}");
+    // o-050's window is 2028-11..2029-04; a shipment in the server's month, before it, is fine
+    // when the supply made by then covers it.
+    let (s, text, v) = deliver("o-050", "2026-12").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["delivered"]["period"], "2026-12");
+    app.stop().await;
+}
+
 /// A shipment or a supply cut that would leave a generation with more units delivered by some
 /// month than it has supplied by then is a 422 that changes nothing, and planning goes on.
 #[tokio::test]
 async fn deliveries_and_supply_cuts_stay_within_supply() {
-    let app = spawn_app().await;
+    // The server's month is the horizon's last, so every month is past or present.
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2029, 11)).await;
     let (s, _, sup) = app.get("/api/supply", &app.planner).await;
     assert_eq!(s, StatusCode::OK);
     let months: Vec<String> = serde_json::from_value(sup["months"].clone()).unwrap();
