@@ -477,22 +477,10 @@ fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
         .map_err(|e| bad(format!("--{name}: {e}")))
 }
 
+/// One `--sub GEN:FACTOR`, read as the order CSV reads a substitute (at most 4 decimal places,
+/// never rounded; the book checks the factor's range).
 fn parse_substitute(s: &str) -> Result<SubstituteSpec> {
-    let (g, f) = s.split_once(':').ok_or_else(|| {
-        bad(format!(
-            "--sub {s:?}: expected GENERATION:FACTOR, e.g. trn3:0.9"
-        ))
-    })?;
-    let f: f64 = f
-        .parse()
-        .map_err(|_| bad(format!("--sub {s:?}: {f:?} is not a number")))?;
-    if !(0.0..=2.0).contains(&f) {
-        bail!(bad(format!("--sub {s:?}: factor must be between 0 and 2")));
-    }
-    Ok(SubstituteSpec {
-        generation: g.to_string(),
-        value_factor_bp: (f * 10_000.0).round() as u32,
-    })
+    scenario::parse_substitute(s).map_err(|e| bad(format!("--sub {s:?}: {e}")))
 }
 
 /// A spinner that names the planner's stages (hidden when stderr is not a terminal).

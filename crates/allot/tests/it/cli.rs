@@ -210,6 +210,66 @@ fn bad_csv_is_refused_with_line_and_field_and_nothing_is_written() {
     assert_eq!(env.history_len(), before + 2);
 }
 
+/// `--sub` reads value factors as the order CSV does: at most 4 decimal places, never rounded.
+#[test]
+fn substitute_factors_on_the_command_line_are_exact_or_refused() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let add = |id: &str, sub: &str| {
+        let args = [
+            "order",
+            "add",
+            "--id",
+            id,
+            "--customer",
+            "ent-a",
+            "--sku",
+            "trn2-server",
+            "--qty",
+            "1",
+            "--earliest",
+            "2027-03",
+            "--latest",
+            "2027-08",
+            "--price",
+            "900000",
+            "--sub",
+            sub,
+        ];
+        env.run(&args)
+    };
+    for sub in ["trn3:0.99999", "trn3:0.12345", "trn3:0.00001"] {
+        let out = add("s-1", sub);
+        assert_eq!(out.status.code(), Some(2), "{sub} is refused as bad input");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--sub") && err.contains("more than 4 decimal places"),
+            "{sub}: {err}"
+        );
+        assert_eq!(env.history_len(), before, "a refused order writes nothing");
+    }
+    // The same words as the CSV import for the same cell.
+    let header = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
+    let p = env.write(
+        "subs.csv",
+        &format!("{header}\ns-1,ent-a,trn2-server,1,2027-03,2027-08,900000,0,trn3:0.99999\n"),
+    );
+    let csv = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        csv.contains("0.99999 has more than 4 decimal places"),
+        "{csv}"
+    );
+    // Four places are kept exactly.
+    assert!(add("s-2", "trn3:0.1234").status.success());
+    let exported = env.ok(&["export", "--format", "csv"]);
+    let row = exported
+        .lines()
+        .find(|l| l.starts_with("s-2,"))
+        .expect("s-2 exported");
+    assert!(row.ends_with("trn3:0.1234"), "{row}");
+}
+
 #[test]
 fn bad_scenario_is_refused_with_file_and_line_and_no_book_is_created() {
     let env = Env::new();
