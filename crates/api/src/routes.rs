@@ -758,7 +758,7 @@ fn acting_customer(p: &Principal, asked: Option<String>) -> Result<String, ApiEr
     }
 }
 
-/// Reserves cloud capacity over a range of months.
+/// Reserves cloud capacity over a range of months (`start` to `end`, both inclusive).
 #[utoipa::path(post, path = "/api/reservations", tag = "reservations", request_body = NewReservation, responses((status = 201, description = "Reserved", body = ReservationDto), (status = 403, description = "Not this token's customer", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
 pub(crate) async fn create_reservation(
     State(state): State<AppState>,
@@ -779,7 +779,18 @@ pub(crate) async fn create_reservation(
     };
     let book = &state.snapshot().book;
     let start = period(book, "start", &req.start)?;
+    // `end` is the last month held (inclusive); the book's end is the month after it.
     let last = period(book, "end", &req.end)?;
+    if last < start {
+        return Err(ApiError::Refused(format!(
+            "end: {} is before the start ({}); end is the last month reserved (inclusive), \
+             from {} to {}",
+            req.end.trim(),
+            format_month(book, start),
+            format_month(book, start),
+            format_month(book, Period(book.horizon().periods() - 1))
+        )));
+    }
     let spec = book::ReservationSpec {
         key: id.clone(),
         customer,

@@ -218,6 +218,45 @@ async fn reservations_supply_and_history_round_trip() {
             .await;
         assert_error(s, status, &v, &text);
     }
+    // `end` is inclusive: before the start is refused in those terms; the horizon's last month
+    // is a valid end.
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&token),
+            Some(
+                json!({"generation": "trn4", "units": 1, "start": "2028-06", "end": "2028-05",
+                        "price_usd_per_unit_period": 1}),
+            ),
+            Some("r-end"),
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("end: 2028-05 is before the start (2028-06)")
+            && text.contains("inclusive")
+            && text.contains("2029-11")
+            && !text.contains("2029-12"),
+        "{text}"
+    );
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&token),
+            Some(
+                json!({"generation": "trn4", "units": 1, "start": "2029-11", "end": "2029-11",
+                        "price_usd_per_unit_period": 1}),
+            ),
+            Some("r-end"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_eq!(
+        (v["start"].as_str(), v["end"].as_str()),
+        (Some("2029-11"), Some("2029-11"))
+    );
     let (s, text, v) = app
         .call(
             Method::POST,
