@@ -109,8 +109,9 @@ async fn new_endpoints_are_tenant_isolated() {
         ));
         let mut texts = Vec::new();
         for (method, path, body, expected) in calls {
+            // A key too, so that placing a reservation meets the tenant check, not the key's.
             let (s, text, v) = app
-                .call(method.clone(), &path, Some(&token), body, None)
+                .call(method.clone(), &path, Some(&token), body, Some("x-tenant"))
                 .await;
             assert_eq!(s, expected, "{me}: {method} {path}: {text}");
             if !s.is_success() {
@@ -166,7 +167,7 @@ async fn reservations_supply_and_history_round_trip() {
             Some(&token),
             Some(json!({"generation": "trn4", "units": 3, "start": "2028-01",
                         "end": "2028-12", "price_usd_per_unit_period": 150000})),
-            None,
+            Some("r-1"),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{text}");
@@ -213,7 +214,7 @@ async fn reservations_supply_and_history_round_trip() {
                 "/api/reservations",
                 Some(&token),
                 Some(body),
-                None,
+                Some("r-bad"),
             )
             .await;
         assert_error(s, status, &v, &text);
@@ -824,4 +825,89 @@ async fn the_writer_checkpoints_and_a_restart_opens_from_the_snapshot() {
     assert_eq!(v["orders"].as_array().expect("orders").len(), orders);
     server.stop().await.unwrap();
     drop(dir);
+}
+
+/// Placing a reservation honours `Idempotency-Key` as placing an order does: required; a retry
+/// with the same key and body answers 200 with the same reservation (booked once); the same key
+/// with another body is 409; keys are per customer; a refused request leaves the key unused.
+#[tokio::test]
+async fn reservations_are_placed_at_most_once_per_key() {
+    let app = spawn_app().await;
+    let (a, b) = (app.customer_token("lab-a"), app.customer_token("lab-b"));
+    let body = json!({"generation": "trn4", "units": 3, "start": "2028-01", "end": "2028-12",
+                      "price_usd_per_unit_period": 150000});
+    let reserve = |token: &str, body: Value, key: Option<&str>| {
+        let (token, key) = (token.to_string(), key.map(str::to_string));
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/reservations",
+                Some(&token),
+                Some(body),
+                key.as_deref(),
+            )
+            .await
+        }
+    };
+    let count = || async {
+        let (_, _, v) = app.get("/api/reservations", &app.planner).await;
+        v.as_array().unwrap().len()
+    };
+    let before = count().await;
+    let (s, text, v) = reserve(&a, body.clone(), None).await;
+    assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+    assert!(text.contains("Idempotency-Key"), "{text}");
+    let (s, text, first) = reserve(&a, body.clone(), Some("res-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    // The retry: the same reservation, marked as a replay, booked once.
+    let res = app
+        .client
+        .post(format!("http://{}/api/reservations", app.addr))
+        .bearer_auth(&a)
+        .header("Idempotency-Key", "res-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("idempotent-replayed")
+            .and_then(|h| h.to_str().ok()),
+        Some("true")
+    );
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(count().await, before + 1);
+    // Another body under the same key: 409, nothing booked.
+    let mut other = body.clone();
+    other["units"] = json!(4);
+    let (s, text, v) = reserve(&a, other.clone(), Some("res-1")).await;
+    assert_error(s, StatusCode::CONFLICT, &v, &text);
+    // Another customer's key space is its own.
+    let (s, text, theirs) = reserve(&b, body.clone(), Some("res-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_ne!(theirs["id"], first["id"]);
+    assert_eq!(theirs["customer"], "lab-b");
+    // An order under a reservation's key is another request: 409, not a replay.
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&a),
+            Some(new_order(None)),
+            Some("res-1"),
+        )
+        .await;
+    assert_error(s, StatusCode::CONFLICT, &v, &text);
+    // A refused request leaves its key unused.
+    let mut bad = body.clone();
+    bad["generation"] = json!("trn9");
+    let (s, text, v) = reserve(&a, bad, Some("res-2")).await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    let (s, text, _) = reserve(&a, other, Some("res-2")).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_eq!(count().await, before + 3);
+    app.stop().await;
 }
