@@ -197,9 +197,8 @@ pub fn summary(
     }
 
     let _ = writeln!(s, "\nCLOUD AND SALE SPLIT");
-    let (mut sold, mut cloud) = (0u64, 0u64);
+    let (sold, mut cloud) = (plan.sold_units(), 0u64);
     for gf in &plan.generations {
-        sold += gf.sold[plan.now.0 as usize..].iter().sum::<u64>();
         cloud += gf.deployed[plan.now.0 as usize..].iter().sum::<u64>();
     }
     let total = (sold + cloud).max(1);

@@ -222,8 +222,12 @@ pub struct PlanSummary {
     pub recorded_as_event: Option<u64>,
     /// Objectives.
     pub objectives: ObjectivesDto,
-    /// Units served to orders and commitments.
+    /// Units the plan serves to open merchant orders (the dashboard's "units to orders";
+    /// delivery commitments are not included: see `sold_units`).
     pub served_units: u64,
+    /// Units sold from the planning month on: shipped to orders and to delivery commitments
+    /// (the "sold" of `allot plan`'s summary).
+    pub sold_units: u64,
     /// Orders on the waitlist.
     pub waitlisted_orders: usize,
     /// Promises moved relative to the last recorded plan.
@@ -246,6 +250,7 @@ impl PlanSummary {
                 cloud_reserved_usd: o.cloud_reserved_usd,
             },
             served_units: plan.served_units(),
+            sold_units: plan.sold_units(),
             waitlisted_orders: plan.waitlist.len(),
             moves: moves
                 .iter()

@@ -579,4 +579,14 @@ impl Plan {
     pub fn served_units(&self) -> u64 {
         self.orders.iter().map(|o| o.served_units).sum()
     }
+
+    /// Units sold from the planning month on: shipped to buyers (orders and delivery
+    /// commitments) in every generation, the "sold" of `allot plan`'s summary.
+    pub fn sold_units(&self) -> u64 {
+        let from = self.now.0 as usize;
+        self.generations
+            .iter()
+            .map(|g| g.sold.get(from..).unwrap_or(&[]).iter().sum::<u64>())
+            .sum()
+    }
 }
