@@ -795,6 +795,23 @@ fn run(cli: Cli) -> Result<()> {
             let mut entries = db.history(None)?;
             if let Some(id) = &id {
                 entries.retain(|e| e.event.mentions(id));
+                if entries.is_empty() {
+                    let b = &db.book;
+                    let known = b.order_idx(id).is_some()
+                        || b.reservations().iter().any(|r| &r.key == id)
+                        || b.contracts().iter().any(|c| &c.key == id)
+                        || b.customer_idx(id).is_some()
+                        || b.generation_idx(id).is_some();
+                    if !known {
+                        // As for other ids that name nothing (`order show`, `token revoke`).
+                        bail!(bad(format!(
+                            "--id: no events for {id:?}: nothing in the book has that id"
+                        )));
+                    }
+                    eprintln!(
+                        "no events for {id:?} since the book was created (it is in the initial book)"
+                    );
+                }
             }
             if let Some(l) = limit {
                 let skip = entries.len().saturating_sub(l);

@@ -171,6 +171,19 @@ fn order_lifecycle_from_the_cli() {
 }
 
 #[test]
+fn history_of_an_unknown_id_says_so() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let err = env.fails(&["history", "--id", "x-1"]);
+    assert!(err.contains("no events for \"x-1\""), "{err}");
+    // An id of the initial book with no event since: no error, a note.
+    let out = env.run(&["history", "--id", "o-001"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("since the book was created"));
+    assert!(!env.ok(&["history", "--id", "o-002"]).is_empty());
+}
+
+#[test]
 fn bad_csv_is_refused_with_line_and_field_and_nothing_is_written() {
     let env = Env::new();
     env.ok(&["demo", "--now", "2026-12"]);
