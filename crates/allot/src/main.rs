@@ -1144,9 +1144,20 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
         SupplyCmd::Show => {
             let b = &db.book;
             let h = b.horizon();
+            // The reason beside each month's units: the adjustment that changed them, else the
+            // supply plan's binding input.
+            let bind = |g: book::GenIdx, t: Period| {
+                b.supply_adjustment_label(g, t)
+                    .or_else(|| b.supply_binding(g, t).map(|x| x.label()))
+                    .unwrap_or("")
+            };
+            let width = (0..b.generations().len())
+                .flat_map(|g| (0..h.periods()).map(move |t| (g, t)))
+                .map(|(g, t)| bind(book::GenIdx(g as u16), Period(t)).len())
+                .fold(9, usize::max);
             print!("{:<8}", "period");
             for g in b.generations() {
-                print!(" {:>16}", g.key);
+                print!(" {:>w$}", g.key, w = width + 7);
             }
             println!();
             for t in 0..h.periods() {
@@ -1154,11 +1165,7 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
                 for (gi, _) in b.generations().iter().enumerate() {
                     let g = book::GenIdx(gi as u16);
                     let units = b.supply_units(g, Period(t));
-                    let bind = b
-                        .supply_binding(g, Period(t))
-                        .map(|x| x.label())
-                        .unwrap_or("");
-                    print!(" {:>6} {:<9}", units, bind);
+                    print!(" {:>6} {:<width$}", units, bind(g, Period(t)));
                 }
                 println!();
             }

@@ -40,6 +40,9 @@ fn binding_labels(book: &Book, g: GenIdx, now: Period) -> Vec<String> {
             if t < now.0 {
                 return String::new();
             }
+            if let Some(label) = book.supply_adjustment_label(g, Period(t)) {
+                return label.to_string();
+            }
             match book.supply_binding(g, Period(t)) {
                 Some(b) if b.is_constraint() => b.label().to_string(),
                 Some(supply::Binding::NotShipping) => "not shipping".into(),

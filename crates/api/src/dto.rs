@@ -546,8 +546,9 @@ pub struct SupplyRowDto {
     pub generation: String,
     /// Finished units per month (after adjustments), one per month of the horizon.
     pub units: Vec<u64>,
-    /// What limits output each month: wafers, HBM, packaging, not shipping, nothing; null when
-    /// the book gives supply explicitly.
+    /// What limits output each month: wafers, HBM, packaging, not shipping, nothing, or "cut by
+    /// adjustment" / "raised by adjustment" where recorded adjustments changed the month's units;
+    /// null when the book gives supply explicitly and no adjustment changed the month.
     pub binding: Vec<Option<String>>,
 }
 
@@ -593,8 +594,11 @@ impl SupplyDto {
                     generation: gen.key.clone(),
                     binding: (0..h.periods())
                         .map(|t| {
-                            book.supply_binding(book::GenIdx(g as _), Period(t))
-                                .map(|b| b.label().to_string())
+                            let (g, t) = (book::GenIdx(g as _), Period(t));
+                            match book.supply_adjustment_label(g, t) {
+                                Some(label) => Some(label.to_string()),
+                                None => book.supply_binding(g, t).map(|b| b.label().to_string()),
+                            }
                         })
                         .collect(),
                     units,

@@ -1122,6 +1122,17 @@ impl Book {
             .sum();
         (base + delta).max(0) as u64
     }
+    /// The reason for `g`'s supply in period `t` when recorded adjustments changed it: "cut by
+    /// adjustment" or "raised by adjustment" (by their net effect); None when they did not change
+    /// it, and then the supply plan's binding input ([`Book::supply_binding`]) is the reason.
+    pub fn supply_adjustment_label(&self, g: GenIdx, t: Period) -> Option<&'static str> {
+        let (after, before) = (self.supply_units(g, t), self.base_supply_units(g, t));
+        match after.cmp(&before) {
+            std::cmp::Ordering::Less => Some("cut by adjustment"),
+            std::cmp::Ordering::Greater => Some("raised by adjustment"),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
     /// Units of generation `g` buyers ask for from `now`: open orders naming it first (whose
     /// window has not passed), and delivery commitments due from `now`.
     pub fn buyer_demand_units(&self, now: Period, g: GenIdx) -> u64 {

@@ -573,3 +573,43 @@ fn a_closed_pipe_stops_the_command_quietly() {
         );
     }
 }
+
+/// Months whose units a recorded adjustment changed name the adjustment as their reason, not
+/// the foundry input that bound before it.
+#[test]
+fn supply_show_names_the_adjustment_that_changed_a_month() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let row = |out: &str, month: &str| {
+        out.lines()
+            .find(|l| l.starts_with(month))
+            .unwrap_or_else(|| panic!("{month} in {out}"))
+            .to_string()
+    };
+    let before = env.ok(&["supply", "show"]);
+    assert!(!before.contains("adjustment"), "{before}");
+    let trn3 = |line: &str| -> u64 {
+        line.split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .nth(2)
+            .expect("trn3 units")
+    };
+    let units = trn3(&row(&before, "2027-03"));
+    env.ok(&[
+        "supply",
+        "cut",
+        "--generation",
+        "trn3",
+        "--period",
+        "2027-03",
+        "--units",
+        &units.to_string(),
+        "--note",
+        "fab",
+    ]);
+    let after = env.ok(&["supply", "show"]);
+    let line = row(&after, "2027-03");
+    assert!(line.contains("0 cut by adjustment"), "{line}");
+    assert!(!line.contains("0 wafers"), "{line}");
+    assert!(!row(&after, "2027-04").contains("adjustment"), "{after}");
+}

@@ -760,6 +760,58 @@ async fn deliveries_and_supply_cuts_stay_within_supply() {
     app.stop().await;
 }
 
+/// Months whose units a recorded adjustment changed name it as their reason, in the supply view
+/// and on the dashboard, not the foundry input that bound before.
+#[tokio::test]
+async fn supply_and_dashboard_name_the_adjustment_that_changed_a_month() {
+    let app = spawn_app().await;
+    let (_, _, before) = app.get("/api/supply", &app.planner).await;
+    let months: Vec<String> = serde_json::from_value(before["months"].clone()).unwrap();
+    let m = months.iter().position(|m| m == "2027-03").unwrap();
+    let g = before["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["generation"] == "trn3")
+        .unwrap();
+    let units = before["generations"][g]["units"][m].as_i64().unwrap();
+    assert_ne!(before["generations"][g]["binding"][m], "cut by adjustment");
+    let cut = json!({"generation": "trn3", "month": "2027-03", "delta_units": -units});
+    let (s, text, after) = app
+        .call(
+            Method::POST,
+            "/api/supply/adjustments",
+            Some(&app.planner),
+            Some(cut),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let row = &after["generations"][g];
+    assert_eq!(row["units"][m], 0);
+    assert_eq!(row["binding"][m], "cut by adjustment");
+    assert_eq!(
+        row["binding"][m + 1],
+        before["generations"][g]["binding"][m + 1]
+    );
+    let (s, text, d) = app.get("/api/dashboard", &app.planner).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let dg = d["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "trn3")
+        .unwrap();
+    // The dashboard's months start at now (2027-01).
+    assert_eq!(dg["binding"][2], "cut by adjustment");
+    assert!(dg["binding_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["input"] == "cut by adjustment" && r["from"] == "2027-03"));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_writer_checkpoints_and_a_restart_opens_from_the_snapshot() {
     let app = spawn_app_with(|c| {
