@@ -502,22 +502,10 @@ fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
         .map_err(|e| bad(format!("--{name}: {e}")))
 }
 
+/// One `--sub GEN:FACTOR`, read as the order CSV reads a substitute (at most 4 decimal places,
+/// never rounded; the book checks the factor's range).
 fn parse_substitute(s: &str) -> Result<SubstituteSpec> {
-    let (g, f) = s.split_once(':').ok_or_else(|| {
-        bad(format!(
-            "--sub {s:?}: expected GENERATION:FACTOR, e.g. trn3:0.9"
-        ))
-    })?;
-    let f: f64 = f
-        .parse()
-        .map_err(|_| bad(format!("--sub {s:?}: {f:?} is not a number")))?;
-    if !(0.0..=2.0).contains(&f) {
-        bail!(bad(format!("--sub {s:?}: factor must be between 0 and 2")));
-    }
-    Ok(SubstituteSpec {
-        generation: g.to_string(),
-        value_factor_bp: (f * 10_000.0).round() as u32,
-    })
+    scenario::parse_substitute(s).map_err(|e| bad(format!("--sub {s:?}: {e}")))
 }
 
 /// A spinner that names the planner's stages (hidden when stderr is not a terminal).
@@ -833,6 +821,23 @@ fn run(cli: Cli) -> Result<()> {
             let mut entries = db.history(None)?;
             if let Some(id) = &id {
                 entries.retain(|e| e.event.mentions(id));
+                if entries.is_empty() {
+                    let b = &db.book;
+                    let known = b.order_idx(id).is_some()
+                        || b.reservations().iter().any(|r| &r.key == id)
+                        || b.contracts().iter().any(|c| &c.key == id)
+                        || b.customer_idx(id).is_some()
+                        || b.generation_idx(id).is_some();
+                    if !known {
+                        // As for other ids that name nothing (`order show`, `token revoke`).
+                        bail!(bad(format!(
+                            "--id: no events for {id:?}: nothing in the book has that id"
+                        )));
+                    }
+                    eprintln!(
+                        "no events for {id:?} since the book was created (it is in the initial book)"
+                    );
+                }
             }
             if let Some(l) = limit {
                 let skip = entries.len().saturating_sub(l);
@@ -1244,9 +1249,20 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
         SupplyCmd::Show => {
             let b = &db.book;
             let h = b.horizon();
+            // The reason beside each month's units: the adjustment that changed them, else the
+            // supply plan's binding input.
+            let bind = |g: book::GenIdx, t: Period| {
+                b.supply_adjustment_label(g, t)
+                    .or_else(|| b.supply_binding(g, t).map(|x| x.label()))
+                    .unwrap_or("")
+            };
+            let width = (0..b.generations().len())
+                .flat_map(|g| (0..h.periods()).map(move |t| (g, t)))
+                .map(|(g, t)| bind(book::GenIdx(g as u16), Period(t)).len())
+                .fold(9, usize::max);
             print!("{:<8}", "period");
             for g in b.generations() {
-                print!(" {:>16}", g.key);
+                print!(" {:>w$}", g.key, w = width + 7);
             }
             println!();
             for t in 0..h.periods() {
@@ -1254,11 +1270,7 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
                 for (gi, _) in b.generations().iter().enumerate() {
                     let g = book::GenIdx(gi as u16);
                     let units = b.supply_units(g, Period(t));
-                    let bind = b
-                        .supply_binding(g, Period(t))
-                        .map(|x| x.label())
-                        .unwrap_or("");
-                    print!(" {:>6} {:<9}", units, bind);
+                    print!(" {:>6} {:<width$}", units, bind(g, Period(t)));
                 }
                 println!();
             }

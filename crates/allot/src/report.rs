@@ -40,6 +40,9 @@ fn binding_labels(book: &Book, g: GenIdx, now: Period) -> Vec<String> {
             if t < now.0 {
                 return String::new();
             }
+            if let Some(label) = book.supply_adjustment_label(g, Period(t)) {
+                return label.to_string();
+            }
             match book.supply_binding(g, Period(t)) {
                 Some(b) if b.is_constraint() => b.label().to_string(),
                 Some(supply::Binding::NotShipping) => "not shipping".into(),
@@ -199,9 +202,8 @@ pub fn summary(
     }
 
     let _ = writeln!(s, "\nCLOUD AND SALE SPLIT");
-    let (mut sold, mut cloud) = (0u64, 0u64);
+    let (sold, mut cloud) = (plan.sold_units(), 0u64);
     for gf in &plan.generations {
-        sold += gf.sold[plan.now.0 as usize..].iter().sum::<u64>();
         cloud += gf.deployed[plan.now.0 as usize..].iter().sum::<u64>();
     }
     let total = (sold + cloud).max(1);

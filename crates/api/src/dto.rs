@@ -275,8 +275,12 @@ pub struct PlanSummary {
     pub recorded_as_event: Option<u64>,
     /// Objectives.
     pub objectives: ObjectivesDto,
-    /// Units served to orders and commitments.
+    /// Units the plan serves to open merchant orders (the dashboard's "units to orders";
+    /// delivery commitments are not included: see `sold_units`).
     pub served_units: u64,
+    /// Units sold from the planning month on: shipped to orders and to delivery commitments
+    /// (the "sold" of `allot plan`'s summary).
+    pub sold_units: u64,
     /// Orders on the waitlist.
     pub waitlisted_orders: usize,
     /// Promises moved relative to the last recorded plan.
@@ -299,6 +303,7 @@ impl PlanSummary {
                 cloud_reserved_usd: o.cloud_reserved_usd,
             },
             served_units: plan.served_units(),
+            sold_units: plan.sold_units(),
             waitlisted_orders: plan.waitlist.len(),
             moves: moves
                 .iter()
@@ -594,8 +599,9 @@ pub struct SupplyRowDto {
     pub generation: String,
     /// Finished units per month (after adjustments), one per month of the horizon.
     pub units: Vec<u64>,
-    /// What limits output each month: wafers, HBM, packaging, not shipping, nothing; null when
-    /// the book gives supply explicitly.
+    /// What limits output each month: wafers, HBM, packaging, not shipping, nothing, or "cut by
+    /// adjustment" / "raised by adjustment" where recorded adjustments changed the month's units;
+    /// null when the book gives supply explicitly and no adjustment changed the month.
     pub binding: Vec<Option<String>>,
 }
 
@@ -641,8 +647,11 @@ impl SupplyDto {
                     generation: gen.key.clone(),
                     binding: (0..h.periods())
                         .map(|t| {
-                            book.supply_binding(book::GenIdx(g as _), Period(t))
-                                .map(|b| b.label().to_string())
+                            let (g, t) = (book::GenIdx(g as _), Period(t));
+                            match book.supply_adjustment_label(g, t) {
+                                Some(label) => Some(label.to_string()),
+                                None => book.supply_binding(g, t).map(|b| b.label().to_string()),
+                            }
                         })
                         .collect(),
                     units,

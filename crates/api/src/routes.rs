@@ -3,7 +3,7 @@
 use crate::dto::*;
 use crate::error::error_body;
 use crate::metrics::{RequestLabels, RouteLabels};
-use crate::state::{Placed, Shared, Snapshot};
+use crate::state::{Placed, Placement, Shared, Snapshot};
 use crate::tokens::{sha256_hex, Principal, Role};
 use crate::ApiError;
 use axum::body::Bytes;
@@ -379,7 +379,38 @@ pub(crate) async fn create_order(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body_bytes(body, state.config.max_body_bytes)?;
-    let key = headers
+    let key = idempotency_key(&headers)?;
+    let req: NewOrder = parse_json(&body)?;
+    let book = &state.snapshot().book;
+    let spec = order_spec(book, &p, req)?;
+    // The book knows no "now"; the server does: a window that has wholly passed could never
+    // be served, so it is refused here (422) rather than waitlisted.
+    let now = now(&state, book);
+    if spec.latest < now && spec.earliest <= spec.latest {
+        return Err(ApiError::Refused(format!(
+            "latest: the window {}..{} has passed (the server's month is {}); an order's latest \
+             month must be {} or later",
+            format_month(book, spec.earliest),
+            format_month(book, spec.latest),
+            format_month(book, now),
+            format_month(book, now)
+        )));
+    }
+    let request_sha256 = sha256_hex(&body);
+    let (placed, snap) = state
+        .place_order_once(key_scope(&p), key, request_sha256, spec, &p)
+        .await?;
+    let (status, id, replayed) = placed_status(placed);
+    let (_, order) = visible_order(&snap.book, &p, &id)?;
+    Ok(replay_marked(
+        (status, Json(OrderDto::new(&snap.book, order))).into_response(),
+        replayed,
+    ))
+}
+
+/// The `Idempotency-Key` header (required to place orders and reservations), trimmed.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    Ok(headers
         .get("idempotency-key")
         .ok_or_else(|| ApiError::BadRequest("the Idempotency-Key header is required".into()))?
         .to_str()
@@ -391,31 +422,35 @@ pub(crate) async fn create_order(
                 "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"
             ))
         })?
-        .to_string();
-    let req: NewOrder = parse_json(&body)?;
-    let spec = order_spec(&state.snapshot().book, &p, req)?;
-    // Keys are per tenant: one customer's key can never name another customer's order.
-    let scope = match &p.customer {
+        .to_string())
+}
+
+/// Where idempotency keys live: per tenant, so one customer's key can never name another
+/// customer's order or reservation.
+fn key_scope(p: &Principal) -> String {
+    match &p.customer {
         Some(c) => format!("customer:{c}"),
         None => "staff".to_string(),
-    };
-    let request_sha256 = sha256_hex(&body);
-    let (placed, snap) = state
-        .place_order_once(scope, key, request_sha256, spec, &p)
-        .await?;
-    let (status, id, replayed) = match placed {
+    }
+}
+
+/// 201 for a new placement, 200 for a replay (and whether it was one).
+fn placed_status(placed: Placed) -> (StatusCode, String, bool) {
+    match placed {
         Placed::Created(id) => (StatusCode::CREATED, id, false),
         Placed::Replayed(id) => (StatusCode::OK, id, true),
-    };
-    let (_, order) = visible_order(&snap.book, &p, &id)?;
-    let mut res = (status, Json(OrderDto::new(&snap.book, order))).into_response();
+    }
+}
+
+/// Marks a replayed answer with `idempotent-replayed: true`.
+fn replay_marked(mut res: Response, replayed: bool) -> Response {
     if replayed {
         res.headers_mut().insert(
             "idempotent-replayed",
             header::HeaderValue::from_static("true"),
         );
     }
-    Ok(res)
+    res
 }
 
 #[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = String, Path, description = "Order id")), responses((status = 200, description = "The order", body = OrderDto), (status = 404, description = "No such order (or not the caller's)", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
@@ -493,10 +528,21 @@ pub(crate) async fn deliver_order(
     let req: DeliverRequest = parse_json(&body)?;
     let snap = state.snapshot();
     let (_, order) = visible_order(&snap.book, &p, &id)?;
+    let month = period(&snap.book, "month", &req.month)?;
+    // A shipment is recorded once it happened: not in a month after the server's. (Before the
+    // order's window, or after it, is allowed: early and late shipments happen.)
+    let now = now(&state, &snap.book);
+    if month > now {
+        return Err(ApiError::Refused(format!(
+            "month: {} is after the server's month {}; record a delivery once it has shipped",
+            format_month(&snap.book, month),
+            format_month(&snap.book, now)
+        )));
+    }
     let event = Event::OrderDelivered {
         order: id.clone(),
         units: req.units.unwrap_or(order.units),
-        period: period(&snap.book, "month", &req.month)?,
+        period: month,
     };
     order_change(state, p, id, event).await
 }
@@ -788,14 +834,16 @@ fn acting_customer(p: &Principal, asked: Option<String>) -> Result<String, ApiEr
     }
 }
 
-/// Reserves cloud capacity over a range of months.
-#[utoipa::path(post, path = "/api/reservations", tag = "reservations", request_body = NewReservation, responses((status = 201, description = "Reserved", body = ReservationDto), (status = 403, description = "Not this token's customer", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+/// Reserves cloud capacity over a range of months (`start` to `end`, both inclusive).
+#[utoipa::path(post, path = "/api/reservations", tag = "reservations", request_body = NewReservation, params(("Idempotency-Key" = String, Header, description = "Required; a retry with the same key and body returns the same reservation")), responses((status = 201, description = "Reserved", body = ReservationDto), (status = 200, description = "A replay of an earlier request with this key", body = ReservationDto), (status = 403, description = "Not this token's customer", body = ErrorBody), (status = 409, description = "Key reused with a different body", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 503, description = "Write queue full; retry", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
 pub(crate) async fn create_reservation(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<ReservationDto>), ApiError> {
+) -> Result<Response, ApiError> {
     let body = body_bytes(body, state.config.max_body_bytes)?;
+    let key = idempotency_key(&headers)?;
     let req: NewReservation = parse_json(&body)?;
     let customer = acting_customer(&p, req.customer)?;
     let id = match (p.role, req.id) {
@@ -809,9 +857,20 @@ pub(crate) async fn create_reservation(
     };
     let book = &state.snapshot().book;
     let start = period(book, "start", &req.start)?;
+    // `end` is the last month held (inclusive); the book's end is the month after it.
     let last = period(book, "end", &req.end)?;
+    if last < start {
+        return Err(ApiError::Refused(format!(
+            "end: {} is before the start ({}); end is the last month reserved (inclusive), \
+             from {} to {}",
+            req.end.trim(),
+            format_month(book, start),
+            format_month(book, start),
+            format_month(book, Period(book.horizon().periods() - 1))
+        )));
+    }
     let spec = book::ReservationSpec {
-        key: id.clone(),
+        key: id,
         customer,
         generation: req.generation,
         units: req.units,
@@ -819,18 +878,28 @@ pub(crate) async fn create_reservation(
         end: Period(last.0 + 1),
         price_usd_per_unit_period: req.price_usd_per_unit_period,
     };
-    let snap = state
-        .commit(vec![Event::ReservationPlaced(spec)], &p.actor(), None)
+    // A reservation's key hash differs from an order's with the same body bytes, so one key
+    // never replays the other kind.
+    let request_sha256 = sha256_hex(&[b"reservation\0".as_slice(), &body].concat());
+    let (placed, snap) = state
+        .place_once(
+            key_scope(&p),
+            key,
+            request_sha256,
+            Placement::Reservation(spec),
+            &p,
+        )
         .await?;
+    let (status, id, replayed) = placed_status(placed);
     let r = snap
         .book
         .reservations()
         .iter()
         .find(|r| r.key == id)
         .ok_or_else(|| ApiError::Internal("the reservation vanished".into()))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ReservationDto::new(&snap.book, r, None)),
+    Ok(replay_marked(
+        (status, Json(ReservationDto::new(&snap.book, r, None))).into_response(),
+        replayed,
     ))
 }
 

@@ -20,7 +20,7 @@
 use crate::metrics::Metrics;
 use crate::tokens::{open_aux, Principal};
 use crate::{now_unix_ms, ApiError, Config};
-use book::{Book, Event, OrderSpec, Period};
+use book::{Book, Event, OrderSpec, Period, ReservationSpec};
 use rusqlite::{params, Connection, OptionalExtension};
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -64,14 +64,57 @@ enum Job {
         actor: String,
         expected_head: Option<u64>,
     },
-    /// Place an order at most once per `(scope, key)`.
+    /// Place an order or a reservation at most once per `(scope, key)`.
     PlaceOnce {
         scope: String,
         key: String,
         request_sha256: String,
-        spec: Box<OrderSpec>,
+        spec: Box<Placement>,
         actor: String,
     },
+}
+
+/// What a write with an idempotency key places. Orders and reservations share the key table
+/// (the thing's id goes in its `order_id` column); their request hashes differ (see
+/// `routes::create_reservation`), so a key never binds one kind for a request of the other.
+#[derive(Clone)]
+pub(crate) enum Placement {
+    Order(OrderSpec),
+    Reservation(ReservationSpec),
+}
+
+impl Placement {
+    fn id(&self) -> &str {
+        match self {
+            Placement::Order(o) => &o.key,
+            Placement::Reservation(r) => &r.key,
+        }
+    }
+
+    /// The same placement under id `key`.
+    fn with_id(&self, key: String) -> Placement {
+        match self {
+            Placement::Order(o) => Placement::Order(OrderSpec { key, ..o.clone() }),
+            Placement::Reservation(r) => {
+                Placement::Reservation(ReservationSpec { key, ..r.clone() })
+            }
+        }
+    }
+
+    /// Whether `book` holds a thing of this kind with id `id`.
+    fn exists(&self, book: &Book, id: &str) -> bool {
+        match self {
+            Placement::Order(_) => book.order_idx(id).is_some(),
+            Placement::Reservation(_) => book.reservations().iter().any(|r| r.key == id),
+        }
+    }
+
+    fn into_event(self) -> Event {
+        match self {
+            Placement::Order(o) => Event::OrderPlaced(o),
+            Placement::Reservation(r) => Event::ReservationPlaced(r),
+        }
+    }
 }
 
 /// A write's answer: what was placed (for [`Job::PlaceOnce`]) and the book after the write.
@@ -468,6 +511,26 @@ impl Shared {
         spec: OrderSpec,
         principal: &Principal,
     ) -> Result<(Placed, Arc<Snapshot>), ApiError> {
+        self.place_once(
+            scope,
+            key,
+            request_sha256,
+            Placement::Order(spec),
+            principal,
+        )
+        .await
+    }
+
+    /// Places an order or a reservation at most once per `(scope, key)`, as
+    /// [`Shared::place_order_once`] does for orders.
+    pub async fn place_once(
+        &self,
+        scope: String,
+        key: String,
+        request_sha256: String,
+        spec: Placement,
+        principal: &Principal,
+    ) -> Result<(Placed, Arc<Snapshot>), ApiError> {
         let job = Job::PlaceOnce {
             scope,
             key,
@@ -830,23 +893,20 @@ impl Writer {
                         Some((hash, _)) if &hash != request_sha256 => Err(ApiError::Conflict(
                             "this Idempotency-Key was already used with a different request".into(),
                         )),
-                        Some((_, order)) if book.order_idx(&order).is_some() => {
+                        Some((_, order)) if spec.exists(&book, &order) => {
                             Ok(Err(Placed::Replayed(order)))
                         }
                         // An older server's key whose order was not stored (it stopped between
                         // the two): place the order under the id the key names.
-                        Some((_, order)) => Ok(Ok(OrderSpec {
-                            key: order,
-                            ..(**spec).clone()
-                        })),
+                        Some((_, order)) => Ok(Ok(spec.with_id(order))),
                         None => Ok(Ok((**spec).clone())),
                     };
                     match spec {
                         Err(e) => Staged::Answer(Err(e)),
                         Ok(Err(replayed)) => Staged::Answer(Ok(Some(replayed))),
                         Ok(Ok(spec)) => {
-                            let order = spec.key.clone();
-                            let event = Event::OrderPlaced(spec);
+                            let order = spec.id().to_string();
+                            let event = spec.into_event();
                             let record = encode(&event, actor, at);
                             match book.apply(event) {
                                 Ok(()) => {

@@ -256,7 +256,7 @@ pub(crate) struct BindingRun {
     pub from: String,
     /// Last month.
     pub to: String,
-    /// wafers, HBM, packaging or not shipping.
+    /// wafers, HBM, packaging, not shipping, or cut by / raised by adjustment.
     pub input: String,
     /// Months in the run.
     pub months: usize,
@@ -296,7 +296,8 @@ pub(crate) struct GenerationDto {
     pub demand_in_window: Vec<u64>,
     /// The cloud's own demand forecast.
     pub cloud_demand: Vec<u64>,
-    /// The input that binds the foundry plan each month ("" when none or unknown).
+    /// The input that binds the foundry plan each month ("" when none or unknown), or "cut by
+    /// adjustment" / "raised by adjustment" where recorded adjustments changed the month's units.
     pub binding: Vec<String>,
     /// `binding` as runs of equal months.
     pub binding_runs: Vec<BindingRun>,
@@ -394,8 +395,12 @@ pub(crate) struct WaitRow {
     pub after_window: bool,
 }
 
-/// The binding input of `g` in month `t` as a label ("" when nothing binds or it is unknown).
+/// The binding input of `g` in month `t` as a label ("" when nothing binds or it is unknown);
+/// the adjustment where one changed the month's units.
 fn binding_label(book: &Book, g: GenIdx, t: Period) -> String {
+    if let Some(label) = book.supply_adjustment_label(g, t) {
+        return label.to_string();
+    }
     match book.supply_binding(g, t) {
         Some(b) if b.is_constraint() || b.label() == "not shipping" => b.label().to_string(),
         _ => String::new(),

@@ -161,7 +161,7 @@
     strip.replaceChildren(...cells);
 
     const runs = (g) => {
-      if (!d.foundry_supply) return el("span", { class: "muted" }, "explicit supply");
+      if (!d.foundry_supply && g.binding_runs.length === 0) return el("span", { class: "muted" }, "explicit supply");
       if (g.binding_runs.length === 0) return el("span", { class: "muted" }, "nothing binds");
       return el("span", { class: "runs" }, g.binding_runs.map((r) => el("span", { class: "run" },
         pill(r.input, cls(r.input)), " ", r.from === r.to ? r.from : `${r.from} – ${r.to}`)));

@@ -332,6 +332,45 @@ impl Book {
         )
     }
 
+    /// What happened since the last recorded plan that can make its promises infeasible, if
+    /// anything: a supply cut (a negative adjustment) or a contract added (tier 1 comes before
+    /// promises). A promise is confirmed only while this is `None`; other changes (orders placed,
+    /// which rank below confirmed promises, cancellations, deliveries, supply added) keep the
+    /// last plan's promises feasible together.
+    pub fn changed_since_plan(&self) -> Option<String> {
+        let plan = self.last_plan.as_deref()?;
+        let adjustments = &self.supply_adjustments;
+        let after = &adjustments[(plan.supply_adjustments_seen as usize).min(adjustments.len())..];
+        let mut changes: Vec<String> = after
+            .iter()
+            .filter(|a| a.delta_units < 0)
+            .map(|a| {
+                let note = if a.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", a.note)
+                };
+                format!(
+                    "supply cut of {} in {} by {} units{note}",
+                    self.generations[a.generation.0 as usize].key,
+                    self.horizon.month_of(a.period),
+                    a.delta_units.unsigned_abs()
+                )
+            })
+            .collect();
+        let contracts = &self.contracts;
+        changes.extend(
+            contracts[(plan.contracts_seen as usize).min(contracts.len())..]
+                .iter()
+                .map(|c| format!("contract {} added", c.key)),
+        );
+        match changes.len() {
+            0 => None,
+            1 => changes.pop(),
+            n => Some(format!("{} and {} more", changes[0], n - 1)),
+        }
+    }
+
     /// Stake of one unit of generation `g`'s supply.
     fn supply_unit_stake(&self, g: GenIdx) -> i128 {
         let gen = &self.generations[g.0 as usize];
@@ -844,6 +883,16 @@ impl Book {
                         ),
                     ));
                 }
+                if let Some(why) = self.changed_since_plan().filter(|_| !initial) {
+                    return Err(BookError::new(
+                        format!("order {order}"),
+                        "promise",
+                        format!(
+                            "the book changed since this promise was made ({why}); re-plan \
+                             before confirming"
+                        ),
+                    ));
+                }
                 let o = self.orders.get_mut(i.0 as usize);
                 o.confirmed = Some(p);
                 o.status = OrderStatus::Confirmed;
@@ -1151,6 +1200,17 @@ impl Book {
             .map(|a| a.delta_units)
             .sum();
         (base + delta).max(0) as u64
+    }
+    /// The reason for `g`'s supply in period `t` when recorded adjustments changed it: "cut by
+    /// adjustment" or "raised by adjustment" (by their net effect); None when they did not change
+    /// it, and then the supply plan's binding input ([`Book::supply_binding`]) is the reason.
+    pub fn supply_adjustment_label(&self, g: GenIdx, t: Period) -> Option<&'static str> {
+        let (after, before) = (self.supply_units(g, t), self.base_supply_units(g, t));
+        match after.cmp(&before) {
+            std::cmp::Ordering::Less => Some("cut by adjustment"),
+            std::cmp::Ordering::Greater => Some("raised by adjustment"),
+            std::cmp::Ordering::Equal => None,
+        }
     }
     /// Units of generation `g` buyers ask for from `now`: open orders naming it first (whose
     /// window has not passed), and the units still owed on delivery commitments due from `now`.

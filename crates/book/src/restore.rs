@@ -387,7 +387,7 @@ impl Book {
     }
 
     /// Checks a recorded plan as `PlanRecorded` does (orders are never removed, so every order it
-    /// named still exists); like the event, it takes `now` and `supply_adjustments_seen` as given.
+    /// named still exists); like the event, it takes `now`, `supply_adjustments_seen` and `contracts_seen` as given.
     fn check_restored_plan(&self, plan: &PlanRecord) -> Result<(), BookError> {
         let periods = self.horizon.periods();
         for p in &plan.promises {

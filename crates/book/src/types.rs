@@ -321,4 +321,6 @@ pub struct PlanRecord {
     pub promises: Vec<PromiseRecord>,
     /// How many supply adjustments the book held when the plan was made (to tell which came after).
     pub supply_adjustments_seen: u32,
+    /// How many contracts the book held when the plan was made (to tell which came after).
+    pub contracts_seen: u32,
 }

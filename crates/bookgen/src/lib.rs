@@ -259,6 +259,7 @@ pub fn generate(p: &Params) -> Generated {
             objectives: [0, 0, 0],
             promises,
             supply_adjustments_seen: 0,
+            contracts_seen: contracts.len() as u32,
         }));
         events.extend(confirmations);
     }

@@ -581,11 +581,22 @@ impl Plan {
             ],
             promises,
             supply_adjustments_seen: book.supply_adjustments().len() as u32,
+            contracts_seen: book.contracts().len() as u32,
         }
     }
 
     /// Units served over all open orders.
     pub fn served_units(&self) -> u64 {
         self.orders.iter().map(|o| o.served_units).sum()
+    }
+
+    /// Units sold from the planning month on: shipped to buyers (orders and delivery
+    /// commitments) in every generation, the "sold" of `allot plan`'s summary.
+    pub fn sold_units(&self) -> u64 {
+        let from = self.now.0 as usize;
+        self.generations
+            .iter()
+            .map(|g| g.sold.get(from..).unwrap_or(&[]).iter().sum::<u64>())
+            .sum()
     }
 }

@@ -133,6 +133,10 @@ struct PlanRecordedV1 {
     /// Added after the first payloads were written: absent means 0.
     #[serde(default)]
     supply_adjustments_seen: u32,
+    /// Added later still: absent means 0 (every contract counts as added after that plan, so
+    /// confirming waits for the next plan).
+    #[serde(default)]
+    contracts_seen: u32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -231,6 +235,7 @@ pub fn encode_event(e: &Event) -> (String, String) {
                 })
                 .collect(),
             supply_adjustments_seen: p.supply_adjustments_seen,
+            contracts_seen: p.contracts_seen,
         }),
     };
     (e.kind().to_string(), payload)
@@ -387,6 +392,7 @@ fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
                     })
                     .collect(),
                 supply_adjustments_seen: b.supply_adjustments_seen,
+                contracts_seen: b.contracts_seen,
             })
         }
         other => return Err(format!("unknown event kind {other:?}")),

@@ -41,7 +41,9 @@ pub use codec::{decode_event, encode_event, PAYLOAD_VERSION};
 pub use convert::spec_of;
 pub use demo::{demo_spec, DEMO_TOML};
 pub use error::{CodecError, FileError};
-pub use orders_csv::{check_orders_against, parse_orders_csv, write_orders_csv, ORDER_COLUMNS};
+pub use orders_csv::{
+    check_orders_against, parse_orders_csv, parse_substitute, write_orders_csv, ORDER_COLUMNS,
+};
 pub use replay::{load_book, Loaded, Replay, SnapshotRule, Tail};
 pub use scenario::{load_scenario, parse_scenario, write_scenario, Format};
 pub use snapshot::{decode_snapshot, encode_snapshot, SnapshotError, SNAPSHOT_VERSION};

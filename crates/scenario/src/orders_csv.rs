@@ -299,23 +299,26 @@ fn line_of_byte(text: &str, byte: usize) -> usize {
 
 /// Parses `trn3:0.9;trn4:0.8` (value factors with at most 4 decimal places).
 fn parse_substitutes(v: &str) -> Result<Vec<SubstituteSpec>, String> {
-    v.split(';')
-        .map(|part| {
-            let part = part.trim();
-            let (g, f) = part
-                .split_once(':')
-                .ok_or_else(|| format!("{part:?} must be generation:factor, like trn3:0.9"))?;
-            let g = g.trim();
-            if g.is_empty() {
-                return Err(format!("{part:?} names no generation"));
-            }
-            let bp = parse_scaled(f, 4)?;
-            Ok(SubstituteSpec {
-                generation: g.to_string(),
-                value_factor_bp: u32::try_from(bp).map_err(|_| format!("{f} is too large"))?,
-            })
-        })
-        .collect()
+    v.split(';').map(parse_substitute).collect()
+}
+
+/// Parses one substitute, `trn3:0.9`: a generation and a value factor with at most 4 decimal
+/// places, converted to basis points exactly (anything finer is an error, never rounded). The
+/// order CSV's `substitutes` column and the CLI's `--sub` both read substitutes this way.
+pub fn parse_substitute(part: &str) -> Result<SubstituteSpec, String> {
+    let part = part.trim();
+    let (g, f) = part
+        .split_once(':')
+        .ok_or_else(|| format!("{part:?} must be generation:factor, like trn3:0.9"))?;
+    let g = g.trim();
+    if g.is_empty() {
+        return Err(format!("{part:?} names no generation"));
+    }
+    let bp = parse_scaled(f, 4)?;
+    Ok(SubstituteSpec {
+        generation: g.to_string(),
+        value_factor_bp: u32::try_from(bp).map_err(|_| format!("{f} is too large"))?,
+    })
 }
 
 /// Checks that the orders would be accepted by `book`, in file order (so duplicates within

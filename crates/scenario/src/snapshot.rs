@@ -5,7 +5,7 @@
 //! finds a snapshot it cannot use (damaged, another format version, refused by
 //! [`Book::restore`]) replays the whole log instead ([`crate::load_book`]).
 //!
-//! # Format (version 2)
+//! # Format (version 3)
 //!
 //! A 32-byte header, then the body:
 //!
@@ -23,8 +23,9 @@
 //! error and never a panic or a huge allocation; the decoded parts then go through
 //! [`Book::restore`], which checks every invariant of the book. When the format changes, bump
 //! [`SNAPSHOT_VERSION`]: older snapshots are then simply not used (the log is replayed and a
-//! new snapshot written), so no reader for old versions is needed. (Version 2 added each
-//! commitment's recorded deliveries, after its kind.)
+//! new snapshot written), so no reader for old versions is needed. (Version 3 added each
+//! commitment's recorded deliveries, after its kind, and the number of contracts the last plan
+//! saw, after its supply adjustments seen.)
 
 use book::{
     Book, BookError, BookParts, Commitment, CommitmentKind, Contract, Customer, CustomerIdx,
@@ -34,7 +35,7 @@ use book::{
 };
 
 /// The snapshot format version written by [`encode_snapshot`] (and the only one read).
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"allotsnp";
 const HEADER_BYTES: usize = 32;
@@ -267,6 +268,7 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
                 w.uint(x.by.0.into());
             }
             w.uint(p.supply_adjustments_seen.into());
+            w.uint(p.contracts_seen.into());
         }
     }
     w.uint(book.events_applied());
@@ -526,6 +528,7 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
                 objectives,
                 promises,
                 supply_adjustments_seen: r.u32()?,
+                contracts_seen: r.u32()?,
             })
         }
     };

@@ -171,6 +171,19 @@ fn order_lifecycle_from_the_cli() {
 }
 
 #[test]
+fn history_of_an_unknown_id_says_so() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let err = env.fails(&["history", "--id", "x-1"]);
+    assert!(err.contains("no events for \"x-1\""), "{err}");
+    // An id of the initial book with no event since: no error, a note.
+    let out = env.run(&["history", "--id", "o-001"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("since the book was created"));
+    assert!(!env.ok(&["history", "--id", "o-002"]).is_empty());
+}
+
+#[test]
 fn bad_csv_is_refused_with_line_and_field_and_nothing_is_written() {
     let env = Env::new();
     env.ok(&["demo", "--now", "2026-12"]);
@@ -208,6 +221,66 @@ fn bad_csv_is_refused_with_line_and_field_and_nothing_is_written() {
     let out = env.ok(&["import", p.to_str().expect("utf-8 path")]);
     assert!(out.contains("imported 2 orders"), "{out}");
     assert_eq!(env.history_len(), before + 2);
+}
+
+/// `--sub` reads value factors as the order CSV does: at most 4 decimal places, never rounded.
+#[test]
+fn substitute_factors_on_the_command_line_are_exact_or_refused() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let add = |id: &str, sub: &str| {
+        let args = [
+            "order",
+            "add",
+            "--id",
+            id,
+            "--customer",
+            "ent-a",
+            "--sku",
+            "trn2-server",
+            "--qty",
+            "1",
+            "--earliest",
+            "2027-03",
+            "--latest",
+            "2027-08",
+            "--price",
+            "900000",
+            "--sub",
+            sub,
+        ];
+        env.run(&args)
+    };
+    for sub in ["trn3:0.99999", "trn3:0.12345", "trn3:0.00001"] {
+        let out = add("s-1", sub);
+        assert_eq!(out.status.code(), Some(2), "{sub} is refused as bad input");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--sub") && err.contains("more than 4 decimal places"),
+            "{sub}: {err}"
+        );
+        assert_eq!(env.history_len(), before, "a refused order writes nothing");
+    }
+    // The same words as the CSV import for the same cell.
+    let header = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
+    let p = env.write(
+        "subs.csv",
+        &format!("{header}\ns-1,ent-a,trn2-server,1,2027-03,2027-08,900000,0,trn3:0.99999\n"),
+    );
+    let csv = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        csv.contains("0.99999 has more than 4 decimal places"),
+        "{csv}"
+    );
+    // Four places are kept exactly.
+    assert!(add("s-2", "trn3:0.1234").status.success());
+    let exported = env.ok(&["export", "--format", "csv"]);
+    let row = exported
+        .lines()
+        .find(|l| l.starts_with("s-2,"))
+        .expect("s-2 exported");
+    assert!(row.ends_with("trn3:0.1234"), "{row}");
 }
 
 #[test]
@@ -285,6 +358,69 @@ fn replan_after_a_supply_cut_moves_only_what_it_must_and_says_why() {
         "the cut is absorbed by the cloud"
     );
 }
+/// A promise made before a supply cut may no longer hold: confirming it is refused until the
+/// book is planned again, and then the new promise is confirmed and kept.
+#[test]
+fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    for (month, units) in [
+        ("2026-12", "277"),
+        ("2027-01", "257"),
+        ("2027-02", "274"),
+        ("2027-03", "291"),
+        ("2027-04", "310"),
+        ("2027-05", "329"),
+        ("2027-06", "347"),
+        ("2027-07", "368"),
+    ] {
+        env.ok(&[
+            "supply",
+            "cut",
+            "--generation",
+            "trn3",
+            "--period",
+            month,
+            "--units",
+            units,
+            "--note",
+            "fab",
+        ]);
+    }
+    let before = env.history_len();
+    let err = env.fails(&["order", "confirm", "o-032"]);
+    assert!(
+        err.contains("o-032")
+            && err.contains("changed since this promise was made")
+            && err.contains("supply cut of trn3 in 2026-12")
+            && err.contains("re-plan before confirming"),
+        "{err}"
+    );
+    assert_eq!(
+        env.history_len(),
+        before,
+        "a refused confirmation writes nothing"
+    );
+    // After a re-plan, what is promised can be confirmed, and the next plan keeps it.
+    let plan = json(&env.ok(&["plan", "--json", "--now", "2026-12"]));
+    let promised: Vec<String> = plan["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter(|o| !o["promise"].is_null() && o["status"] == "promised")
+        .map(|o| o["order"].as_str().expect("id").to_string())
+        .collect();
+    assert!(!promised.is_empty());
+    let mut args = vec!["order", "confirm"];
+    args.extend(promised.iter().map(String::as_str));
+    env.ok(&args);
+    let after = json(&env.ok(&["plan", "--json", "--now", "2026-12"]));
+    assert_eq!(
+        after["objectives"]["tier2_promise_lateness_unit_periods"], 0,
+        "confirmed promises hold"
+    );
+}
+
 #[test]
 fn demo_tells_the_sold_out_story() {
     let env = Env::new();
@@ -574,4 +710,44 @@ fn commitment_deliveries_from_the_cli() {
         "export/init plans the same"
     );
     assert_eq!(a["commitments"], b["commitments"]);
+}
+
+/// Months whose units a recorded adjustment changed name the adjustment as their reason, not
+/// the foundry input that bound before it.
+#[test]
+fn supply_show_names_the_adjustment_that_changed_a_month() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let row = |out: &str, month: &str| {
+        out.lines()
+            .find(|l| l.starts_with(month))
+            .unwrap_or_else(|| panic!("{month} in {out}"))
+            .to_string()
+    };
+    let before = env.ok(&["supply", "show"]);
+    assert!(!before.contains("adjustment"), "{before}");
+    let trn3 = |line: &str| -> u64 {
+        line.split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .nth(2)
+            .expect("trn3 units")
+    };
+    let units = trn3(&row(&before, "2027-03"));
+    env.ok(&[
+        "supply",
+        "cut",
+        "--generation",
+        "trn3",
+        "--period",
+        "2027-03",
+        "--units",
+        &units.to_string(),
+        "--note",
+        "fab",
+    ]);
+    let after = env.ok(&["supply", "show"]);
+    let line = row(&after, "2027-03");
+    assert!(line.contains("0 cut by adjustment"), "{line}");
+    assert!(!line.contains("0 wafers"), "{line}");
+    assert!(!row(&after, "2027-04").contains("adjustment"), "{after}");
 }

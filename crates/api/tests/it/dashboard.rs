@@ -203,6 +203,18 @@ async fn dashboard_figures_agree_with_the_plan() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(d["plan"]["objectives"], dry["objectives"]);
     assert_eq!(d["plan"]["served_units"], dry["served_units"]);
+    // sold_units: every unit shipped to buyers from now (orders and contracts), as the CLI's
+    // "sold"; served_units counts orders only.
+    let sold: u64 = gens
+        .iter()
+        .map(|g| series(g, "sold").iter().sum::<u64>())
+        .sum();
+    assert_eq!(u(&dry["sold_units"]), sold);
+    assert_eq!(
+        u(&dry["sold_units"]),
+        u(&dry["served_units"]) + shipped_contracts.iter().sum::<u64>()
+    );
+    assert!(shipped_contracts.iter().sum::<u64>() > 0);
 
     // After a recorded plan, the dashboard compares with it.
     let (s, _, rec) = app

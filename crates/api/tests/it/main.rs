@@ -611,6 +611,140 @@ async fn plan_promise_confirm_and_cancel() {
     app.stop().await;
 }
 
+/// A promise made before a supply cut may no longer hold: confirming it is a 422 that changes
+/// nothing until the book is planned again.
+#[tokio::test]
+async fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
+    let app = spawn_app().await;
+    let plan = |dry_run: bool| {
+        app.call(
+            Method::POST,
+            "/api/plan",
+            Some(&app.planner),
+            Some(json!({ "dry_run": dry_run })),
+            None,
+        )
+    };
+    let (s, text, _) = plan(false).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let orders = app.all_orders().await;
+    let promised: Vec<&Value> = orders
+        .iter()
+        .filter(|o| o["status"] == "promised")
+        .collect();
+    assert!(promised.len() >= 2);
+    let app_ref = &app;
+    let confirm = |o: &Value| {
+        let app = app_ref;
+        let owner = app.customer_token(o["customer"].as_str().unwrap());
+        let path = format!("/api/orders/{}/confirm", o["id"].as_str().unwrap());
+        async move {
+            app.call(Method::POST, &path, Some(&owner), None, None)
+                .await
+        }
+    };
+    // Orders placed after the plan rank below confirmed promises: no reason to wait.
+    let (s, text, _) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&app.planner),
+            Some(new_order(Some("lab-a"))),
+            Some("after-plan"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let (s, text, _) = confirm(promised[0]).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    // A supply cut: the next confirmation waits for a re-plan.
+    let cut = json!({"generation": "trn2", "month": "2027-03", "delta_units": -500, "note": "fab"});
+    let (s, text, _) = app
+        .call(
+            Method::POST,
+            "/api/supply/adjustments",
+            Some(&app.planner),
+            Some(cut),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let (s, text, v) = confirm(promised[1]).await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("changed since this promise was made")
+            && text.contains("supply cut of trn2 in 2027-03 by 500 units")
+            && text.contains("re-plan before confirming"),
+        "{text}"
+    );
+    let (_, _, after) = app
+        .get(
+            &format!("/api/orders/{}", promised[1]["id"].as_str().unwrap()),
+            &app.planner,
+        )
+        .await;
+    assert_eq!(
+        after["status"], "promised",
+        "a refused confirmation changes nothing"
+    );
+    // A dry run records nothing, so it does not help; a recorded plan does.
+    plan(true).await;
+    let (s, _, _) = confirm(promised[1]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    plan(false).await;
+    let again = app
+        .all_orders()
+        .await
+        .into_iter()
+        .find(|o| o["status"] == "promised")
+        .expect("still something promised");
+    let (s, text, v) = confirm(&again).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["status"], "confirmed");
+    app.stop().await;
+}
+
+/// An order whose whole window is before the server's month could never be served: a 422 that
+/// places nothing (and leaves the idempotency key unused).
+#[tokio::test]
+async fn orders_whose_window_has_passed_are_refused() {
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2028, 6)).await;
+    let cust = app.customer_token("colo-a");
+    let before = app.all_orders().await.len();
+    let mut passed = new_order(None);
+    passed["earliest"] = json!("2027-01");
+    passed["latest"] = json!("2027-03");
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&cust),
+            Some(passed),
+            Some("k1"),
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("latest") && text.contains("has passed") && text.contains("2028-06"),
+        "{text}"
+    );
+    assert_eq!(app.all_orders().await.len(), before);
+    // A window that ends in the server's month is still open (and the key is free again).
+    let mut open = new_order(None);
+    open["earliest"] = json!("2027-01");
+    open["latest"] = json!("2028-06");
+    let (s, text, _) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&cust),
+            Some(open),
+            Some("k1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn limits_and_malformed_requests() {
     let app = spawn_app_with(|c| c.max_body_bytes = 4096).await;

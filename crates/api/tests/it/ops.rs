@@ -115,8 +115,9 @@ async fn new_endpoints_are_tenant_isolated() {
         ));
         let mut texts = Vec::new();
         for (method, path, body, expected) in calls {
+            // A key too, so that placing a reservation meets the tenant check, not the key's.
             let (s, text, v) = app
-                .call(method.clone(), &path, Some(&token), body, None)
+                .call(method.clone(), &path, Some(&token), body, Some("x-tenant"))
                 .await;
             assert_eq!(s, expected, "{me}: {method} {path}: {text}");
             if !s.is_success() {
@@ -172,7 +173,7 @@ async fn reservations_supply_and_history_round_trip() {
             Some(&token),
             Some(json!({"generation": "trn4", "units": 3, "start": "2028-01",
                         "end": "2028-12", "price_usd_per_unit_period": 150000})),
-            None,
+            Some("r-1"),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{text}");
@@ -219,11 +220,50 @@ async fn reservations_supply_and_history_round_trip() {
                 "/api/reservations",
                 Some(&token),
                 Some(body),
-                None,
+                Some("r-bad"),
             )
             .await;
         assert_error(s, status, &v, &text);
     }
+    // `end` is inclusive: before the start is refused in those terms; the horizon's last month
+    // is a valid end.
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&token),
+            Some(
+                json!({"generation": "trn4", "units": 1, "start": "2028-06", "end": "2028-05",
+                        "price_usd_per_unit_period": 1}),
+            ),
+            Some("r-end"),
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("end: 2028-05 is before the start (2028-06)")
+            && text.contains("inclusive")
+            && text.contains("2029-11")
+            && !text.contains("2029-12"),
+        "{text}"
+    );
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&token),
+            Some(
+                json!({"generation": "trn4", "units": 1, "start": "2029-11", "end": "2029-11",
+                        "price_usd_per_unit_period": 1}),
+            ),
+            Some("r-end"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_eq!(
+        (v["start"].as_str(), v["end"].as_str()),
+        (Some("2029-11"), Some("2029-11"))
+    );
     let (s, text, v) = app
         .call(
             Method::POST,
@@ -580,7 +620,7 @@ async fn shutdown_finishes_in_flight_writes() {
 
 #[tokio::test]
 async fn staff_records_deliveries() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2027, 9)).await;
     let (s, text, v) = app
         .call(
             Method::POST,
@@ -703,11 +743,44 @@ async fn staff_record_commitment_deliveries() {
     app.stop().await;
 }
 
+/// A delivery is recorded once it happened: a month after the server's is a 422 that changes
+/// nothing; months before the order's window (or after it) are allowed.
+#[tokio::test]
+async fn deliveries_cannot_be_recorded_in_the_future() {
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2026, 12)).await;
+    let deliver = |id: &str, month: &str| {
+        let (app, path, body) = (
+            &app,
+            format!("/api/orders/{id}/deliver"),
+            json!({"month": month, "units": 42}),
+        );
+        async move {
+            app.call(Method::POST, &path, Some(&app.planner), Some(body), None)
+                .await
+        }
+    };
+    let (s, text, v) = deliver("o-050", "2029-11").await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("month") && text.contains("2029-11") && text.contains("2026-12"),
+        "{text}"
+    );
+    let (_, _, o) = app.get("/api/orders/o-050", &app.planner).await;
+    assert!(o["delivered"].is_null(), "nothing recorded: {o}");
+    // o-050's window is 2028-11..2029-04; a shipment in the server's month, before it, is fine
+    // when the supply made by then covers it.
+    let (s, text, v) = deliver("o-050", "2026-12").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["delivered"]["period"], "2026-12");
+    app.stop().await;
+}
+
 /// A shipment or a supply cut that would leave a generation with more units delivered by some
 /// month than it has supplied by then is a 422 that changes nothing, and planning goes on.
 #[tokio::test]
 async fn deliveries_and_supply_cuts_stay_within_supply() {
-    let app = spawn_app().await;
+    // The server's month is the horizon's last, so every month is past or present.
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2029, 11)).await;
     let (s, _, sup) = app.get("/api/supply", &app.planner).await;
     assert_eq!(s, StatusCode::OK);
     let months: Vec<String> = serde_json::from_value(sup["months"].clone()).unwrap();
@@ -779,6 +852,58 @@ async fn deliveries_and_supply_cuts_stay_within_supply() {
     app.stop().await;
 }
 
+/// Months whose units a recorded adjustment changed name it as their reason, in the supply view
+/// and on the dashboard, not the foundry input that bound before.
+#[tokio::test]
+async fn supply_and_dashboard_name_the_adjustment_that_changed_a_month() {
+    let app = spawn_app().await;
+    let (_, _, before) = app.get("/api/supply", &app.planner).await;
+    let months: Vec<String> = serde_json::from_value(before["months"].clone()).unwrap();
+    let m = months.iter().position(|m| m == "2027-03").unwrap();
+    let g = before["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["generation"] == "trn3")
+        .unwrap();
+    let units = before["generations"][g]["units"][m].as_i64().unwrap();
+    assert_ne!(before["generations"][g]["binding"][m], "cut by adjustment");
+    let cut = json!({"generation": "trn3", "month": "2027-03", "delta_units": -units});
+    let (s, text, after) = app
+        .call(
+            Method::POST,
+            "/api/supply/adjustments",
+            Some(&app.planner),
+            Some(cut),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let row = &after["generations"][g];
+    assert_eq!(row["units"][m], 0);
+    assert_eq!(row["binding"][m], "cut by adjustment");
+    assert_eq!(
+        row["binding"][m + 1],
+        before["generations"][g]["binding"][m + 1]
+    );
+    let (s, text, d) = app.get("/api/dashboard", &app.planner).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let dg = d["generations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "trn3")
+        .unwrap();
+    // The dashboard's months start at now (2027-01).
+    assert_eq!(dg["binding"][2], "cut by adjustment");
+    assert!(dg["binding_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["input"] == "cut by adjustment" && r["from"] == "2027-03"));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_writer_checkpoints_and_a_restart_opens_from_the_snapshot() {
     let app = spawn_app_with(|c| {
@@ -844,4 +969,89 @@ async fn the_writer_checkpoints_and_a_restart_opens_from_the_snapshot() {
     assert_eq!(v["orders"].as_array().expect("orders").len(), orders);
     server.stop().await.unwrap();
     drop(dir);
+}
+
+/// Placing a reservation honours `Idempotency-Key` as placing an order does: required; a retry
+/// with the same key and body answers 200 with the same reservation (booked once); the same key
+/// with another body is 409; keys are per customer; a refused request leaves the key unused.
+#[tokio::test]
+async fn reservations_are_placed_at_most_once_per_key() {
+    let app = spawn_app().await;
+    let (a, b) = (app.customer_token("lab-a"), app.customer_token("lab-b"));
+    let body = json!({"generation": "trn4", "units": 3, "start": "2028-01", "end": "2028-12",
+                      "price_usd_per_unit_period": 150000});
+    let reserve = |token: &str, body: Value, key: Option<&str>| {
+        let (token, key) = (token.to_string(), key.map(str::to_string));
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/reservations",
+                Some(&token),
+                Some(body),
+                key.as_deref(),
+            )
+            .await
+        }
+    };
+    let count = || async {
+        let (_, _, v) = app.get("/api/reservations", &app.planner).await;
+        v.as_array().unwrap().len()
+    };
+    let before = count().await;
+    let (s, text, v) = reserve(&a, body.clone(), None).await;
+    assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+    assert!(text.contains("Idempotency-Key"), "{text}");
+    let (s, text, first) = reserve(&a, body.clone(), Some("res-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    // The retry: the same reservation, marked as a replay, booked once.
+    let res = app
+        .client
+        .post(format!("http://{}/api/reservations", app.addr))
+        .bearer_auth(&a)
+        .header("Idempotency-Key", "res-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("idempotent-replayed")
+            .and_then(|h| h.to_str().ok()),
+        Some("true")
+    );
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(count().await, before + 1);
+    // Another body under the same key: 409, nothing booked.
+    let mut other = body.clone();
+    other["units"] = json!(4);
+    let (s, text, v) = reserve(&a, other.clone(), Some("res-1")).await;
+    assert_error(s, StatusCode::CONFLICT, &v, &text);
+    // Another customer's key space is its own.
+    let (s, text, theirs) = reserve(&b, body.clone(), Some("res-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_ne!(theirs["id"], first["id"]);
+    assert_eq!(theirs["customer"], "lab-b");
+    // An order under a reservation's key is another request: 409, not a replay.
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/orders",
+            Some(&a),
+            Some(new_order(None)),
+            Some("res-1"),
+        )
+        .await;
+    assert_error(s, StatusCode::CONFLICT, &v, &text);
+    // A refused request leaves its key unused.
+    let mut bad = body.clone();
+    bad["generation"] = json!("trn9");
+    let (s, text, v) = reserve(&a, bad, Some("res-2")).await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    let (s, text, _) = reserve(&a, other, Some("res-2")).await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_eq!(count().await, before + 3);
+    app.stop().await;
 }

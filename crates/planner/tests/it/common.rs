@@ -801,6 +801,7 @@ pub fn tiny_case(seed: u64) -> Case {
             objectives: [0; 3],
             promises,
             supply_adjustments_seen: 0,
+            contracts_seen: book.contracts().len() as u32,
         }))
         .unwrap();
         for k in keys {
@@ -851,6 +852,7 @@ pub fn record_and_confirm(book: &mut Book, plan: &Plan) {
         ],
         promises,
         supply_adjustments_seen: book.supply_adjustments().len() as u32,
+        contracts_seen: book.contracts().len() as u32,
     }))
     .expect("plan records");
     for k in keys {

@@ -60,6 +60,7 @@ fn demo_events() -> Vec<Event> {
                 by: Period(7),
             }],
             supply_adjustments_seen: 1,
+            contracts_seen: 2,
         }),
     ]
 }
@@ -153,4 +154,5 @@ fn old_plan_payloads_without_newer_fields_still_read() {
     .unwrap();
     let Event::PlanRecorded(p) = e else { panic!() };
     assert_eq!(p.supply_adjustments_seen, 0);
+    assert_eq!(p.contracts_seen, 0);
 }

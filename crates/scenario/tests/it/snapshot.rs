@@ -181,6 +181,7 @@ fn random_event(book: &Book, rng: &mut ChaCha8Rng, next_id: &mut u32) -> Event {
                 ],
                 promises,
                 supply_adjustments_seen: book.supply_adjustments().len() as u32,
+                contracts_seen: book.contracts().len() as u32,
             })
         }
         _ => {
@@ -443,6 +444,7 @@ fn restore_refuses_parts_that_break_an_invariant() {
                         by: Period(0),
                     }],
                     supply_adjustments_seen: 0,
+                    contracts_seen: 0,
                 })
             }),
         ),
