@@ -37,6 +37,7 @@ fn spec() -> BookSpec {
         reservations: vec![],
         orders: vec![order("o-1"), order("o-2")],
         order_progress: vec![],
+        commitment_progress: vec![],
     }
 }
 
