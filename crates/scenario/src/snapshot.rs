@@ -5,7 +5,7 @@
 //! finds a snapshot it cannot use (damaged, another format version, refused by
 //! [`Book::restore`]) replays the whole log instead ([`crate::load_book`]).
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! A 32-byte header, then the body:
 //!
@@ -24,6 +24,10 @@
 //! [`Book::restore`], which checks every invariant of the book. When the format changes, bump
 //! [`SNAPSHOT_VERSION`]: older snapshots are then simply not used (the log is replayed and a
 //! new snapshot written), so no reader for old versions is needed.
+//!
+//! Version 2 made the last recorded plan's objectives optional (a tag byte before them: a
+//! book's promises may be imported, with no objectives computed). Version 1 differs only there
+//! (the three objectives always present), so it is still read, as `Some`.
 
 use book::{
     Book, BookError, BookParts, Commitment, CommitmentKind, Contract, Customer, CustomerIdx,
@@ -32,8 +36,10 @@ use book::{
     SupplyAdjustment, SupplyInputs, YearMonth,
 };
 
-/// The snapshot format version written by [`encode_snapshot`] (and the only one read).
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot format version written by [`encode_snapshot`] (read with version 1, the oldest).
+pub const SNAPSHOT_VERSION: u32 = 2;
+/// The oldest format version [`decode_snapshot`] reads.
+const OLDEST_READ: u32 = 1;
 
 const MAGIC: &[u8; 8] = b"allotsnp";
 const HEADER_BYTES: usize = 32;
@@ -46,7 +52,7 @@ pub enum SnapshotError {
     NotASnapshot,
     /// The blob was written in a format version this build does not read.
     #[error(
-        "snapshot format version {found} is not supported (this build reads version {supported})"
+        "snapshot format version {found} is not supported (this build reads versions 1 to {supported})"
     )]
     Version {
         /// The version in the blob.
@@ -251,8 +257,14 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
         Some(p) => {
             w.byte(1);
             w.uint(p.now.0.into());
-            for o in p.objectives {
-                w.int(o);
+            match p.objectives {
+                None => w.byte(0),
+                Some(objectives) => {
+                    w.byte(1);
+                    for o in objectives {
+                        w.int(o);
+                    }
+                }
             }
             w.len(p.promises.len());
             for x in &p.promises {
@@ -273,8 +285,9 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
     blob
 }
 
-/// Reads the header of a snapshot blob: its seq, after checking magic, version and checksum.
-fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
+/// Reads the header of a snapshot blob: its seq and format version, after checking magic,
+/// version and checksum.
+fn check_header(blob: &[u8]) -> Result<(u64, u32), SnapshotError> {
     if blob.len() < MAGIC.len() || &blob[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::NotASnapshot);
     }
@@ -290,7 +303,7 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
         u64::from_le_bytes(b)
     };
     let version = u32::from_le_bytes([blob[8], blob[9], blob[10], blob[11]]);
-    if version != SNAPSHOT_VERSION {
+    if !(OLDEST_READ..=SNAPSHOT_VERSION).contains(&version) {
         return Err(SnapshotError::Version {
             found: version,
             supported: SNAPSHOT_VERSION,
@@ -300,7 +313,7 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
     if sum != word(24) {
         return Err(SnapshotError::Damaged("checksum mismatch".into()));
     }
-    Ok(word(16))
+    Ok((word(16), version))
 }
 
 /// Decodes a blob written by [`encode_snapshot`] into the book and the seq it is of.
@@ -308,13 +321,13 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
 /// Every failure is an error, never a panic: a wrong magic or version, a checksum mismatch, a
 /// truncated or garbled body, or parts [`Book::restore`] refuses.
 pub fn decode_snapshot(blob: &[u8]) -> Result<(Book, u64), SnapshotError> {
-    let seq = check_header(blob)?;
-    let parts = decode_parts(&blob[HEADER_BYTES..]).map_err(SnapshotError::Damaged)?;
+    let (seq, version) = check_header(blob)?;
+    let parts = decode_parts(&blob[HEADER_BYTES..], version).map_err(SnapshotError::Damaged)?;
     let book = Book::restore(parts).map_err(SnapshotError::Invalid)?;
     Ok((book, seq))
 }
 
-fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
+fn decode_parts(body: &[u8], version: u32) -> Result<BookParts, String> {
     let mut r = Reader { buf: body, pos: 0 };
     let name = r.str()?;
     let year = i32::try_from(r.int()?).map_err(|_| "year out of range".to_string())?;
@@ -496,7 +509,12 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
         false => None,
         true => {
             let now = Period(r.u32()?);
-            let objectives = [r.int()?, r.int()?, r.int()?];
+            // Version 1 always held the objectives.
+            let objectives = if version == 1 || r.option()? {
+                Some([r.int()?, r.int()?, r.int()?])
+            } else {
+                None
+            };
             let n = r.len(3)?;
             let mut promises = Vec::with_capacity(n);
             for _ in 0..n {
@@ -769,6 +787,54 @@ mod tests {
             pos: 0,
         };
         assert!(r.uint().is_err());
+    }
+
+    /// The demo book with a recorded plan of one promise and these objectives.
+    fn book_with_plan(objectives: Option<[i64; 3]>) -> Book {
+        let mut b = book();
+        let order = b.orders()[0].key.clone();
+        b.apply(book::Event::PlanRecorded(PlanRecord {
+            now: Period(1),
+            objectives,
+            promises: vec![PromiseRecord {
+                order,
+                units: 1,
+                by: Period(3),
+            }],
+            supply_adjustments_seen: 0,
+        }))
+        .expect("the plan record applies");
+        b
+    }
+
+    #[test]
+    fn a_plan_record_without_objectives_round_trips() {
+        for objectives in [None, Some([0, 0, 0]), Some([5, -15, 123_456_789_012])] {
+            let b = book_with_plan(objectives);
+            let (back, _) = decode_snapshot(&encode_snapshot(&b, 3)).unwrap();
+            assert_eq!(back.last_plan().unwrap().objectives, objectives);
+            assert_eq!(back, b);
+        }
+    }
+
+    #[test]
+    fn version_1_snapshots_are_still_read() {
+        // A version 1 blob is a version 2 one without the tag byte before the objectives: find
+        // that byte where the encodings of None and Some first differ, and cut it out.
+        let objectives = [5, -15, 123_456_789_012];
+        let with = encode_snapshot(&book_with_plan(Some(objectives)), 3);
+        let without = encode_snapshot(&book_with_plan(None), 3);
+        let tag = (HEADER_BYTES..)
+            .find(|&i| with[i] != without[i])
+            .expect("the encodings differ");
+        assert_eq!((with[tag], without[tag]), (1, 0));
+        let mut v1 = with.clone();
+        v1.remove(tag);
+        v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let (back, seq) = decode_snapshot(&reseal(v1)).unwrap();
+        assert_eq!(seq, 3);
+        assert_eq!(back.last_plan().unwrap().objectives, Some(objectives));
+        assert_eq!(back, book_with_plan(Some(objectives)));
     }
 
     #[test]
