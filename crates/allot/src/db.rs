@@ -195,8 +195,15 @@ impl BookDb {
     }
 }
 
-/// Removes a database file and its WAL companions.
+/// Removes a database file and its WAL companions; refuses while `allot serve` serves it (the
+/// server would go on with the removed file and its write-ahead log).
 pub fn remove_db(path: &Path) -> Result<()> {
+    if let Some(who) = api::served_by(path) {
+        bail!(
+            "{} is served by {who}; stop that server before replacing the book",
+            path.display()
+        );
+    }
     for suffix in ["", "-wal", "-shm"] {
         let mut p = PathBuf::from(path).into_os_string();
         p.push(suffix);

@@ -31,6 +31,12 @@ pub enum ApiError {
     /// The store is busy (another writer holds the lock); retrying may succeed.
     #[error("the book is busy; retry shortly")]
     Busy,
+    /// Another server holds the book file (at start).
+    #[error("{0}")]
+    AlreadyServed(String),
+    /// The book file was replaced or deleted under the server: it serves and writes nothing.
+    #[error("{0}")]
+    Replaced(String),
     /// The token sent more requests than its rate limit allows.
     #[error("rate limit exceeded for this token; retry in {retry_after_secs} s")]
     RateLimited {
@@ -74,7 +80,8 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::Replaced(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::AlreadyServed(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Store(_)
             | ApiError::Sql(_)
@@ -111,6 +118,10 @@ impl IntoResponse for ApiError {
 
 impl ApiError {
     fn into_body(self, status: StatusCode) -> Response {
+        if let ApiError::Replaced(msg) = self {
+            // Logged once, when it was found; every request until a restart answers this.
+            return error_body(status, msg);
+        }
         if status.is_server_error() {
             // The details stay in the log; the caller gets a clear, generic message.
             tracing::error!(error = %self, "request failed");

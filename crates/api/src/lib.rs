@@ -23,11 +23,13 @@ mod error;
 mod metrics;
 mod openapi;
 mod routes;
+mod served;
 mod state;
 mod tokens;
 mod web;
 
 pub use error::ApiError;
+pub use served::{lock_path, served_by};
 pub use state::{MAX_BATCH_JOBS, WRITE_QUEUE};
 pub use tokens::{create_token, list_tokens, revoke_token, NewToken, Principal, Role, TokenInfo};
 
@@ -58,6 +60,9 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     /// When the writer checkpoints the book (a snapshot, so the next start replays less).
     pub snapshot_rule: scenario::SnapshotRule,
+    /// How often the server looks at whether the book's path still names the file it opened
+    /// (requests are answered 503 once it does not; the writer also looks before every append).
+    pub watch_interval: Duration,
 }
 
 /// A per-token rate limit: a token bucket refilled at `per_second`, holding at most `burst`.
@@ -82,7 +87,7 @@ impl RateLimit {
 impl Config {
     /// Defaults for the book at `db_path`: 127.0.0.1:8080, 64 KiB bodies, pages of at most 500,
     /// 30 s per request, the clock's month, 200 requests/s per token with bursts of 400, a
-    /// snapshot every 10,000 events or 8 MiB of payload.
+    /// snapshot every 10,000 events or 8 MiB of payload, the book file looked at every 250 ms.
     pub fn new(db_path: impl Into<PathBuf>) -> Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -93,6 +98,7 @@ impl Config {
             now: None,
             rate_limit: RateLimit::new(200, 400),
             snapshot_rule: scenario::SnapshotRule::DEFAULT,
+            watch_interval: Duration::from_millis(250),
         }
     }
 }
@@ -115,26 +121,34 @@ pub(crate) fn now_period(book: &Book, fixed: Option<YearMonth>) -> Period {
     book.horizon().clamp_period(month)
 }
 
-/// A server bound to its address, not yet serving.
+/// A server bound to its address, not yet serving. It holds the book file's serve lock (see
+/// [`lock_path`]) from [`Bound::new`] until it stops or is dropped.
 pub struct Bound {
     listener: tokio::net::TcpListener,
     app: axum::Router,
     shared: Arc<state::Shared>,
+    lock: served::ServeLock,
 }
 
 impl Bound {
-    /// Loads the book and binds `config.addr`.
+    /// Takes the book file's serve lock (failing with [`ApiError::AlreadyServed`], before
+    /// anything is opened or written, if another server holds it), loads the book and binds
+    /// `config.addr`.
     pub async fn new(config: Config) -> Result<Bound, ApiError> {
         let addr = config.addr;
+        state::require_book_file(&config.db_path)?;
+        let mut lock = served::ServeLock::acquire(&config.db_path)?;
         let shared = tokio::task::spawn_blocking(move || state::Shared::open(config))
             .await
             .map_err(|e| ApiError::Internal(format!("loading the book failed: {e}")))??;
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        lock.record(listener.local_addr()?);
         let shared = Arc::new(shared);
         Ok(Bound {
             listener,
             app: routes::router(shared.clone()),
             shared,
+            lock,
         })
     }
 
@@ -144,20 +158,43 @@ impl Bound {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
-    /// (and so their writes) finish.
+    /// (and so their writes) finish. Meanwhile a watcher looks every `config.watch_interval` at
+    /// whether the book's path still names the file opened (see [`ApiError::Replaced`]).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ApiError> {
         tracing::info!(addr = %self.local_addr()?, "serving");
-        axum::serve(self.listener, self.app)
+        let book_file = self.shared.book_file.clone();
+        let interval = self
+            .shared
+            .config
+            .watch_interval
+            .max(Duration::from_millis(1));
+        let watcher = tokio::spawn(async move {
+            let mut every = tokio::time::interval(interval);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let f = book_file.clone();
+                match tokio::task::spawn_blocking(move || f.check()).await {
+                    Ok(Ok(())) => {}
+                    // Found replaced (logged by the check), or the runtime is stopping.
+                    _ => break,
+                }
+            }
+        });
+        let served = axum::serve(self.listener, self.app)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        watcher.abort();
+        served?;
         // In-flight requests have finished; let the writer finish what they queued.
         let shared = self.shared;
         tokio::task::spawn_blocking(move || shared.stop_writer())
             .await
             .map_err(|e| ApiError::Internal(format!("stopping the writer failed: {e}")))?;
+        self.lock.release();
         tracing::info!("stopped");
         Ok(())
     }

@@ -174,6 +174,8 @@ async fn require_token(
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    // A replaced book file answers 503 before any token is looked up in it.
+    state.book_file.flagged()?;
     let secret = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -278,7 +280,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(), responses((status = 200, description = "The server is up", body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(), responses((status = 200, description = "The server is up", body = Health), (status = 503, description = "The book file was replaced or deleted under the server, which serves nothing until restarted", body = ErrorBody)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",

@@ -18,6 +18,7 @@
 //! and the head published never goes back.
 
 use crate::metrics::Metrics;
+use crate::served::BookFile;
 use crate::tokens::{open_aux, Principal};
 use crate::{now_unix_ms, ApiError, Config};
 use book::{Book, Event, OrderSpec, Period, ReservationSpec};
@@ -198,6 +199,8 @@ struct Watch {
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub config: Config,
+    /// The book file opened, and whether its path still names it (see `served`).
+    pub book_file: Arc<BookFile>,
     pub metrics: Metrics,
     current: Current,
     writes: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
@@ -283,6 +286,8 @@ fn encode(e: &Event, actor: &str, at_unix_ms: i64) -> NewEvent {
 impl Shared {
     /// Loads the book, opens the connections and starts the writer thread.
     pub fn open(config: Config) -> Result<Shared, ApiError> {
+        // The file the path names before anything is opened: the one served from now on.
+        let book_file = Arc::new(BookFile::at(&config.db_path)?);
         let (store, loaded) = load(&config.db_path)?;
         let (book, head) = (loaded.book, loaded.head);
         let aux = open_aux(&config.db_path)?;
@@ -298,6 +303,8 @@ impl Shared {
             level_at: None,
         };
         let follow = SqliteStore::open(&config.db_path, SqliteOptions::default())?;
+        // Every connection is open: the path must still name the file looked at before.
+        book_file.check()?;
         let metrics = Metrics::new();
         metrics.book_head.set(head);
         let current: Current = Arc::new(Published {
@@ -311,12 +318,14 @@ impl Shared {
             store,
             aux,
             current: current.clone(),
+            book_file: book_file.clone(),
             conflicts: metrics.write_conflicts.clone(),
             batches: metrics.write_batches.clone(),
             batch_events: metrics.write_batch_events.clone(),
             write_seconds: metrics.write_seconds.clone(),
             checkpoints: Checkpoints {
                 db_path: config.db_path.clone(),
+                book_file: book_file.clone(),
                 rule: config.snapshot_rule,
                 tail: loaded.tail,
                 running: None,
@@ -332,6 +341,7 @@ impl Shared {
         });
         Ok(Shared {
             config,
+            book_file,
             metrics,
             current,
             writes: Mutex::new(Some(tx)),
@@ -358,6 +368,8 @@ impl Shared {
     /// folds just those events, off the async workers, and publishes the result. Cached plans
     /// are keyed by head, so the next request that needs a plan re-plans (warm).
     pub async fn catch_up(self: &Arc<Self>) -> Result<(), ApiError> {
+        // A book file replaced or deleted under the server is not served (one atomic load).
+        self.book_file.flagged()?;
         {
             let mut w = lock(&self.watch);
             // SQLite's data version changes whenever another connection (of this process or
@@ -637,6 +649,8 @@ struct Writer {
     batch_events: prometheus_client::metrics::histogram::Histogram,
     write_seconds: prometheus_client::metrics::histogram::Histogram,
     checkpoints: Checkpoints,
+    /// Looked at before every append: nothing is written to a file no longer at the book's path.
+    book_file: Arc<BookFile>,
 }
 
 /// The writer's snapshots: when the log after the latest one passes the rule, a background
@@ -645,6 +659,8 @@ struct Writer {
 /// one is logged and costs nothing but a longer replay at the next start (the log is the truth).
 struct Checkpoints {
     db_path: std::path::PathBuf,
+    /// A snapshot is stored only while the path still names the file served.
+    book_file: Arc<BookFile>,
     rule: scenario::SnapshotRule,
     /// The events after the latest snapshot this process knows of.
     tail: scenario::Tail,
@@ -664,13 +680,18 @@ impl Checkpoints {
             let _ = t.join();
         }
         let (snap, path) = (snapshot.clone(), self.db_path.clone());
+        let book_file = self.book_file.clone();
         let started = std::thread::Builder::new()
             .name("allot-snapshot".into())
             .spawn(move || {
                 let started = Instant::now();
                 let blob = scenario::encode_snapshot(&snap.book, snap.head);
-                let written = SqliteStore::open(&path, SqliteOptions::default())
-                    .and_then(|mut s| s.put_snapshot(snap.head, &blob));
+                let written = match book_file.check() {
+                    Ok(()) => SqliteStore::open(&path, SqliteOptions::default())
+                        .and_then(|mut s| s.put_snapshot(snap.head, &blob))
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
                 match written {
                     Ok(()) => tracing::info!(
                         seq = snap.head,
@@ -743,6 +764,14 @@ impl Writer {
     /// Validates, stores and answers one batch of jobs.
     fn batch(&mut self, jobs: &mut Vec<(Job, Reply)>) {
         let started = Instant::now();
+        // One `stat` per group commit: never append to a file no longer at the book's path.
+        if let Err(e) = self.book_file.check() {
+            let msg = e.to_string();
+            for (_, reply) in jobs.drain(..) {
+                let _ = reply.send(Err(ApiError::Replaced(msg.clone())));
+            }
+            return;
+        }
         let mut outcome = self.try_batch(jobs);
         if let Err(ApiError::Conflict(_)) = outcome {
             // Another process (the CLI) appended to the file: fold its events and stage the

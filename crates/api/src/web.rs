@@ -211,17 +211,20 @@ pub(crate) struct DashboardDto {
     pub waitlist: Vec<WaitRow>,
 }
 
-/// The last recorded plan.
+/// The last recorded plan. Its objectives are null when no plan computed them: its promises were
+/// imported (a book from `allot gen` starts with such a record).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct RecordedDto {
     /// The month it was made in.
     pub now: String,
-    /// Tier 1: commitment shortfall, USD.
-    pub commitment_shortfall_usd: i64,
-    /// Tier 2: promise lateness, unit-periods.
-    pub promise_lateness_unit_periods: i64,
-    /// Tier 3: value, USD.
-    pub value_usd: i64,
+    /// Whether a plan computed the objectives below (false: the promises were imported).
+    pub objectives_computed: bool,
+    /// Tier 1: commitment shortfall, USD (null if not computed).
+    pub commitment_shortfall_usd: Option<i64>,
+    /// Tier 2: promise lateness, unit-periods (null if not computed).
+    pub promise_lateness_unit_periods: Option<i64>,
+    /// Tier 3: value, USD (null if not computed).
+    pub value_usd: Option<i64>,
     /// Promises it recorded.
     pub promises: usize,
 }
@@ -607,9 +610,10 @@ fn dashboard(book: &Book, plan: &planner::Plan) -> DashboardDto {
     let summary = PlanSummary::new(book, plan, &moves[..moves_total.min(MAX_ROWS)]);
     let last_recorded = book.last_plan().map(|r| RecordedDto {
         now: format_month(book, r.now),
-        commitment_shortfall_usd: r.objectives[0],
-        promise_lateness_unit_periods: r.objectives[1],
-        value_usd: r.objectives[2],
+        objectives_computed: r.objectives.is_some(),
+        commitment_shortfall_usd: r.objectives.map(|o| o[0]),
+        promise_lateness_unit_periods: r.objectives.map(|o| o[1]),
+        value_usd: r.objectives.map(|o| o[2]),
         promises: r.promises.len(),
     });
     DashboardDto {

@@ -362,7 +362,7 @@
     };
     fill("objectives-table", table([
       { label: "Objective", cell: (r) => r[0] },
-      { label: last ? `Last recorded (${last.now})` : "Last recorded", num: true, cell: (r) => (r[2] === null || r[2] === undefined ? "–" : r[3](r[2])) },
+      { label: last ? `Last recorded (${last.now})` : "Last recorded", num: true, cell: (r) => (r[2] === null || r[2] === undefined ? (last ? "not computed" : "–") : r[3](r[2])) },
       { label: "This plan", num: true, cell: (r) => r[3](r[1]) },
       { label: "Change", num: true, cell: change },
     ], rows, { testid: "objectives-table" }));
@@ -370,9 +370,11 @@
 
   function renderReplan(d) {
     const last = d.last_recorded;
-    document.getElementById("replan-hint").textContent = last
-      ? `compared with the last recorded plan (made in ${last.now}, ${int(last.promises)} promises)`
-      : "no plan has been recorded yet";
+    document.getElementById("replan-hint").textContent = !last
+      ? "no plan has been recorded yet"
+      : last.objectives_computed
+        ? `compared with the last recorded plan (made in ${last.now}, ${int(last.promises)} promises)`
+        : `compared with the last recorded promises (${int(last.promises)}, imported: their objectives were not computed)`;
     renderObjectives(d.plan.objectives, last);
     renderMoves(d.plan.moves, d.moves_total,
       `Promises the current plan moves since the last recorded plan (${int(d.moves_total)})`);

@@ -120,14 +120,21 @@ pub fn describe_event(book: &Book, e: &Event) -> String {
             s.delta_units,
             s.note
         ),
-        Event::PlanRecorded(p) => format!(
-            "plan recorded (now {}): {} promises; tiers {} / {} / {}",
-            m(p.now),
-            p.promises.len(),
-            usd(p.objectives[0]),
-            p.objectives[1],
-            usd(p.objectives[2])
-        ),
+        Event::PlanRecorded(p) => match p.objectives {
+            Some([tier1, tier2, tier3]) => format!(
+                "plan recorded (now {}): {} promises; tiers {} / {} / {}",
+                m(p.now),
+                p.promises.len(),
+                usd(tier1),
+                tier2,
+                usd(tier3)
+            ),
+            None => format!(
+                "plan recorded (now {}): {} promises; objectives not computed (promises imported)",
+                m(p.now),
+                p.promises.len()
+            ),
+        },
     }
 }
 

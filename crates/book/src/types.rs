@@ -315,8 +315,9 @@ pub struct PromiseRecord {
 pub struct PlanRecord {
     /// The period the plan was made in.
     pub now: Period,
-    /// Tier objectives: commitments shortfall, promise lateness, value (USD).
-    pub objectives: [i64; 3],
+    /// Tier objectives: commitments shortfall, promise lateness, value (USD). None when no plan
+    /// computed them: the promises were imported (`allot gen`'s stand-in for an earlier plan).
+    pub objectives: Option<[i64; 3]>,
     /// Promises for open orders.
     pub promises: Vec<PromiseRecord>,
     /// How many supply adjustments the book held when the plan was made (to tell which came after).

@@ -67,7 +67,7 @@ fn record(book: &mut Book) {
         .collect();
     book.apply(Event::PlanRecorded(PlanRecord {
         now: Period(0),
-        objectives: [0; 3],
+        objectives: Some([0; 3]),
         promises,
         supply_adjustments_seen: book.supply_adjustments().len() as u32,
         contracts_seen: book.contracts().len() as u32,

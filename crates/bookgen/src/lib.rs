@@ -256,7 +256,8 @@ pub fn generate(p: &Params) -> Generated {
     if !promises.is_empty() {
         events.push(Event::PlanRecorded(PlanRecord {
             now: Period(0),
-            objectives: [0, 0, 0],
+            // Imported promises, not a plan's: no objectives were computed for them.
+            objectives: None,
             promises,
             supply_adjustments_seen: 0,
             contracts_seen: contracts.len() as u32,

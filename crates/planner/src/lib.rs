@@ -574,11 +574,11 @@ impl Plan {
         let o = &self.objectives;
         book::PlanRecord {
             now: self.now,
-            objectives: [
+            objectives: Some([
                 o.commitment_shortfall_usd,
                 o.promise_lateness_unit_periods,
                 o.value_usd,
-            ],
+            ]),
             promises,
             supply_adjustments_seen: book.supply_adjustments().len() as u32,
             contracts_seen: book.contracts().len() as u32,

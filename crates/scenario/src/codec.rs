@@ -128,7 +128,10 @@ struct PlanRecordedV1 {
     #[serde(default, skip_serializing, rename = "v")]
     _v: Option<u32>,
     now: u32,
-    objectives: [i64; 3],
+    /// Absent when no plan computed them (imported promises, `allot gen`); every payload written
+    /// before that case existed carries them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    objectives: Option<[i64; 3]>,
     promises: Vec<PromiseV1>,
     /// Added after the first payloads were written: absent means 0.
     #[serde(default)]

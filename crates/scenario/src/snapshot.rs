@@ -23,9 +23,11 @@
 //! error and never a panic or a huge allocation; the decoded parts then go through
 //! [`Book::restore`], which checks every invariant of the book. When the format changes, bump
 //! [`SNAPSHOT_VERSION`]: older snapshots are then simply not used (the log is replayed and a
-//! new snapshot written), so no reader for old versions is needed. (Version 3 added each
-//! commitment's recorded deliveries, after its kind, and the number of contracts the last plan
-//! saw, after its supply adjustments seen.)
+//! new snapshot written), so no reader for old versions is needed. Version 2 made the last
+//! recorded plan's objectives optional (a tag byte before them: a book's promises may be
+//! imported, with no objectives computed); version 3 added each commitment's recorded
+//! deliveries, after its kind, and the number of contracts the last plan saw, after its supply
+//! adjustments seen.
 
 use book::{
     Book, BookError, BookParts, Commitment, CommitmentKind, Contract, Customer, CustomerIdx,
@@ -258,8 +260,14 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
         Some(p) => {
             w.byte(1);
             w.uint(p.now.0.into());
-            for o in p.objectives {
-                w.int(o);
+            match p.objectives {
+                None => w.byte(0),
+                Some(objectives) => {
+                    w.byte(1);
+                    for o in objectives {
+                        w.int(o);
+                    }
+                }
             }
             w.len(p.promises.len());
             for x in &p.promises {
@@ -281,8 +289,9 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
     blob
 }
 
-/// Reads the header of a snapshot blob: its seq, after checking magic, version and checksum.
-fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
+/// Reads the header of a snapshot blob: its seq and format version, after checking magic,
+/// version and checksum.
+fn check_header(blob: &[u8]) -> Result<(u64, u32), SnapshotError> {
     if blob.len() < MAGIC.len() || &blob[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::NotASnapshot);
     }
@@ -308,7 +317,7 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
     if sum != word(24) {
         return Err(SnapshotError::Damaged("checksum mismatch".into()));
     }
-    Ok(word(16))
+    Ok((word(16), version))
 }
 
 /// Decodes a blob written by [`encode_snapshot`] into the book and the seq it is of.
@@ -316,7 +325,7 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
 /// Every failure is an error, never a panic: a wrong magic or version, a checksum mismatch, a
 /// truncated or garbled body, or parts [`Book::restore`] refuses.
 pub fn decode_snapshot(blob: &[u8]) -> Result<(Book, u64), SnapshotError> {
-    let seq = check_header(blob)?;
+    let (seq, _) = check_header(blob)?;
     let parts = decode_parts(&blob[HEADER_BYTES..]).map_err(SnapshotError::Damaged)?;
     let book = Book::restore(parts).map_err(SnapshotError::Invalid)?;
     Ok((book, seq))
@@ -513,7 +522,11 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
         false => None,
         true => {
             let now = Period(r.u32()?);
-            let objectives = [r.int()?, r.int()?, r.int()?];
+            let objectives = if r.option()? {
+                Some([r.int()?, r.int()?, r.int()?])
+            } else {
+                None
+            };
             let n = r.len(3)?;
             let mut promises = Vec::with_capacity(n);
             for _ in 0..n {
@@ -787,6 +800,53 @@ mod tests {
             pos: 0,
         };
         assert!(r.uint().is_err());
+    }
+
+    /// The demo book with a recorded plan of one promise and these objectives.
+    fn book_with_plan(objectives: Option<[i64; 3]>) -> Book {
+        let mut b = book();
+        let order = b.orders()[0].key.clone();
+        let contracts_seen = b.contracts().len() as u32;
+        b.apply(book::Event::PlanRecorded(PlanRecord {
+            now: Period(1),
+            objectives,
+            promises: vec![PromiseRecord {
+                order,
+                units: 1,
+                by: Period(3),
+            }],
+            supply_adjustments_seen: 0,
+            contracts_seen,
+        }))
+        .expect("the plan record applies");
+        b
+    }
+
+    #[test]
+    fn a_plan_record_without_objectives_round_trips() {
+        for objectives in [None, Some([0, 0, 0]), Some([5, -15, 123_456_789_012])] {
+            let b = book_with_plan(objectives);
+            let (back, _) = decode_snapshot(&encode_snapshot(&b, 3)).unwrap();
+            assert_eq!(back.last_plan().unwrap().objectives, objectives);
+            assert_eq!(back, b);
+        }
+    }
+
+    #[test]
+    fn older_versions_are_not_read() {
+        // Versions 1 and 2 lack fields version 3 holds: the loader replays the log instead.
+        for old in [1u32, 2] {
+            let mut blob = encode_snapshot(&book_with_plan(Some([5, -15, 7])), 3);
+            blob[8..12].copy_from_slice(&old.to_le_bytes());
+            let err = decode_snapshot(&reseal(blob)).unwrap_err();
+            assert_eq!(
+                err,
+                SnapshotError::Version {
+                    found: old,
+                    supported: SNAPSHOT_VERSION
+                }
+            );
+        }
     }
 
     #[test]

@@ -532,6 +532,30 @@ fn gen_is_deterministic_and_plans() {
     );
 }
 
+/// `gen`'s confirmed promises stand in for an earlier plan that no one computed: the book says so
+/// instead of showing objectives of 0 / 0 / 0. A real plan then records its objectives.
+#[test]
+fn generated_promises_show_no_fabricated_objectives() {
+    let env = Env::new();
+    env.ok(&["gen", "--orders", "300", "--seed", "3", "--periods", "24"]);
+    let hist = env.ok(&["history"]);
+    let imported = hist
+        .lines()
+        .find(|l| l.contains("plan_recorded"))
+        .unwrap_or_else(|| panic!("gen records its promises:\n{hist}"));
+    assert!(
+        imported.contains("objectives not computed (promises imported)")
+            && !imported.contains("tiers"),
+        "{imported}"
+    );
+    env.ok(&["plan", "--now", "0"]);
+    let hist = env.ok(&["history", "--limit", "1"]);
+    assert!(
+        hist.contains("plan_recorded") && hist.contains("tiers ") && !hist.contains("not computed"),
+        "{hist}"
+    );
+}
+
 /// A reader that stops early (`allot history | head -1`) stops the command quietly: killed by
 /// SIGPIPE as other tools are, with no panic message on stderr.
 #[cfg(unix)]

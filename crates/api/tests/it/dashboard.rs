@@ -230,6 +230,7 @@ async fn dashboard_figures_agree_with_the_plan() {
     let (_, _, d2) = app.get("/api/dashboard", &app.planner).await;
     let last = &d2["last_recorded"];
     assert_eq!(last["now"], "2027-01");
+    assert_eq!(last["objectives_computed"], true);
     assert_eq!(last["value_usd"], rec["objectives"]["value_usd"]);
     assert_eq!(
         last["commitment_shortfall_usd"],
@@ -239,6 +240,60 @@ async fn dashboard_figures_agree_with_the_plan() {
         u(&d2["moves_total"]),
         0,
         "the recorded plan is the current one"
+    );
+    app.stop().await;
+}
+
+/// Promises recorded without a plan (as `allot gen` starts a book) have no objectives: the
+/// dashboard shows none instead of 0 / 0 / 0.
+#[tokio::test]
+async fn imported_promises_show_no_objectives() {
+    let app = spawn_app().await;
+    let order = app.all_orders().await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (kind, payload) = scenario::encode_event(&book::Event::PlanRecorded(book::PlanRecord {
+        now: book::Period(0),
+        objectives: None,
+        promises: vec![book::PromiseRecord {
+            order,
+            units: 1,
+            by: book::Period(5),
+        }],
+        supply_adjustments_seen: 0,
+        contracts_seen: 0,
+    }));
+    let mut store = SqliteStore::open(&app.db, SqliteOptions::default()).unwrap();
+    let head = store.head().unwrap();
+    store
+        .append(
+            Some(head),
+            &[NewEvent {
+                kind,
+                actor: "gen".into(),
+                at_unix_ms: 1,
+                payload,
+            }],
+        )
+        .unwrap();
+    let (s, text, d) = app.get("/api/dashboard", &app.planner).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let last = &d["last_recorded"];
+    assert_eq!(last["objectives_computed"], false, "{last}");
+    assert_eq!(last["promises"], 1);
+    for field in [
+        "commitment_shortfall_usd",
+        "promise_lateness_unit_periods",
+        "value_usd",
+    ] {
+        assert!(last[field].is_null(), "{field}: {last}");
+    }
+    let (_, _, h) = app.get("/api/history?limit=500", &app.planner).await;
+    let what = h.to_string();
+    assert!(
+        what.contains("objectives not computed (promises imported)"),
+        "{what}"
     );
     app.stop().await;
 }

@@ -10,6 +10,7 @@ use store::{NewEvent, SqliteOptions, SqliteStore, Store};
 mod dashboard;
 mod follow;
 mod ops;
+mod served;
 
 /// A running server on a fresh demo book, with one token per role.
 struct TestApp {

@@ -798,7 +798,7 @@ pub fn tiny_case(seed: u64) -> Case {
         what.push_str(&format!("\npromises {promises:?}"));
         book.apply(Event::PlanRecorded(PlanRecord {
             now: Period(0),
-            objectives: [0; 3],
+            objectives: None,
             promises,
             supply_adjustments_seen: 0,
             contracts_seen: book.contracts().len() as u32,
@@ -845,11 +845,11 @@ pub fn record_and_confirm(book: &mut Book, plan: &Plan) {
     let o = &plan.objectives;
     book.apply(Event::PlanRecorded(PlanRecord {
         now: plan.now,
-        objectives: [
+        objectives: Some([
             o.commitment_shortfall_usd,
             o.promise_lateness_unit_periods,
             o.value_usd,
-        ],
+        ]),
         promises,
         supply_adjustments_seen: book.supply_adjustments().len() as u32,
         contracts_seen: book.contracts().len() as u32,

@@ -53,7 +53,7 @@ fn demo_events() -> Vec<Event> {
         }),
         Event::PlanRecorded(PlanRecord {
             now: Period(2),
-            objectives: [0, -15, 123_456_789_012],
+            objectives: Some([0, -15, 123_456_789_012]),
             promises: vec![PromiseRecord {
                 order: "o-003".into(),
                 units: 4,
@@ -155,4 +155,24 @@ fn old_plan_payloads_without_newer_fields_still_read() {
     let Event::PlanRecorded(p) = e else { panic!() };
     assert_eq!(p.supply_adjustments_seen, 0);
     assert_eq!(p.contracts_seen, 0);
+    assert_eq!(p.objectives, Some([0, 0, 0]));
+}
+
+#[test]
+fn a_plan_record_without_objectives_omits_them() {
+    // Imported promises (`allot gen`): no plan computed objectives, and none are written.
+    let e = Event::PlanRecorded(PlanRecord {
+        now: Period(0),
+        objectives: None,
+        promises: vec![PromiseRecord {
+            order: "o-003".into(),
+            units: 4,
+            by: Period(7),
+        }],
+        supply_adjustments_seen: 0,
+        contracts_seen: 0,
+    });
+    let (kind, payload) = encode_event(&e);
+    assert!(!payload.contains("objectives"), "{payload}");
+    assert_eq!(decode_event(&kind, &payload).unwrap(), e);
 }

@@ -174,11 +174,13 @@ fn random_event(book: &Book, rng: &mut ChaCha8Rng, next_id: &mut u32) -> Event {
             }
             Event::PlanRecorded(PlanRecord {
                 now: period(rng),
-                objectives: [
-                    rng.gen_range(0..1000),
-                    rng.gen_range(0..1000),
-                    -rng.gen_range(0..1_000_000),
-                ],
+                objectives: rng.gen_bool(0.8).then(|| {
+                    [
+                        rng.gen_range(0..1000),
+                        rng.gen_range(0..1000),
+                        -rng.gen_range(0..1_000_000),
+                    ]
+                }),
                 promises,
                 supply_adjustments_seen: book.supply_adjustments().len() as u32,
                 contracts_seen: book.contracts().len() as u32,
@@ -437,7 +439,7 @@ fn restore_refuses_parts_that_break_an_invariant() {
             Box::new(|p, _o| {
                 p.last_plan = Some(PlanRecord {
                     now: Period(0),
-                    objectives: [0; 3],
+                    objectives: None,
                     promises: vec![PromiseRecord {
                         order: "nobody".into(),
                         units: 1,
