@@ -579,13 +579,23 @@ pub(crate) async fn deliver_commitment(
         Ok((ci, k - 1))
     };
     let (ci, k) = find(&snap.book)?;
+    let month = period(&snap.book, "month", &req.month)?;
+    // As for orders: a shipment is recorded once it happened, not in a month after the server's.
+    let now = now(&state, &snap.book);
+    if month > now {
+        return Err(ApiError::Refused(format!(
+            "month: {} is after the server's month {}; record a delivery once it has shipped",
+            format_month(&snap.book, month),
+            format_month(&snap.book, now)
+        )));
+    }
     let event = Event::CommitmentDelivered {
         contract: id.clone(),
         commitment: k as u32,
         units: req
             .units
             .unwrap_or(snap.book.contracts()[ci].commitments[k].owed_units()),
-        period: period(&snap.book, "month", &req.month)?,
+        period: month,
     };
     let snap: Arc<Snapshot> = state.commit(vec![event], &p.actor(), None).await?;
     let (ci, k) = find(&snap.book)?;

@@ -356,9 +356,11 @@ pub(crate) struct CommitmentDto {
     pub from: String,
     /// Last month (delivery: due; capacity: the last month held).
     pub to: String,
-    /// Units owed.
+    /// Units still owed (delivery: what is not yet recorded as shipped).
     pub units: u64,
-    /// Units met (delivered by the due month, or capacity held).
+    /// Units already recorded as shipped against it (delivery commitments; 0 for capacity).
+    pub delivered_units: u64,
+    /// Units met of those still owed (delivered by the due month, or capacity held).
     pub met_units: u64,
 }
 
@@ -521,6 +523,7 @@ fn dashboard(book: &Book, plan: &planner::Plan) -> DashboardDto {
             from: format_month(book, first),
             to: format_month(book, last),
             units: cp.units,
+            delivered_units: cp.delivered_units,
             met_units: cp.met_units,
         });
     }

@@ -294,7 +294,8 @@
       { label: "Generation", cell: (c) => c.generation },
       { label: "Kind", cell: (c) => c.kind },
       { label: "Months", cell: (c) => (c.kind === "delivery" ? `${c.from} – due ${c.to}` : `${c.from} – ${c.to}`) },
-      { label: "Owed", num: true, cell: (c) => int(c.units) },
+      { label: "Delivered", num: true, cell: (c) => (c.delivered_units ? int(c.delivered_units) : "–"), title: "units already recorded as shipped against it" },
+      { label: "Owed", num: true, cell: (c) => int(c.units), title: "units still owed" },
       { label: "Met", num: true, cell: (c) => int(c.met_units) },
       { label: "", cell: (c) => (c.met_units >= c.units ? pill("met", "met") : pill(`short ${int(c.units - c.met_units)}`, "short")) },
     ], d.commitments, { testid: "commitments-table", empty: "No contract commitments." }));

@@ -658,11 +658,12 @@ async fn staff_records_deliveries() {
     app.stop().await;
 }
 
-/// Staff record units shipped against a delivery commitment; the book's refusals are 422s,
-/// unknown contracts and commitments 404s, bad months 400s, and a refused one changes nothing.
+/// Staff record units shipped against a delivery commitment; the book's refusals (and a month
+/// after the server's) are 422s, unknown contracts and commitments 404s, bad months 400s, and a
+/// refused one changes nothing.
 #[tokio::test]
 async fn staff_record_commitment_deliveries() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2027, 9)).await;
     let deliver = |path: &'static str, body: Value| {
         let app = &app;
         async move {
@@ -686,6 +687,12 @@ async fn staff_record_commitment_deliveries() {
             json!({"month": "2027-04", "units": 5001}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "units",
+        ),
+        (
+            path,
+            json!({"month": "2027-10", "units": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "after the server's month 2027-09",
         ),
         (
             "/api/contracts/lab-a-2026/commitments/1/deliver",
