@@ -516,6 +516,22 @@ fn plan_record(book: &Book, plan: &planner::Plan) -> Event {
     Event::PlanRecorded(plan.record(book))
 }
 
+/// The month of a recorded shipment (of an order, or against a delivery commitment): a shipment
+/// is recorded once it happened, so not in a month after the server's. (Before an order's window
+/// or a commitment's, or after it, is allowed: early and late shipments happen.)
+fn shipped_month(state: &AppState, book: &Book, month: &str) -> Result<Period, ApiError> {
+    let month = period(book, "month", month)?;
+    let now = now(state, book);
+    if month > now {
+        return Err(ApiError::Refused(format!(
+            "month: {} is after the server's month {}; record a delivery once it has shipped",
+            format_month(book, month),
+            format_month(book, now)
+        )));
+    }
+    Ok(month)
+}
+
 /// Records a shipment of the order (staff): the units shipped (default: the whole order) and
 /// the month.
 #[utoipa::path(post, path = "/api/orders/{id}/deliver", tag = "orders", params(("id" = String, Path, description = "Order id")), request_body = DeliverRequest, responses((status = 200, description = "The order, delivered", body = OrderDto), (status = 403, description = "Staff only", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 422, description = "The book refused it", body = ErrorBody), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
@@ -530,17 +546,7 @@ pub(crate) async fn deliver_order(
     let req: DeliverRequest = parse_json(&body)?;
     let snap = state.snapshot();
     let (_, order) = visible_order(&snap.book, &p, &id)?;
-    let month = period(&snap.book, "month", &req.month)?;
-    // A shipment is recorded once it happened: not in a month after the server's. (Before the
-    // order's window, or after it, is allowed: early and late shipments happen.)
-    let now = now(&state, &snap.book);
-    if month > now {
-        return Err(ApiError::Refused(format!(
-            "month: {} is after the server's month {}; record a delivery once it has shipped",
-            format_month(&snap.book, month),
-            format_month(&snap.book, now)
-        )));
-    }
+    let month = shipped_month(&state, &snap.book, &req.month)?;
     let event = Event::OrderDelivered {
         order: id.clone(),
         units: req.units.unwrap_or(order.units),
@@ -579,16 +585,7 @@ pub(crate) async fn deliver_commitment(
         Ok((ci, k - 1))
     };
     let (ci, k) = find(&snap.book)?;
-    let month = period(&snap.book, "month", &req.month)?;
-    // As for orders: a shipment is recorded once it happened, not in a month after the server's.
-    let now = now(&state, &snap.book);
-    if month > now {
-        return Err(ApiError::Refused(format!(
-            "month: {} is after the server's month {}; record a delivery once it has shipped",
-            format_month(&snap.book, month),
-            format_month(&snap.book, now)
-        )));
-    }
+    let month = shipped_month(&state, &snap.book, &req.month)?;
     let event = Event::CommitmentDelivered {
         contract: id.clone(),
         commitment: k as u32,

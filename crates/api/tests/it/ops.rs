@@ -197,6 +197,19 @@ async fn reservations_supply_and_history_round_trip() {
         listed["accepted_units"].as_u64().is_some(),
         "the plan answers for it"
     );
+    let reserve = |body: Value, key: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.call(
+                Method::POST,
+                "/api/reservations",
+                Some(token),
+                Some(body),
+                Some(key),
+            )
+            .await
+        }
+    };
     // Bad input is a 4xx with a message and changes nothing.
     for (body, status) in [
         (
@@ -214,31 +227,17 @@ async fn reservations_supply_and_history_round_trip() {
             StatusCode::BAD_REQUEST,
         ),
     ] {
-        let (s, text, v) = app
-            .call(
-                Method::POST,
-                "/api/reservations",
-                Some(&token),
-                Some(body),
-                Some("r-bad"),
-            )
-            .await;
+        let (s, text, v) = reserve(body, "r-bad").await;
         assert_error(s, status, &v, &text);
     }
     // `end` is inclusive: before the start is refused in those terms; the horizon's last month
     // is a valid end.
-    let (s, text, v) = app
-        .call(
-            Method::POST,
-            "/api/reservations",
-            Some(&token),
-            Some(
-                json!({"generation": "trn4", "units": 1, "start": "2028-06", "end": "2028-05",
-                        "price_usd_per_unit_period": 1}),
-            ),
-            Some("r-end"),
-        )
-        .await;
+    let (s, text, v) = reserve(
+        json!({"generation": "trn4", "units": 1, "start": "2028-06", "end": "2028-05",
+                "price_usd_per_unit_period": 1}),
+        "r-end",
+    )
+    .await;
     assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
     assert!(
         text.contains("end: 2028-05 is before the start (2028-06)")
@@ -247,18 +246,12 @@ async fn reservations_supply_and_history_round_trip() {
             && !text.contains("2029-12"),
         "{text}"
     );
-    let (s, text, v) = app
-        .call(
-            Method::POST,
-            "/api/reservations",
-            Some(&token),
-            Some(
-                json!({"generation": "trn4", "units": 1, "start": "2029-11", "end": "2029-11",
-                        "price_usd_per_unit_period": 1}),
-            ),
-            Some("r-end"),
-        )
-        .await;
+    let (s, text, v) = reserve(
+        json!({"generation": "trn4", "units": 1, "start": "2029-11", "end": "2029-11",
+                "price_usd_per_unit_period": 1}),
+        "r-end",
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{text}");
     assert_eq!(
         (v["start"].as_str(), v["end"].as_str()),
