@@ -270,6 +270,8 @@ fn load(path: &Path) -> Result<(SqliteStore, scenario::Loaded), ApiError> {
     if let Some(w) = &loaded.warning {
         tracing::warn!(db = %path.display(), "{w}");
     }
+    // Built once here, so that every copy of the book the server makes carries it.
+    loaded.book.prepare_order_index();
     Ok((store, loaded))
 }
 

@@ -35,6 +35,28 @@ use std::sync::Arc;
 type PersistentMap<K, V> =
     imbl::GenericHashMap<K, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
+/// The order-id index, built on first use from the order list: opening a large book does not
+/// wait for it (a caller that will need it can build it on another thread meanwhile, see
+/// [`Book::prepare_order_index`]). It is derived data, so it takes no part in comparing books.
+#[derive(Clone, Default)]
+struct OrderIndex(std::sync::OnceLock<PersistentMap<String, OrderIdx>>);
+
+impl PartialEq for OrderIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for OrderIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.0.get() {
+            Some(m) => format!("{} ids", m.len()),
+            None => "not built".to_string(),
+        };
+        write!(f, "OrderIndex({state})")
+    }
+}
+
 /// Largest horizon the model allows (MODEL.md: up to 120 periods).
 pub const MAX_PERIODS: u32 = 120;
 /// Largest quantity of one order, reservation or commitment, in planning units.
@@ -101,7 +123,7 @@ pub struct Book {
     gen_index: HashMap<String, GenIdx>,
     sku_index: HashMap<String, SkuIdx>,
     customer_index: HashMap<String, CustomerIdx>,
-    order_index: PersistentMap<String, OrderIdx>,
+    order_index: OrderIndex,
     reservation_index: HashMap<String, ReservationIdx>,
     contract_index: HashMap<String, usize>,
     events_applied: u64,
@@ -178,7 +200,7 @@ impl Book {
             gen_index: HashMap::default(),
             sku_index: HashMap::default(),
             customer_index: HashMap::default(),
-            order_index: PersistentMap::default(),
+            order_index: OrderIndex::default(),
             reservation_index: HashMap::default(),
             contract_index: HashMap::default(),
             events_applied: 0,
@@ -789,7 +811,7 @@ impl Book {
             Event::OrderPlaced(o) => {
                 let obj = format!("order {}", o.key);
                 check_key(&obj, &o.key)?;
-                if self.order_index.contains_key(&o.key) {
+                if self.order_index().contains_key(&o.key) {
                     return Err(BookError::new(obj, "id", "duplicate order id"));
                 }
                 let customer = self.customer(&obj, &o.customer)?;
@@ -822,7 +844,7 @@ impl Book {
                 );
                 self.add_stake(&obj, "quantity", stake)?;
                 let idx = OrderIdx(self.orders.len() as u32);
-                self.order_index.insert(o.key.clone(), idx);
+                self.order_index_mut().insert(o.key.clone(), idx);
                 self.orders.push(Order {
                     key: o.key,
                     customer,
@@ -1131,8 +1153,35 @@ impl Book {
             .ok_or_else(|| BookError::new(obj, "customer", format!("unknown customer {key:?}")))
     }
 
-    fn order(&self, key: &str) -> Result<OrderIdx, BookError> {
+    /// The order-id index (built now if it was not yet).
+    fn order_index(&self) -> &PersistentMap<String, OrderIdx> {
+        self.order_index.0.get_or_init(|| {
+            let mut m = PersistentMap::default();
+            for (i, o) in self.orders.iter().enumerate() {
+                m.insert(o.key.clone(), OrderIdx(i as u32));
+            }
+            m
+        })
+    }
+
+    fn order_index_mut(&mut self) -> &mut PersistentMap<String, OrderIdx> {
+        self.order_index();
         self.order_index
+            .0
+            .get_mut()
+            .expect("the index was just built")
+    }
+
+    /// Builds the order-id index now if it was not yet. Every lookup of an order by id (and
+    /// every event naming an order) builds it when first needed; on a large book that takes a
+    /// noticeable part of a second, so a caller that will need it soon (recording a plan, say)
+    /// may call this on another thread while it does something else with the book.
+    pub fn prepare_order_index(&self) {
+        self.order_index();
+    }
+
+    fn order(&self, key: &str) -> Result<OrderIdx, BookError> {
+        self.order_index()
             .get(key)
             .copied()
             .ok_or_else(|| BookError::new(format!("order {key}"), "id", "no such order"))
@@ -1283,7 +1332,7 @@ impl Book {
     }
     /// Looks an order up by id.
     pub fn order_idx(&self, key: &str) -> Option<OrderIdx> {
-        self.order_index.get(key).copied()
+        self.order_index().get(key).copied()
     }
     /// The generation at `g`.
     pub fn generation(&self, g: GenIdx) -> &Generation {

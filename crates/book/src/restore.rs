@@ -189,6 +189,10 @@ impl Book {
             ));
         }
         let mut order_stake = 0i128;
+        // Ids are checked for duplicates (and the last plan's promises resolved) with a map that
+        // borrows them; the book's own index is built when first needed.
+        let mut ids: HashMap<&str, u32> = HashMap::default();
+        ids.reserve(orders.len());
         for (i, o) in orders.iter().enumerate() {
             book.check_restored_order(o)?;
             if o.status != OrderStatus::Cancelled {
@@ -198,11 +202,7 @@ impl Book {
                     o.lateness_penalty_usd_per_unit_period,
                 );
             }
-            if book
-                .order_index
-                .insert(o.key.clone(), OrderIdx(i as u32))
-                .is_some()
-            {
+            if ids.insert(o.key.as_str(), i as u32).is_some() {
                 return Err(BookError::new(
                     format!("order {}", o.key),
                     "id",
@@ -210,6 +210,10 @@ impl Book {
                 ));
             }
         }
+        if let Some(plan) = &last_plan {
+            check_restored_plan(plan, book.horizon.periods(), &orders, &ids)?;
+        }
+        drop(ids);
         book.add_stake("book", "orders", order_stake)?;
         book.orders = orders;
         for o in book.orders.iter() {
@@ -255,7 +259,6 @@ impl Book {
                 })?;
         }
         if let Some(plan) = last_plan {
-            book.check_restored_plan(&plan)?;
             book.last_plan = Some(Arc::new(plan));
         }
         book.events_applied = events_applied;
@@ -385,23 +388,6 @@ impl Book {
         }
         Ok(())
     }
-
-    /// Checks a recorded plan as `PlanRecorded` does (orders are never removed, so every order it
-    /// named still exists); like the event, it takes `now`, `supply_adjustments_seen` and `contracts_seen` as given.
-    fn check_restored_plan(&self, plan: &PlanRecord) -> Result<(), BookError> {
-        let periods = self.horizon.periods();
-        for p in &plan.promises {
-            let i = self.order(&p.order)?;
-            if p.units > self.orders[i.0 as usize].units || p.by.0 >= periods {
-                return Err(BookError::new(
-                    format!("order {}", p.order),
-                    "promise",
-                    "the last plan promises more than ordered or outside the horizon",
-                ));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The test of [`check_key`] without building its message.
@@ -411,4 +397,32 @@ fn key_ok(key: &str) -> bool {
         && key
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Checks a recorded plan as `PlanRecorded` does (orders are never removed, so every order it
+/// named still exists); like the event, it takes `now`, `supply_adjustments_seen` and
+/// `contracts_seen` as given. `ids` maps each order's id to its index in `orders`.
+fn check_restored_plan(
+    plan: &PlanRecord,
+    periods: u32,
+    orders: &OrderList,
+    ids: &HashMap<&str, u32>,
+) -> Result<(), BookError> {
+    for p in &plan.promises {
+        let Some(&i) = ids.get(p.order.as_str()) else {
+            return Err(BookError::new(
+                format!("order {}", p.order),
+                "id",
+                "no such order",
+            ));
+        };
+        if p.units > orders[i as usize].units || p.by.0 >= periods {
+            return Err(BookError::new(
+                format!("order {}", p.order),
+                "promise",
+                "the last plan promises more than ordered or outside the horizon",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -302,6 +302,12 @@ fn snapshot_at_k_then_the_rest_equals_a_full_replay() {
                 decode_snapshot(&blob).unwrap_or_else(|e| panic!("seed {seed}, k {k}: {e}"));
             assert_eq!(seq, k as u64, "seed {seed}");
             assert!(restored == at_k, "seed {seed}: the book at {k} round-trips");
+            // The order-id index (derived, built on first use, so not part of `==`) finds every
+            // order of the restored book and nothing else.
+            for (i, o) in restored.orders().iter().enumerate() {
+                assert_eq!(restored.order_idx(&o.key).map(|x| x.0 as usize), Some(i));
+            }
+            assert_eq!(restored.order_idx("no-such-order"), None);
             let rest = fold(Replay::resume(restored, k as u64), &log, k, n);
             assert_eq!(rest.head(), n as u64);
             let (book, _) = rest.finish().unwrap();
