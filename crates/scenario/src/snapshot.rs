@@ -289,9 +289,8 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
     blob
 }
 
-/// Reads the header of a snapshot blob: its seq and format version, after checking magic,
-/// version and checksum.
-fn check_header(blob: &[u8]) -> Result<(u64, u32), SnapshotError> {
+/// Reads the header of a snapshot blob: its seq, after checking magic, version and checksum.
+fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
     if blob.len() < MAGIC.len() || &blob[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::NotASnapshot);
     }
@@ -317,7 +316,7 @@ fn check_header(blob: &[u8]) -> Result<(u64, u32), SnapshotError> {
     if sum != word(24) {
         return Err(SnapshotError::Damaged("checksum mismatch".into()));
     }
-    Ok((word(16), version))
+    Ok(word(16))
 }
 
 /// Decodes a blob written by [`encode_snapshot`] into the book and the seq it is of.
@@ -325,7 +324,7 @@ fn check_header(blob: &[u8]) -> Result<(u64, u32), SnapshotError> {
 /// Every failure is an error, never a panic: a wrong magic or version, a checksum mismatch, a
 /// truncated or garbled body, or parts [`Book::restore`] refuses.
 pub fn decode_snapshot(blob: &[u8]) -> Result<(Book, u64), SnapshotError> {
-    let (seq, _) = check_header(blob)?;
+    let seq = check_header(blob)?;
     let parts = decode_parts(&blob[HEADER_BYTES..]).map_err(SnapshotError::Damaged)?;
     let book = Book::restore(parts).map_err(SnapshotError::Invalid)?;
     Ok((book, seq))
