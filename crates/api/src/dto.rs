@@ -694,11 +694,11 @@ pub struct ErrorBody {
     pub error: String,
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: liveness only. It needs no token, so it says nothing about the book (how
+/// many events it holds would tell anyone how busy the business is); staff read the book's
+/// last event from `/metrics` (`allot_book_head`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok`.
     pub status: &'static str,
-    /// The book's last event.
-    pub head: u64,
 }
