@@ -98,6 +98,7 @@
 use std::fmt;
 use std::ops::{Add, Neg, Sub};
 
+mod heap;
 mod simplex;
 
 /// An ordered abelian group usable as an arc cost.

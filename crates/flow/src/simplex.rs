@@ -17,6 +17,7 @@
 
 #![allow(clippy::needless_range_loop)]
 
+use crate::heap::MinHeap;
 use crate::{Cost, FlowError, Network, Solution, SolveOptions, INF_CAP};
 use std::collections::VecDeque;
 use std::ops::{Add, Neg, Sub};
@@ -132,7 +133,7 @@ struct Entry<C> {
 /// improving arc, whatever the potentials. The bucket's top (what every
 /// pricing round reads) is kept apart, in [`Top`].
 struct Bucket<C> {
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<Entry<C>>>,
+    heap: MinHeap<Entry<C>>,
 }
 
 /// What a pricing round reads of a bucket, in one dense array: its least
@@ -172,7 +173,7 @@ impl<C> Buckets<C> {
 }
 
 /// Entries per bucket, gathered before the heaps are built.
-type Pending<C> = Vec<Vec<std::cmp::Reverse<Entry<C>>>>;
+type Pending<C> = Vec<Vec<Entry<C>>>;
 
 /// Bucketed pricing state.
 struct Buckets<C> {
@@ -1781,7 +1782,7 @@ impl<C: Cost> Simplex<C> {
         drop(class);
         for (i, v) in pending.into_iter().enumerate() {
             b.entries += v.len();
-            b.list[i].heap = std::collections::BinaryHeap::from(v);
+            b.list[i].heap = MinHeap::from_vec(v);
         }
         b.entry_limit = 2 * b.entries + (1 << 20);
         self.buckets = Some(b);
@@ -1844,7 +1845,7 @@ impl<C: Cost> Simplex<C> {
                         }
                     }
                     b.list.push(Bucket {
-                        heap: std::collections::BinaryHeap::new(),
+                        heap: MinHeap::new(),
                     });
                     let (plus, minus) = if sign > 0 { (cx, cp) } else { (cp, cx) };
                     b.tops.push(Top {
@@ -1861,12 +1862,12 @@ impl<C: Cost> Simplex<C> {
                     i
                 }
             };
-            let entry = std::cmp::Reverse(Entry {
+            let entry = Entry {
                 key,
                 arc: e as u32,
                 ver,
                 line: k as u32,
-            });
+            };
             b.arc_bucket[e] = id as u32;
             match pending.as_deref_mut() {
                 Some(v) => v[id].push(entry),
@@ -1932,8 +1933,7 @@ impl<C: Cost> Simplex<C> {
             // Stale entries only leave a heap from its top: drop them all.
             let mut entries = 0;
             for bk in b.list.iter_mut() {
-                bk.heap
-                    .retain(|std::cmp::Reverse(t)| t.ver == b.version[t.line as usize]);
+                bk.heap.retain(|t| t.ver == b.version[t.line as usize]);
                 bk.heap.shrink_to_fit();
                 entries += bk.heap.len();
             }
@@ -2047,7 +2047,7 @@ impl<C: Cost> Simplex<C> {
             let id = id as usize;
             let heap = &mut b.list[id].heap;
             let (key, arc) = loop {
-                let Some(std::cmp::Reverse(t)) = heap.peek() else {
+                let Some(t) = heap.peek() else {
                     break (Art::ZERO, NONE);
                 };
                 let k = t.line as usize;
