@@ -6,7 +6,10 @@
 //! lines. The order of equal elements is irrelevant: the heap holds a total order's elements and
 //! only its least one is ever read.
 
-/// A min-heap with four children per node (`children of i: 4i+1 ..= 4i+4`).
+/// Children per node.
+const D: usize = 4;
+
+/// A min-heap with `D` children per node (`children of i: D*i+1 ..= D*i+D`).
 pub(crate) struct MinHeap<T> {
     v: Vec<T>,
 }
@@ -39,7 +42,7 @@ impl<T: Ord + Copy> MinHeap<T> {
         self.v.push(x);
         // Move the hole up while the parent is greater.
         while i > 0 {
-            let p = (i - 1) / 4;
+            let p = (i - 1) / D;
             let y = self.v[p];
             if y <= x {
                 break;
@@ -77,7 +80,7 @@ impl<T: Ord + Copy> MinHeap<T> {
         if n < 2 {
             return;
         }
-        for i in (0..=(n - 2) / 4).rev() {
+        for i in (0..=(n - 2) / D).rev() {
             let x = self.v[i];
             self.sift_down(i, x);
         }
@@ -88,12 +91,12 @@ impl<T: Ord + Copy> MinHeap<T> {
     fn sift_down(&mut self, mut i: usize, x: T) {
         let n = self.v.len();
         loop {
-            let c = 4 * i + 1;
+            let c = D * i + 1;
             if c >= n {
                 break;
             }
             // The least of the (up to four) children.
-            let end = (c + 4).min(n);
+            let end = (c + D).min(n);
             let mut m = c;
             let mut mv = self.v[c];
             for j in c + 1..end {

@@ -116,19 +116,21 @@ fn parallel() -> bool {
 
 /// A bucket entry: a non-tree arc of a leaf line, keyed by its signed
 /// reduced cost less `sign * (pi(x) - pi(p))` (constant while the line keeps
-/// its tree arc), valid while the line's version is `ver`. The line is kept
-/// beside its arc: checking an entry then reads one array (`version`), not
-/// four scattered ones.
+/// its tree arc), valid while the arc's stamp is `stamp`. The key's artificial
+/// part is the bucket's ([`Top::art`]), so an entry holds only the real part:
+/// 32 bytes with [`crate::Lex3`] costs, the size of half a cache line.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry<C> {
-    key: Art<C>,
+    key: C,
     arc: u32,
-    ver: u32,
-    line: u32,
+    stamp: u32,
 }
 
 /// The arcs of leaf lines grouped by `(x, p, sign)`: `x` the arc's core
-/// end, `p` the line's parent. Every arc of a bucket has signed reduced cost
+/// end, `p` the line's parent (and, for lines that hang from the root by an
+/// artificial arc out of it, whose keys have an artificial part, apart from
+/// the others: that part is then the same for every arc of the bucket,
+/// `-sign`). Every arc of a bucket has signed reduced cost
 /// `key + sign * (pi(x) - pi(p))`, so the bucket's least key gives its most
 /// improving arc, whatever the potentials. The bucket's top (what every
 /// pricing round reads) is kept apart, in [`Top`].
@@ -146,6 +148,8 @@ struct Top<C> {
     arc: u32,
     plus: u32,
     minus: u32,
+    /// The artificial part of every key of the bucket.
+    art: i64,
 }
 
 impl<C> Buckets<C> {
@@ -188,9 +192,9 @@ struct Buckets<C> {
     entries: usize,
     entry_limit: usize,
     line_of_node: Vec<u32>,
-    /// Bumped whenever a line's tree arc, parent, children or arc states change;
-    /// entries of older versions are stale and dropped lazily.
-    version: Vec<u32>,
+    /// Of each arc: bumped whenever its line's tree arc, parent, children or arc states
+    /// change; entries with an older stamp are stale and dropped lazily.
+    stamp: Vec<u32>,
     /// Lines with tree children (priced directly).
     internal: Vec<u32>,
     in_internal: Vec<bool>,
@@ -1705,7 +1709,7 @@ impl<C: Cost> Simplex<C> {
             nc,
             dense,
             sparse: std::collections::HashMap::new(),
-            version: vec![0; nl],
+            stamp: vec![0; self.m],
             internal: Vec::new(),
             in_internal: vec![false; nl],
             line_of_node,
@@ -1805,7 +1809,6 @@ impl<C: Cost> Simplex<C> {
         let pc = self.arc_cost(self.pred[l] as usize);
         // pi(l) - pi(p)
         let d = if self.pred_dir[l] == DIR_UP { -pc } else { pc };
-        let ver = b.version[k];
         let a = self.line_start[k] as usize;
         let out = self.line_start[k + 1] as usize - 1;
         for e in a..=out {
@@ -1824,15 +1827,20 @@ impl<C: Cost> Simplex<C> {
                 (self.target[e], c + d, -st)
             };
             let key = if st == STATE_LOWER { key } else { -key };
+            // Keys with an artificial part (the line hangs from the root by an artificial arc
+            // out of it) have buckets of their own, apart from the dense table.
+            debug_assert!(key.a == 0 || key.a == -(sign as i64));
+            let tag = if key.a == 0 { sign } else { 2 * sign };
             let (cx, cp) = (b.core_index(x), b.core_index(p));
-            let slot = if b.dense.is_empty() || cx as usize >= b.nc || cp as usize >= b.nc {
-                None
-            } else {
-                Some((cx as usize * b.nc + cp as usize) * 2 + (sign > 0) as usize)
-            };
+            let slot =
+                if b.dense.is_empty() || key.a != 0 || cx as usize >= b.nc || cp as usize >= b.nc {
+                    None
+                } else {
+                    Some((cx as usize * b.nc + cp as usize) * 2 + (sign > 0) as usize)
+                };
             let found = match slot {
                 Some(i) => b.dense[i],
-                None => b.sparse.get(&(x, p, sign)).copied().unwrap_or(NONE),
+                None => b.sparse.get(&(x, p, tag)).copied().unwrap_or(NONE),
             };
             let id = match found {
                 i if i != NONE => i as usize,
@@ -1841,7 +1849,7 @@ impl<C: Cost> Simplex<C> {
                     match slot {
                         Some(j) => b.dense[j] = i as u32,
                         None => {
-                            b.sparse.insert((x, p, sign), i as u32);
+                            b.sparse.insert((x, p, tag), i as u32);
                         }
                     }
                     b.list.push(Bucket {
@@ -1853,6 +1861,7 @@ impl<C: Cost> Simplex<C> {
                         arc: NONE,
                         plus,
                         minus,
+                        art: key.a,
                     });
                     b.dirty.push(false);
                     b.mark_dirty(i);
@@ -1862,11 +1871,11 @@ impl<C: Cost> Simplex<C> {
                     i
                 }
             };
+            debug_assert_eq!(key.a, b.tops[id].art);
             let entry = Entry {
-                key,
+                key: key.c,
                 arc: e as u32,
-                ver,
-                line: k as u32,
+                stamp: b.stamp[e],
             };
             b.arc_bucket[e] = id as u32;
             match pending.as_deref_mut() {
@@ -1923,9 +1932,9 @@ impl<C: Cost> Simplex<C> {
                         b.mark_dirty(id as usize);
                     }
                     b.arc_bucket[e] = NONE;
+                    b.stamp[e] = b.stamp[e].wrapping_add(1);
                 }
             }
-            b.version[k] = b.version[k].wrapping_add(1);
             self.bucket_line(&mut b, k, None);
         }
         b.scratch = touched;
@@ -1933,7 +1942,7 @@ impl<C: Cost> Simplex<C> {
             // Stale entries only leave a heap from its top: drop them all.
             let mut entries = 0;
             for bk in b.list.iter_mut() {
-                bk.heap.retain(|t| t.ver == b.version[t.line as usize]);
+                bk.heap.retain(|t| t.stamp == b.stamp[t.arc as usize]);
                 bk.heap.shrink_to_fit();
                 entries += bk.heap.len();
             }
@@ -2046,20 +2055,24 @@ impl<C: Cost> Simplex<C> {
         for &id in &b.dirty_list {
             let id = id as usize;
             let heap = &mut b.list[id].heap;
+            let art = b.tops[id].art;
             let (key, arc) = loop {
                 let Some(t) = heap.peek() else {
                     break (Art::ZERO, NONE);
                 };
-                let k = t.line as usize;
-                if t.ver != b.version[k] {
+                if t.stamp != b.stamp[t.arc as usize] {
                     heap.pop();
                     dropped += 1;
                     continue;
                 }
                 // A line that gains a child is touched by that pivot (it is
                 // `v_in` or on the stem), so its entries are stale already.
-                debug_assert_eq!(self.nchild[self.line_node[k] as usize], 0);
-                break (t.key, t.arc);
+                debug_assert_eq!(
+                    self.nchild
+                        [self.line_node[self.arc_line(&b.line_of_node, t.arc as usize)] as usize],
+                    0
+                );
+                break (Art { a: art, c: t.key }, t.arc);
             };
             let top = &mut b.tops[id];
             top.key = key;
