@@ -200,8 +200,10 @@ struct Buckets<C> {
     in_internal: Vec<bool>,
     /// Bucket of `(x, p, sign)`: `dense[(core[x] * nc + core[p]) * 2 + (sign > 0)]`
     /// when the core (the non-line ends of line arcs, and the root) is small,
-    /// else `sparse`. Any other node that ends up as a bucket's `x` or `p`
-    /// gets a core index too, past `nc` (and its buckets live in `sparse`).
+    /// else `sparse`, keyed `(x, p, tag)` with `tag = sign`, or `2 * sign` for the
+    /// keys with an artificial part (which never go to `dense`). Any other node
+    /// that ends up as a bucket's `x` or `p` gets a core index too, past `nc`
+    /// (and its buckets live in `sparse`).
     core: Vec<u32>,
     nc: usize,
     dense: Vec<u32>,
@@ -1792,8 +1794,8 @@ impl<C: Cost> Simplex<C> {
         self.buckets = Some(b);
     }
 
-    /// (Re-)files line `k`: a leaf line's non-tree arcs go to their buckets
-    /// with the line's current version; an internal line is priced directly.
+    /// (Re-)files line `k`: a leaf line's non-tree arcs go to their buckets,
+    /// each with its arc's current stamp; an internal line is priced directly.
     /// With `pending`, entries are collected there instead of pushed.
     fn bucket_line(&self, b: &mut Buckets<C>, k: usize, mut pending: Option<&mut Pending<C>>) {
         let l = self.line_node[k] as usize;

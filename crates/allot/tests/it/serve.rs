@@ -115,10 +115,16 @@ fn health_until(addr: &str, status: u16) -> String {
     }
 }
 
-fn head(addr: &str) -> u64 {
-    let body = health_until(addr, 200);
-    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    v["head"].as_u64().expect("a head")
+/// The book's last event as the server has it (`/healthz` tells nobody that: staff read it
+/// from `/metrics`, which catches up with the file first, like every request).
+fn head(addr: &str, token: &str) -> u64 {
+    health_until(addr, 200);
+    let (s, body) = http(addr, "GET", "/metrics", Some(token), None);
+    assert_eq!(s, 200, "{body}");
+    body.lines()
+        .find_map(|l| l.strip_prefix("allot_book_head "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no allot_book_head in {body}"))
 }
 
 /// Runs a command that should exit by itself, killing it if it is still running at the deadline.
@@ -164,8 +170,9 @@ fn planner_token(env: &Env) -> String {
 fn a_second_server_on_a_served_file_is_refused_and_a_killed_one_blocks_nothing() {
     let env = Env::new();
     env.ok(&["demo", "--now", "2026-12"]);
+    let token = planner_token(&env);
     let first = start(&env.db());
-    let head_before = head(&first.addr);
+    let head_before = head(&first.addr, &token);
 
     let before = file_bytes(&env.db());
     let (status, err) = exits(serve_command(&env.db()));
@@ -203,7 +210,7 @@ fn a_second_server_on_a_served_file_is_refused_and_a_killed_one_blocks_nothing()
         "--price",
         "900000",
     ]);
-    assert_eq!(head(&first.addr), head_before + 1);
+    assert_eq!(head(&first.addr, &token), head_before + 1);
     // But replacing the served book is refused.
     let before = file_bytes(&env.db());
     let out = env.run(&["demo", "--force", "--now", "2026-12"]);
@@ -222,7 +229,7 @@ fn a_second_server_on_a_served_file_is_refused_and_a_killed_one_blocks_nothing()
     // Killed (SIGKILL, no clean-up), it leaves the lock to the next server.
     first.kill();
     let second = start(&env.db());
-    assert_eq!(head(&second.addr), head_before + 1);
+    assert_eq!(head(&second.addr, &token), head_before + 1);
 }
 
 #[test]
