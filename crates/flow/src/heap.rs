@@ -142,8 +142,9 @@ mod tests {
                         prop_assert_eq!(h.pop(), want);
                     }
                     _ => {
-                        h.retain(|&y| y % 3 != x.rem_euclid(3));
-                        model.retain(|&y| y % 3 != x.rem_euclid(3));
+                        // Drops the elements in `x`'s residue class modulo 3.
+                        h.retain(|&y| y.rem_euclid(3) != x.rem_euclid(3));
+                        model.retain(|&y| y.rem_euclid(3) != x.rem_euclid(3));
                     }
                 }
                 prop_assert_eq!(h.len(), model.len());

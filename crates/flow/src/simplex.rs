@@ -127,10 +127,10 @@ struct Entry<C> {
 }
 
 /// The arcs of leaf lines grouped by `(x, p, sign)`: `x` the arc's core
-/// end, `p` the line's parent (and, for lines that hang from the root by an
-/// artificial arc out of it, whose keys have an artificial part, apart from
-/// the others: that part is then the same for every arc of the bucket,
-/// `-sign`). Every arc of a bucket has signed reduced cost
+/// end, `p` the line's parent. Lines that hang from the root by an artificial
+/// arc out of it have keys with an artificial part (`-sign`); their arcs get
+/// buckets of their own, so every key of a bucket has the same artificial part
+/// ([`Top::art`]). Every arc of a bucket has signed reduced cost
 /// `key + sign * (pi(x) - pi(p))`, so the bucket's least key gives its most
 /// improving arc, whatever the potentials. The bucket's top (what every
 /// pricing round reads) is kept apart, in [`Top`].
