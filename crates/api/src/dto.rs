@@ -509,7 +509,8 @@ impl BookDto {
 /// One event of the book's history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntryDto {
-    /// Sequence number (1 = the book's creation).
+    /// For staff, the number in the log (1 = the book's creation); for a customer, the number
+    /// among its own events (1 = its first).
     pub seq: u64,
     /// When it was written, `YYYY-MM-DD HH:MM:SSZ`.
     pub at: String,
@@ -526,7 +527,7 @@ pub struct HistoryEntryDto {
 pub struct HistoryPage {
     /// Events in order.
     pub events: Vec<HistoryEntryDto>,
-    /// Pass as `after` for the next page; None at the end.
+    /// Pass as `after` for the next page (a number of the same kind as `seq`); None at the end.
     pub next_after: Option<u64>,
 }
 

@@ -725,36 +725,11 @@ pub(crate) async fn get_book(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct HistoryQuery {
-    /// Events after this sequence number (default 0: from the start).
+    /// Events after this number (default 0: from the start). Staff: the log's sequence number.
+    /// A customer: the count of its own events already read (its numbering, 1 = its first).
     after: Option<u64>,
     /// At most this many events (default 100, at most the server's page limit).
     limit: Option<usize>,
-}
-
-/// Whether customer `me` may see event `e` (events about its own orders, reservations and
-/// contracts; never plans, supply or other customers).
-fn event_is_customers(book: &Book, me: &str, e: &Event) -> bool {
-    let order_of = |id: &str| {
-        book.order_idx(id)
-            .is_some_and(|i| book.customer_at(book.order_at(i).customer).key == me)
-    };
-    match e {
-        Event::OrderPlaced(o) => o.customer == me,
-        Event::OrderCancelled { order, .. }
-        | Event::OrderConfirmed { order }
-        | Event::OrderDelivered { order, .. } => order_of(order),
-        Event::ReservationPlaced(r) => r.customer == me,
-        Event::ReservationCancelled { reservation } => book
-            .reservations()
-            .iter()
-            .any(|r| &r.key == reservation && book.customer_at(r.customer).key == me),
-        Event::ContractAdded(c) => c.customer == me,
-        Event::CommitmentDelivered { contract, .. } => book
-            .contracts()
-            .iter()
-            .any(|c| &c.key == contract && book.customer_at(c.customer).key == me),
-        Event::BookCreated(_) | Event::SupplyAdjusted(_) | Event::PlanRecorded(_) => false,
-    }
 }
 
 fn page_limit(state: &Shared, limit: Option<usize>) -> Result<usize, ApiError> {
@@ -781,15 +756,21 @@ pub(crate) async fn get_history(
     let snap = state.snapshot();
     let s = state.clone();
     let page = blocking(move || {
+        let after = q.after.unwrap_or(0);
+        // Staff page through the log by its own numbers; a customer through its own events,
+        // numbered among themselves (see `Shared::customer_history`).
+        let (events, next_after) = if p.role.is_staff() {
+            s.history(after, limit)?
+        } else {
+            let me = p.customer.as_deref().unwrap_or("");
+            s.customer_history(&snap, me, after, limit)?
+        };
         let book = &snap.book;
-        let (events, next_after) = s.history(q.after.unwrap_or(0), limit, |e| {
-            p.role.is_staff() || event_is_customers(book, p.customer.as_deref().unwrap_or(""), e)
-        })?;
         Ok(HistoryPage {
             events: events
                 .into_iter()
-                .map(|(se, e)| HistoryEntryDto {
-                    seq: se.seq,
+                .map(|(seq, se, e)| HistoryEntryDto {
+                    seq,
                     at: book::format_unix_ms(se.at_unix_ms),
                     actor: se.actor,
                     kind: se.kind,

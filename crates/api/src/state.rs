@@ -208,6 +208,8 @@ pub(crate) struct Shared {
     auth: Mutex<Connection>,
     /// A read connection to the event log (history pages).
     reader: Mutex<SqliteStore>,
+    /// Which events each customer may see (see [`Shared::customer_history`]).
+    customer_events: Mutex<CustomerEvents>,
     /// What the check every request makes reads (see [`Shared::catch_up`]).
     watch: Mutex<Watch>,
     /// A read connection for folding events other processes wrote (see [`Shared::catch_up`]).
@@ -226,6 +228,48 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The log's sequence numbers of the events each customer may see, in order, for the log up to
+/// `through`. Built on the first customer history request and extended by later ones; the log
+/// is append-only and the published head never goes back, so what is indexed stays true. Holds
+/// one number per event about a customer: at most the log's length.
+#[derive(Default)]
+struct CustomerEvents {
+    through: u64,
+    seqs: FxHashMap<String, Vec<u64>>,
+}
+
+/// The kinds of the events [`event_owner`] gives no customer.
+const NO_CUSTOMER_KINDS: [&str; 3] = ["book_created", "supply_adjusted", "plan_recorded"];
+
+/// The customer an event is about (its own orders, reservations and contracts), or None for
+/// events no customer sees (the book's creation, supply, plans). `book` must hold every order,
+/// reservation and contract the event names: any book folded at least up to the event.
+pub(crate) fn event_owner<'a>(book: &'a Book, e: &'a Event) -> Option<&'a str> {
+    let order = |id: &str| {
+        book.order_idx(id)
+            .map(|i| book.customer_at(book.order_at(i).customer).key.as_str())
+    };
+    match e {
+        Event::OrderPlaced(o) => Some(o.customer.as_str()),
+        Event::OrderCancelled { order: id, .. }
+        | Event::OrderConfirmed { order: id }
+        | Event::OrderDelivered { order: id, .. } => order(id),
+        Event::ReservationPlaced(r) => Some(r.customer.as_str()),
+        Event::ReservationCancelled { reservation } => book
+            .reservations()
+            .iter()
+            .find(|r| &r.key == reservation)
+            .map(|r| book.customer_at(r.customer).key.as_str()),
+        Event::ContractAdded(c) => Some(c.customer.as_str()),
+        Event::CommitmentDelivered { contract, .. } => book
+            .contracts()
+            .iter()
+            .find(|c| &c.key == contract)
+            .map(|c| book.customer_at(c.customer).key.as_str()),
+        Event::BookCreated(_) | Event::SupplyAdjusted(_) | Event::PlanRecorded(_) => None,
+    }
+}
+
 /// Fails clearly when there is no book file (instead of creating an empty database).
 pub(crate) fn require_book_file(path: &Path) -> Result<(), ApiError> {
     if path.exists() {
@@ -236,6 +280,12 @@ pub(crate) fn require_book_file(path: &Path) -> Result<(), ApiError> {
             path.display()
         )))
     }
+}
+
+/// The event a stored record holds.
+fn decode(se: &store::StoredEvent) -> Result<Event, store::StoreError> {
+    scenario::decode_event(&se.kind, &se.payload)
+        .map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))
 }
 
 /// Applies the events after `book`'s head (or builds the book from the first one).
@@ -350,6 +400,7 @@ impl Shared {
             writer_thread: Mutex::new(Some(thread)),
             auth: Mutex::new(auth),
             reader: Mutex::new(reader),
+            customer_events: Mutex::new(CustomerEvents::default()),
             watch: Mutex::new(watch),
             follow: Mutex::new(follow),
             tokens: Mutex::new(FxHashMap::default()),
@@ -397,44 +448,80 @@ impl Shared {
             .map_err(|e| ApiError::Internal(format!("catch-up task failed: {e}")))?
     }
 
-    /// Up to `limit` events after `after` that `keep` lets through, and where to go on from.
-    /// Blocking: call from `spawn_blocking`.
+    /// Up to `limit` events of the log after its `after`-th, each with its sequence number, and
+    /// the number to go on from (staff's view). Blocking: call from `spawn_blocking`.
     pub fn history(
         &self,
         after: u64,
         limit: usize,
-        keep: impl Fn(&Event) -> bool,
-    ) -> Result<(Vec<(store::StoredEvent, Event)>, Option<u64>), ApiError> {
+    ) -> Result<(Vec<(u64, store::StoredEvent, Event)>, Option<u64>), ApiError> {
         let reader = lock(&self.reader);
-        let mut out = Vec::new();
-        let mut last = after;
-        // Scan in chunks so a filtered page does not hold the whole log in memory.
-        const CHUNK: usize = 4096;
-        loop {
-            let mut seen = 0usize;
-            let mut full = false;
-            reader.scan(last, Some(CHUNK), &mut |se| {
-                seen += 1;
-                if full {
+        let mut out = Vec::with_capacity(limit.min(1024));
+        reader.scan(after, Some(limit), &mut |se| {
+            let event = decode(&se)?;
+            out.push((se.seq, se, event));
+            Ok(())
+        })?;
+        let last = out.last().map_or(after, |(seq, _, _)| *seq);
+        let more = out.len() == limit && last < reader.head()?;
+        Ok((out, more.then_some(last)))
+    }
+
+    /// Up to `limit` of `customer`'s own events after its `after`-th, as of `snap`, each with its
+    /// number among the customer's events (1 = its first), and the count to go on from. A
+    /// customer never sees the log's own numbers: their gaps would show how busy the other
+    /// customers are. Blocking: call from `spawn_blocking`.
+    pub fn customer_history(
+        &self,
+        snap: &Snapshot,
+        customer: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<(u64, store::StoredEvent, Event)>, Option<u64>), ApiError> {
+        let reader = lock(&self.reader);
+        let mut index = lock(&self.customer_events);
+        if index.through < snap.head {
+            // Index the events up to the snapshot's head, whose book knows everything they name.
+            let (from, n) = (index.through, snap.head - index.through);
+            let CustomerEvents { through, seqs } = &mut *index;
+            reader.scan(from, Some(n as usize), &mut |se| {
+                *through = se.seq;
+                // Not decoded: a whole book or plan that no customer sees.
+                if NO_CUSTOMER_KINDS.contains(&se.kind.as_str()) {
+                    debug_assert!(decode(&se).is_ok_and(|e| event_owner(&snap.book, &e).is_none()));
                     return Ok(());
                 }
-                last = se.seq;
-                let event = scenario::decode_event(&se.kind, &se.payload)
-                    .map_err(|e| store::StoreError::Corrupt(format!("event {}: {e}", se.seq)))?;
-                if keep(&event) {
-                    out.push((se, event));
-                    full = out.len() >= limit;
+                let event = decode(&se)?;
+                if let Some(owner) = event_owner(&snap.book, &event) {
+                    match seqs.get_mut(owner) {
+                        Some(v) => v.push(se.seq),
+                        None => {
+                            seqs.insert(owner.to_string(), vec![se.seq]);
+                        }
+                    }
                 }
                 Ok(())
             })?;
-            if full {
-                let head = reader.head()?;
-                return Ok((out, (last < head).then_some(last)));
-            }
-            if seen < CHUNK {
-                return Ok((out, None));
-            }
         }
+        let mine = index.seqs.get(customer).map_or(&[][..], Vec::as_slice);
+        // Only events this snapshot's book knows (a concurrent request may have indexed more).
+        let visible = mine.partition_point(|&s| s <= snap.head) as u64;
+        let start = after.min(visible);
+        let end = start.saturating_add(limit as u64).min(visible);
+        let mut out = Vec::with_capacity((end - start) as usize);
+        for (n, &seq) in (start + 1..).zip(&mine[start as usize..end as usize]) {
+            reader.scan(seq - 1, Some(1), &mut |se| {
+                let event = decode(&se)?;
+                out.push((n, se, event));
+                Ok(())
+            })?;
+        }
+        if out.len() as u64 != end - start {
+            return Err(ApiError::Internal(
+                "an indexed event is missing from the log".into(),
+            ));
+        }
+        Ok((out, (end < visible).then_some(end)))
     }
 
     /// Looks up a bearer secret. Answers are cached until the database file changes (SQLite's

@@ -106,16 +106,27 @@ async fn reads_see_what_another_process_wrote() {
     // The one event was folded once, not once per read.
     assert_eq!(metric(&app, "allot_book_caught_up_events_total").await, 1);
 
-    // A customer sees the CLI's order, and its history, at once.
-    let cli_head = cli_commit(&app.db, |b| vec![cli_order(b, "cli-1")]);
+    // A customer sees the CLI's order, and its history, at once: the history it had read
+    // gains one event, numbered next among its own.
     let ent_a = app.customer_token("ent-a");
+    let (s, text, before) = app.get("/api/history?limit=500", &ent_a).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let seen = before["events"].as_array().expect("events").len() as u64;
+    let cli_head = cli_commit(&app.db, |b| vec![cli_order(b, "cli-1")]);
     let (s, text, _) = app.get("/api/orders/cli-1", &ent_a).await;
     assert_eq!(s, StatusCode::OK, "{text}");
-    let (s, text, v) = app
-        .get(&format!("/api/history?after={}", cli_head - 1), &ent_a)
-        .await;
+    let (s, text, v) = app.get(&format!("/api/history?after={seen}"), &ent_a).await;
     assert_eq!(s, StatusCode::OK, "{text}");
-    assert_eq!(v["events"][0]["seq"], cli_head, "{text}");
+    assert_eq!(v["events"].as_array().expect("events").len(), 1, "{text}");
+    assert_eq!(v["events"][0]["seq"], seen + 1, "{text}");
+    assert!(
+        v["events"][0]["what"]
+            .as_str()
+            .expect("what")
+            .contains("cli-1"),
+        "{text}"
+    );
+    assert_eq!(metric(&app, "allot_book_head").await, cli_head);
 
     // Writes are checked against it too: the API can cancel the order the CLI placed.
     let cli_head = cli_commit(&app.db, |b| vec![cli_order(b, "cli-2")]);

@@ -357,6 +357,120 @@ async fn reservations_supply_and_history_round_trip() {
     app.stop().await;
 }
 
+/// A customer's history is numbered among its own events (1, 2, 3...), so the gaps of the log's
+/// own numbers, which would show how busy other customers are, never reach it; its pages go on
+/// by that numbering, and other customers' later activity changes neither the numbers nor the
+/// pages it has read.
+#[tokio::test]
+async fn a_customers_history_is_numbered_among_its_own_events() {
+    let app = spawn_app().await;
+    let (lab_a, lab_b) = (app.customer_token("lab-a"), app.customer_token("lab-b"));
+    let place = |token: &str, key: String| {
+        let token = token.to_string();
+        let app = &app;
+        async move {
+            let (s, text, v) = app
+                .call(
+                    Method::POST,
+                    "/api/orders",
+                    Some(&token),
+                    Some(new_order(None)),
+                    Some(&key),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{text}");
+            v["id"].as_str().expect("an order id").to_string()
+        }
+    };
+    // lab-a's orders, with lab-b busy in between.
+    let mut mine = Vec::new();
+    for i in 0..4 {
+        mine.push(place(&lab_a, format!("a-{i}")).await);
+        for j in 0..=i {
+            place(&lab_b, format!("b-{i}-{j}")).await;
+        }
+    }
+    let history = |token: &str, query: &str| {
+        let (token, path) = (token.to_string(), format!("/api/history?{query}"));
+        let app = &app;
+        async move {
+            let (s, text, v) = app.get(&path, &token).await;
+            assert_eq!(s, StatusCode::OK, "{text}");
+            v
+        }
+    };
+    let seqs = |page: &Value| -> Vec<u64> {
+        page["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["seq"].as_u64().expect("a number"))
+            .collect()
+    };
+    let whole = history(&lab_a, "limit=500").await;
+    let n = seqs(&whole).len() as u64;
+    assert_eq!(seqs(&whole), (1..=n).collect::<Vec<_>>(), "{whole}");
+    assert!(whole["next_after"].is_null(), "{whole}");
+    for id in &mine {
+        assert!(
+            whole["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["what"].as_str().unwrap().contains(id.as_str())),
+            "{id} in {whole}"
+        );
+    }
+    assert!(!whole.to_string().contains("lab-b"), "{whole}");
+    // The planner sees the same events at the log's numbers, which have gaps between them.
+    let log = history(&app.planner, "limit=500").await;
+    let at_log: Vec<u64> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            mine.iter()
+                .any(|id| e["what"].as_str().unwrap().contains(id.as_str()))
+        })
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(at_log.len(), mine.len());
+    assert!(at_log.windows(2).all(|w| w[1] > w[0] + 1), "{at_log:?}");
+    // Pages of one walk lab-a's events by its own numbers.
+    let (mut after, mut walked) = (0u64, Vec::new());
+    loop {
+        let page = history(&lab_a, &format!("limit=1&after={after}")).await;
+        walked.extend(seqs(&page));
+        match page["next_after"].as_u64() {
+            Some(next) => {
+                assert_eq!(next, after + 1, "{page}");
+                after = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(walked, (1..=n).collect::<Vec<_>>());
+    // lab-b's activity after lab-a read its history changes nothing lab-a sees.
+    let second = history(&lab_a, "limit=1&after=1").await;
+    place(&lab_b, "b-late".into()).await;
+    assert_eq!(history(&lab_a, "limit=1&after=1").await, second);
+    assert_eq!(history(&lab_a, "limit=500").await, whole);
+    // lab-a's next event is numbered next among its own; past its end a page is empty.
+    let late = place(&lab_a, "a-late".into()).await;
+    let tail = history(&lab_a, &format!("after={n}")).await;
+    assert_eq!(seqs(&tail), vec![n + 1], "{tail}");
+    assert!(
+        tail["events"][0]["what"].as_str().unwrap().contains(&late),
+        "{tail}"
+    );
+    let past = history(&lab_a, &format!("after={}", n + 5)).await;
+    assert!(
+        seqs(&past).is_empty() && past["next_after"].is_null(),
+        "{past}"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn rate_limit_answers_429_per_token() {
     let app = spawn_app_with(|c| c.rate_limit = api::RateLimit::new(1, 3)).await;
