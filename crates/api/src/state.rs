@@ -238,6 +238,9 @@ struct CustomerEvents {
     seqs: FxHashMap<String, Vec<u64>>,
 }
 
+/// A page of history: events with the numbers shown for them, and the number to go on from.
+pub(crate) type HistoryPage = (Vec<(u64, store::StoredEvent, Event)>, Option<u64>);
+
 /// The kinds of the events [`event_owner`] gives no customer.
 const NO_CUSTOMER_KINDS: [&str; 3] = ["book_created", "supply_adjusted", "plan_recorded"];
 
@@ -454,7 +457,7 @@ impl Shared {
         &self,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<(u64, store::StoredEvent, Event)>, Option<u64>), ApiError> {
+    ) -> Result<HistoryPage, ApiError> {
         let reader = lock(&self.reader);
         let mut out = Vec::with_capacity(limit.min(1024));
         reader.scan(after, Some(limit), &mut |se| {
@@ -477,7 +480,7 @@ impl Shared {
         customer: &str,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<(u64, store::StoredEvent, Event)>, Option<u64>), ApiError> {
+    ) -> Result<HistoryPage, ApiError> {
         let reader = lock(&self.reader);
         let mut index = lock(&self.customer_events);
         if index.through < snap.head {
