@@ -453,11 +453,7 @@ impl Shared {
 
     /// Up to `limit` events of the log after its `after`-th, each with its sequence number, and
     /// the number to go on from (staff's view). Blocking: call from `spawn_blocking`.
-    pub fn history(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> Result<HistoryPage, ApiError> {
+    pub fn history(&self, after: u64, limit: usize) -> Result<HistoryPage, ApiError> {
         let reader = lock(&self.reader);
         let mut out = Vec::with_capacity(limit.min(1024));
         reader.scan(after, Some(limit), &mut |se| {

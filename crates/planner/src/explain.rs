@@ -234,6 +234,9 @@ fn line_reason(
 /// order they were placed; with the earliest period its remaining units could come from
 /// unpromised projected supply after everyone ahead of it, and the reason it waits.
 /// Fills in the waitlist of `plan`, explained with the solution's certificate `cert`.
+/// Waitlists at least this long have their entries' reasons found on two threads.
+const PARALLEL_REASONS: usize = 1 << 14;
+
 pub(crate) fn waitlist(
     book: &Book,
     orders: &[&book::Order],
@@ -249,6 +252,29 @@ pub(crate) fn waitlist(
         .map(|(i, o)| (o.status != OrderStatus::Confirmed, i as u32))
         .collect();
     line.sort_unstable();
+    // Each entry's reason reads only the solution: on large books two halves are found at once.
+    let reason_of = |&(_, o): &(bool, u32)| {
+        let order = orders[o as usize];
+        let lines = net.order_lines[o as usize];
+        // The unserved units sit on the open part when it exists, else on the confirmed part.
+        let l = if lines[1] != NO_LINE {
+            lines[1]
+        } else {
+            lines[0]
+        };
+        line_reason(book, net, cert, plan, order, l)
+    };
+    let reasons: Vec<Reason> = if line.len() >= PARALLEL_REASONS {
+        let (lo, hi) = line.split_at(line.len() / 2);
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| hi.iter().map(reason_of).collect::<Vec<_>>());
+            let mut v: Vec<Reason> = lo.iter().map(reason_of).collect();
+            v.extend(h.join().expect("waitlist reasons thread"));
+            v
+        })
+    } else {
+        line.iter().map(reason_of).collect()
+    };
     let mut slack: Vec<Vec<i64>> = plan.generations.iter().map(Atp::slack).collect();
     // Suffix minima of each generation's slack from its first shipping period: availability
     // by period, non-decreasing. Recomputed only for the generations an entry takes from.
@@ -262,18 +288,10 @@ pub(crate) fn waitlist(
         .collect();
     let periods = net.periods;
     let mut gens: Vec<usize> = Vec::new();
-    for (pos, &(_, o)) in line.iter().enumerate() {
+    for (pos, (&(_, o), reason)) in line.iter().zip(reasons).enumerate() {
         let o = OrderIdx(o);
         let order = orders[o.0 as usize];
         let remaining = order.units - plan.orders[o.0 as usize].served_units;
-        let lines = net.order_lines[o.0 as usize];
-        // The unserved units sit on the open part when it exists, else on the confirmed part.
-        let l = if lines[1] != NO_LINE {
-            lines[1]
-        } else {
-            lines[0]
-        };
-        let reason = line_reason(book, net, cert, plan, order, l);
         gens.clear();
         gens.extend(network::accepted(book, order).map(|(g, _)| g.0 as usize));
         let start = (order.earliest.0.max(plan.now.0)) as usize;

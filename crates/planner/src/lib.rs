@@ -246,18 +246,22 @@ fn plan_inner(
     if now.0 >= book.horizon().periods() {
         return Err(PlanError::NowOutsideHorizon(now.0));
     }
-    // The plan's per-order table is written on a second thread while the network is built
-    // (which leaves the other core idle): on a large book it is ~100 MB of fresh memory, slow
-    // to touch the first time.
+    // The plan's per-order table and the demand in each window (both independent of the
+    // solution) are made on a second thread while the network is built, which leaves the other
+    // core idle: on a large book the table is ~100 MB of fresh memory, slow to touch the first
+    // time.
     let n_orders = book.orders().len();
-    let table =
-        (n_orders >= ORDER_TABLE_THREAD).then(|| std::thread::spawn(move || order_table(n_orders)));
+    let side = || (order_table(n_orders), demand_in_window(book));
     progress(Stage::Build);
-    let built = network::build(book, now);
-    let orders = match table {
-        Some(t) => t.join().expect("order table thread"),
-        None => order_table(n_orders),
-    };
+    let (built, (orders, demand)) = std::thread::scope(|sc| {
+        let helper = (n_orders >= ORDER_TABLE_THREAD).then(|| sc.spawn(side));
+        let built = network::build(book, now);
+        let side = match helper {
+            Some(h) => h.join().expect("order table and demand thread"),
+            None => side(),
+        };
+        (built, side)
+    });
     let mut net = built?;
     let stats_nodes = net.node_count();
     let stats_arcs = net.arc_count();
@@ -316,7 +320,7 @@ fn plan_inner(
     // a second thread while this one explains. The plan is returned only if the check passes.
     let (report, mut plan) = std::thread::scope(|sc| {
         let check = sc.spawn(|| certify::check(&certificate.network, &certificate.solution));
-        let plan = extract(book, now, &net, &certificate, stats, orders);
+        let plan = extract(book, now, &net, &certificate, stats, orders, demand);
         progress(Stage::Certify);
         (check.join().expect("certificate check thread"), plan)
     });
@@ -341,6 +345,21 @@ fn order_table(n: usize) -> Vec<OrderPlan> {
     v
 }
 
+/// Units of the open orders whose window holds each period, per generation they accept
+/// (`[generation][period]`).
+fn demand_in_window(book: &Book) -> Vec<Vec<u64>> {
+    let periods = book.horizon().periods() as usize;
+    let mut demand = vec![vec![0u64; periods]; book.generations().len()];
+    for o in book.orders().iter().filter(|o| o.status.is_open()) {
+        for (h, _) in network::accepted(book, o) {
+            for d in &mut demand[h.0 as usize][o.earliest.0 as usize..=o.latest.0 as usize] {
+                *d += o.units;
+            }
+        }
+    }
+    demand
+}
+
 /// The plan the solution stands for. Its tier objectives and certificate are filled in by the
 /// caller once the independent check has passed.
 fn extract(
@@ -350,14 +369,17 @@ fn extract(
     certificate: &Certificate,
     stats: Stats,
     mut orders: Vec<OrderPlan>,
+    demand_in_window: Vec<Vec<u64>>,
 ) -> Plan {
     debug_assert_eq!(orders.len(), book.orders().len());
     let gens = net.gens;
     let periods = net.periods;
     let flow = &certificate.solution.flow;
     let supply = book.supply_matrix();
-    let mut generations: Vec<GenerationFlows> = (0..gens)
-        .map(|g| GenerationFlows {
+    let mut generations: Vec<GenerationFlows> = demand_in_window
+        .into_iter()
+        .enumerate()
+        .map(|(g, demand_in_window)| GenerationFlows {
             supply: supply[g].clone(),
             sold: vec![0; periods],
             deployed: vec![0; periods],
@@ -365,7 +387,7 @@ fn extract(
             internal: vec![0; periods],
             reserved: vec![0; periods],
             carried: vec![0; periods],
-            demand_in_window: vec![0; periods],
+            demand_in_window,
         })
         .collect();
     // Orders by index without the persistent vector's lookups.
@@ -486,11 +508,6 @@ fn extract(
     for (i, o) in book.orders().iter().enumerate() {
         if !o.status.is_open() {
             continue;
-        }
-        for (h, _) in network::accepted(book, o) {
-            for t in o.earliest.0..=o.latest.0 {
-                generations[h.0 as usize].demand_in_window[t as usize] += o.units;
-            }
         }
         let op = &mut orders[i];
         op.shipments.sort_by_key(|s| (s.period, s.generation));

@@ -120,3 +120,74 @@ fn waitlist_earliest_period_respects_first_ship() {
         Ok(())
     });
 }
+
+/// A large book takes the planner's two-thread paths: the demand in each window is summed on a
+/// helper thread while the network is built, and the waitlist's reasons are found in two halves
+/// at once. Each must still belong to its own order: the demand matches a sum over the book,
+/// and every waiting order's reason names a generation it accepts and a period it could be
+/// served in (a reason shifted to another order would not, but for the few with the same
+/// generations and window).
+#[test]
+fn a_large_books_demand_and_waitlist_reasons_belong_to_their_orders() {
+    let mut p = bookgen::Params::new(70_000, 11);
+    p.demand_over_supply_pct = 220;
+    let book = bookgen::generate(&p).into_book().expect("valid");
+    let now = Period(2);
+    let plan = plan(&book, now).expect("plans");
+    let periods = book.horizon().periods() as usize;
+    let mut demand = vec![vec![0u64; periods]; book.generations().len()];
+    for o in book.orders().iter().filter(|o| o.status.is_open()) {
+        for (g, _) in accepted(&book, o) {
+            for t in o.earliest.0..=o.latest.0 {
+                demand[g.0 as usize][t as usize] += o.units;
+            }
+        }
+    }
+    for (g, flows) in plan.generations.iter().enumerate() {
+        assert_eq!(flows.demand_in_window, demand[g], "generation {g}");
+    }
+    assert!(
+        plan.waitlist.len() >= 1 << 15,
+        "coverage: {} waiting",
+        plan.waitlist.len()
+    );
+    let mut priced = 0;
+    for &oi in &plan.waitlist {
+        let o = book.order_at(oi);
+        let w = plan.orders[oi.0 as usize]
+            .waitlist
+            .as_ref()
+            .expect("an entry");
+        let (g, t) = match w.reason {
+            Reason::Commitments { generation, period }
+            | Reason::ConfirmedPromises { generation, period }
+            | Reason::CloudWorthMore {
+                generation, period, ..
+            }
+            | Reason::OutbidByOrders {
+                generation, period, ..
+            } => (generation, period),
+            Reason::WindowPassed { latest } => {
+                assert!(
+                    latest == o.latest && o.latest < now,
+                    "{}: {:?}",
+                    o.key,
+                    w.reason
+                );
+                continue;
+            }
+            Reason::NotShipping { .. } => continue,
+        };
+        priced += 1;
+        let lo = first_delivery(&book, now, g, o.earliest);
+        assert!(
+            accepted(&book, o).iter().any(|a| a.0 == g) && (lo..=o.latest.0).contains(&t.0),
+            "order {} (window {}..{}) waits for {:?}",
+            o.key,
+            o.earliest.0,
+            o.latest.0,
+            w.reason
+        );
+    }
+    assert!(priced >= 1 << 14, "coverage: {priced} priced reasons");
+}
