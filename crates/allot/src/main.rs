@@ -494,8 +494,6 @@ fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
     }
 }
 
-/// Year and month of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
-
 fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
     book.horizon()
         .parse_period(s)
@@ -590,9 +588,8 @@ fn print_plan(
         record_plan(db, &plan)?;
         if json.is_none() {
             println!(
-                "\nplan recorded as event {} in {}",
-                db.head(),
-                "the book's history"
+                "\nplan recorded as event {} in the book's history",
+                db.head()
             );
         }
     }

@@ -107,8 +107,8 @@ pub fn summary(
     );
     let _ = writeln!(
         s,
-        "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8} {:>10}  {}",
-        "gen", "unit", "first", "supply", "sold", "cloud", "buyers", "cloud peak", "binds"
+        "  {:<6} {:<32} {:>8} {:>10} {:>8} {:>8} {:>8} {:>10}  binds",
+        "gen", "unit", "first", "supply", "sold", "cloud", "buyers", "cloud peak"
     );
     for (gi, g) in book.generations().iter().enumerate() {
         let gf = &plan.generations[gi];
@@ -129,7 +129,7 @@ pub fn summary(
                 None => counts.push((l.clone(), 1)),
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         let binds = counts
             .iter()
             .map(|(k, n)| format!("{k} {n}p"))

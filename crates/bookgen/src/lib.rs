@@ -80,7 +80,7 @@ pub fn generate(p: &Params) -> Generated {
     let total_supply = total_demand * 100 / p.demand_over_supply_pct.max(1) as u64;
     let mut generations = Vec::new();
     let mut supply_rows = Vec::new();
-    for g in 0..ng {
+    for (g, name) in GEN_NAMES.iter().enumerate().take(ng) {
         // Staggered life cycles: generation g ships from period g*T/(ng+1) and ramps up.
         let first = (g * t / (ng + 1)) as u32;
         let weight: Vec<u64> = (0..t)
@@ -99,7 +99,7 @@ pub fn generate(p: &Params) -> Generated {
         supply_rows.push(row);
         let price = 250_000 * (g as i64 + 1);
         generations.push(Generation {
-            key: GEN_NAMES[g].to_string(),
+            key: name.to_string(),
             name: format!("Generation {}", g + 1),
             unit_name: "16-chip server".to_string(),
             chips_per_unit: 16,

@@ -2983,6 +2983,57 @@ fn sample_potentials<C: Cost, const CHECK: bool>(
     Some((pot, sol.pivots))
 }
 
+/// Hints the processor to start loading `v[i]` into the cache (no effect when `i` is out of
+/// range, or on other architectures).
+#[inline(always)]
+fn prefetch<T>(v: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(i) {
+        // SAFETY: `_mm_prefetch` only hints the cache: it never faults and reads nothing the
+        // program sees; the pointer is to a live element of `v`. SSE is part of x86_64.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (x as *const T).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
+}
+
+/// `f` over the two fixed halves of `0..n`, the second on another thread when the machine has
+/// more than one core: the results do not depend on the number of cores.
+fn halves<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> (T, T) {
+    let mid = n / 2;
+    if parallel() {
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| f(mid..n));
+            let lo = f(0..mid);
+            (lo, h.join().expect("second half's thread"))
+        })
+    } else {
+        (f(0..mid), f(mid..n))
+    }
+}
+
+/// The union of two sorted vectors, sorted.
+fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if b[j] < a[i] {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -3075,55 +3126,4 @@ mod tests {
         assert_eq!(one + (-one), Art::<i64>::ZERO + one + (-one));
         assert_eq!(one - one, Art::<i64>::ZERO);
     }
-}
-
-/// Hints the processor to start loading `v[i]` into the cache (no effect when `i` is out of
-/// range, or on other architectures).
-#[inline(always)]
-fn prefetch<T>(v: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(x) = v.get(i) {
-        // SAFETY: `_mm_prefetch` only hints the cache: it never faults and reads nothing the
-        // program sees; the pointer is to a live element of `v`. SSE is part of x86_64.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (x as *const T).cast(),
-            )
-        };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (v, i);
-}
-
-/// `f` over the two fixed halves of `0..n`, the second on another thread when the machine has
-/// more than one core: the results do not depend on the number of cores.
-fn halves<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> (T, T) {
-    let mid = n / 2;
-    if parallel() {
-        std::thread::scope(|sc| {
-            let h = sc.spawn(|| f(mid..n));
-            let lo = f(0..mid);
-            (lo, h.join().expect("second half's thread"))
-        })
-    } else {
-        (f(0..mid), f(mid..n))
-    }
-}
-
-/// The union of two sorted vectors, sorted.
-fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if b[j] < a[i] {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            out.push(a[i]);
-            i += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
 }

@@ -14,8 +14,11 @@ struct Lp {
     obj: Vec<[f64; 3]>,
     /// Constant parts of tier 1 and tier 2 (and tier 3).
     constant: [f64; 3],
-    rows: Vec<(Vec<(usize, f64)>, ComparisonOp, f64)>,
+    rows: Vec<Row>,
 }
+
+/// A constraint: `sum(coefficient * variable) op right-hand side`.
+type Row = (Vec<(usize, f64)>, ComparisonOp, f64);
 
 impl Lp {
     fn var(&mut self, lo: f64, hi: f64, obj: [f64; 3]) -> usize {

@@ -122,7 +122,7 @@ pub fn local_checks(book: &Book, now: Period, plan: &Plan) -> Result<(), String>
         let mut best: Option<(u32, &'static str)> = None;
         let mut consider = |t: u32, why: &'static str| {
             let t = t.max(lo);
-            if t <= hi && best.map_or(true, |b| t < b.0) {
+            if t <= hi && best.is_none_or(|b| t < b.0) {
                 best = Some((t, why));
             }
         };

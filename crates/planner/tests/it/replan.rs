@@ -95,7 +95,7 @@ fn a_cut_within_the_slack_moves_no_confirmed_promise() {
             for t in now.0 as usize..tt {
                 let k = (slack[t..].iter().copied().min().unwrap().max(0) as u64)
                     .min(plan.generations[g].supply[t]);
-                if k > 0 && best.map_or(true, |b| k > b.2) {
+                if k > 0 && best.is_none_or(|b| k > b.2) {
                     best = Some((g, t, k));
                 }
             }
@@ -152,7 +152,7 @@ fn deep_cut(seed: u64) -> Result<Option<DeepCut>, String> {
     for g in 0..book.generations().len() {
         for t in now.0 as usize..tt {
             let s = plan.generations[g].supply[t];
-            if s > 0 && best.map_or(true, |b| s > b.2) {
+            if s > 0 && best.is_none_or(|b| s > b.2) {
                 best = Some((g, t, s));
             }
         }
@@ -223,15 +223,15 @@ fn a_deep_cut_breaks_the_fewest_promises() {
                 promise_lateness(d.book.horizon().periods(), (c.units, c.by.0), &op.shipments);
             let kept = op
                 .promise
-                .map_or(false, |p| p.units >= c.units && p.by <= c.by);
+                .is_some_and(|p| p.units >= c.units && p.by <= c.by);
             let m = moves.iter().find(|m| m.order.0 as usize == i);
-            if !kept && m.map_or(true, |m| !m.breaks_confirmed) {
+            if !kept && m.is_none_or(|m| !m.breaks_confirmed) {
                 return Err(format!(
                     "order {} broken {c:?} -> {:?} but diff does not say so: {m:?}; {}",
                     o.key, op.promise, d.ctx
                 ));
             }
-            if kept && m.map_or(false, |m| m.breaks_confirmed) {
+            if kept && m.is_some_and(|m| m.breaks_confirmed) {
                 return Err(format!(
                     "order {} kept {c:?} -> {:?} but diff says broken; {}",
                     o.key, op.promise, d.ctx
@@ -273,7 +273,7 @@ fn a_deep_cut_leaves_the_promises_it_need_not_move() {
             let untouched = accepted(&d.book, o).iter().all(|a| !linked.contains(&a.0));
             let kept = op
                 .promise
-                .map_or(false, |p| p.units >= c.units && p.by <= c.by);
+                .is_some_and(|p| p.units >= c.units && p.by <= c.by);
             if untouched {
                 untouched_orders += 1;
                 untouched_moved += (op.promise != Some(c)) as u32;
@@ -327,7 +327,7 @@ fn every_promise_a_cut_breaks_names_the_cut() {
                 let gens: Vec<_> = accepted(&d.book, o).iter().map(|a| a.0 .0).collect();
                 let why = if !gens.contains(&g.0) {
                     "the order does not accept the cut generation (reached through substitutes)"
-                } else if m.before.map_or(false, |b| b.by < t) {
+                } else if m.before.is_some_and(|b| b.by < t) {
                     "the cut is after the promise's date (earlier units were re-routed)"
                 } else {
                     "other"

@@ -112,7 +112,7 @@ fn chained_warm_replans_with_mixed_changes() {
                             o.status.is_open()
                                 && o.status != book::OrderStatus::Confirmed
                                 && prev.orders[*i].promise.is_some()
-                                && (i + seed as usize) % 3 == 0
+                                && (i + seed as usize).is_multiple_of(3)
                         })
                         .map(|(_, o)| Event::OrderConfirmed {
                             order: o.key.clone(),
