@@ -26,6 +26,7 @@
 //! "lateness" objectives are kept in [`Network::offsets`].
 
 use book::{Book, CommitmentKind, GenIdx, OrderIdx, OrderStatus, Period};
+use std::mem::MaybeUninit;
 
 /// Uncapacitated.
 pub const INF: i64 = flow::INF_CAP;
@@ -219,6 +220,74 @@ impl Network {
     }
 }
 
+/// Books with at least this many lines have their lines' arcs written by two threads (see
+/// `build`).
+const PARALLEL_LINES: usize = 1 << 15;
+
+/// The slots a run of consecutive lines writes in `build`: its arcs (arc ids from `first` on),
+/// its entries of `line_arc_list` and its lines' sink arcs.
+struct Slots<'a> {
+    first: u32,
+    from: &'a mut [MaybeUninit<u32>],
+    to: &'a mut [MaybeUninit<u32>],
+    cap: &'a mut [MaybeUninit<i64>],
+    cost: &'a mut [MaybeUninit<[i64; 3]>],
+    kind: &'a mut [MaybeUninit<ArcKind>],
+    list: &'a mut [MaybeUninit<u32>],
+    sink_arc: &'a mut [u32],
+    /// Slots written so far.
+    arcs: usize,
+    listed: usize,
+}
+
+impl<'a> Slots<'a> {
+    /// Writes the next arc; returns its id.
+    fn arc(&mut self, from: u32, to: u32, cap: i64, cost: [i64; 3], kind: ArcKind) -> u32 {
+        let i = self.arcs;
+        self.from[i].write(from);
+        self.to[i].write(to);
+        self.cap[i].write(cap);
+        self.cost[i].write(cost);
+        self.kind[i].write(kind);
+        self.arcs += 1;
+        self.first + i as u32
+    }
+
+    /// Lists delivery arc `id` as the next of `line_arc_list`.
+    fn list(&mut self, id: u32) {
+        self.list[self.listed].write(id);
+        self.listed += 1;
+    }
+
+    /// The slots of the first `lines` lines, which take `arcs` arcs and `listed` list entries,
+    /// and those of the others.
+    fn split(self, lines: usize, arcs: usize, listed: usize) -> (Slots<'a>, Slots<'a>) {
+        let (f0, f1) = self.from.split_at_mut(arcs);
+        let (t0, t1) = self.to.split_at_mut(arcs);
+        let (c0, c1) = self.cap.split_at_mut(arcs);
+        let (k0, k1) = self.cost.split_at_mut(arcs);
+        let (d0, d1) = self.kind.split_at_mut(arcs);
+        let (l0, l1) = self.list.split_at_mut(listed);
+        let (s0, s1) = self.sink_arc.split_at_mut(lines);
+        let run = |first, from, to, cap, cost, kind, list, sink_arc| Slots {
+            first,
+            from,
+            to,
+            cap,
+            cost,
+            kind,
+            list,
+            sink_arc,
+            arcs: 0,
+            listed: 0,
+        };
+        (
+            run(self.first, f0, t0, c0, k0, d0, l0, s0),
+            run(self.first + arcs as u32, f1, t1, c1, k1, d1, l1, s1),
+        )
+    }
+}
+
 /// The generations an order accepts, with value factors in basis points (primary first).
 pub fn accepted_generations(book: &Book, o: OrderIdx) -> Vec<(GenIdx, u32)> {
     accepted(book, book.order_at(o)).collect()
@@ -257,6 +326,11 @@ pub enum BuildError {
 
 /// Builds the planning network of `book` as seen in period `now`.
 pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
+    build_with(book, now, PARALLEL_LINES)
+}
+
+/// [`build`], writing the lines' arcs on two threads when there are at least `parallel_lines`.
+fn build_with(book: &Book, now: Period, parallel_lines: usize) -> Result<Network, BuildError> {
     let gens = book.generations().len();
     let periods = book.horizon().periods() as usize;
     let now = now.0 as usize;
@@ -510,86 +584,164 @@ pub fn build(book: &Book, now: Period) -> Result<Network, BuildError> {
             net.add_line_sink(l);
         }
     }
-    drop(counts);
     net.group_pool_ends();
     net.core_arcs = net.from.len() as u32;
-    net.line_arc_start.reserve(net.lines.len() + 1);
-    for l in 0..net.lines.len() {
-        net.line_arc_start.push(net.line_arc_list.len() as u32);
-        let line = net.lines[l];
-        let node = net.line_node(l);
-        match line.kind {
-            LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
-                let order = orders[o.0 as usize];
-                let promise = match line.kind {
-                    LineKind::OrderConfirmed(_) => order.confirmed.map(|p| p.by.0 as i64),
-                    _ => None,
-                };
-                if let Some(p) = promise {
-                    net.offsets[1] += (t_end as i64 - p) * line.units as i64;
-                }
-                for (h, factor) in accepted(book, order) {
-                    let lo = first_period(h, order.earliest);
-                    let value = unit_value(order.price_usd_per_unit, factor);
-                    for t in lo..=order.latest.0 as usize {
-                        let late = (t - order.earliest.0 as usize) as i64;
-                        let v3 = value - order.lateness_penalty_usd_per_unit_period * late;
-                        let c2 = match promise {
-                            Some(p) => (t as i64 - p).max(0) - (t_end as i64 - p),
-                            None => 0,
-                        };
-                        let a = net.s(h.0 as usize, t);
-                        let id = net.arc(
-                            a,
-                            node,
-                            line.units as i64,
-                            [0, c2, -v3],
-                            ArcKind::Deliver {
-                                line: l as u32,
-                                g: h,
-                                t: t as u16,
-                            },
-                        );
-                        net.line_arc_list.push(id);
-                    }
-                }
-            }
-            LineKind::Commitment(ci, k) => {
-                let c = &book.contracts()[ci as usize];
-                let cm = &c.commitments[k as usize];
-                net.offsets[0] += c.shortfall_penalty_usd_per_unit * line.units as i64;
-                if let CommitmentKind::Delivery {
-                    earliest,
-                    due,
-                    price_usd_per_unit,
-                } = cm.kind
-                {
-                    let lo = first_period(cm.generation, earliest);
-                    for t in lo..=due.0 as usize {
-                        let a = net.s(cm.generation.0 as usize, t);
-                        let id = net.arc(
-                            a,
-                            node,
-                            line.units as i64,
-                            [-c.shortfall_penalty_usd_per_unit, 0, -price_usd_per_unit],
-                            ArcKind::Deliver {
-                                line: l as u32,
-                                g: cm.generation,
-                                t: t as u16,
-                            },
-                        );
-                        net.line_arc_list.push(id);
-                    }
-                }
-            }
-        }
-        if net.line_sink_arc[l] == NO_LINE {
-            net.add_line_sink(l);
-        } else {
-            debug_assert_eq!(net.line_arc_start[l] as usize, net.line_arc_list.len());
-        }
+    // Where each line's arcs start, counted from the first line arc: its delivery arcs, then
+    // its sink arc (a line without delivery arcs has its sink arc among the core arcs). And
+    // where its delivery arcs start in `line_arc_list`.
+    let nl = net.lines.len();
+    let mut arc_at = Vec::with_capacity(nl + 1);
+    net.line_arc_start = Vec::with_capacity(nl + 1);
+    let (mut at, mut listed) = (0usize, 0usize);
+    for &c in &counts {
+        arc_at.push(at);
+        net.line_arc_start.push(listed as u32);
+        listed += c as usize;
+        at += c as usize + (c > 0) as usize;
     }
-    net.line_arc_start.push(net.line_arc_list.len() as u32);
+    arc_at.push(at);
+    net.line_arc_start.push(listed as u32);
+    drop(counts);
+    debug_assert_eq!(net.core_arcs as usize + at, total);
+    // The lines' arcs fill the arrays' reserved room: on large books two runs of lines (split
+    // where half the arcs are written) at once, each into its own slots.
+    let mut from = std::mem::take(&mut net.from);
+    let mut to = std::mem::take(&mut net.to);
+    let mut cap = std::mem::take(&mut net.cap);
+    let mut cost = std::mem::take(&mut net.cost);
+    let mut kind = std::mem::take(&mut net.kind);
+    let mut list = std::mem::take(&mut net.line_arc_list);
+    let mut sink_arc = std::mem::take(&mut net.line_sink_arc);
+    let slots = Slots {
+        first: net.core_arcs,
+        from: &mut from.spare_capacity_mut()[..at],
+        to: &mut to.spare_capacity_mut()[..at],
+        cap: &mut cap.spare_capacity_mut()[..at],
+        cost: &mut cost.spare_capacity_mut()[..at],
+        kind: &mut kind.spare_capacity_mut()[..at],
+        list: &mut list.spare_capacity_mut()[..listed],
+        sink_arc: &mut sink_arc[..],
+        arcs: 0,
+        listed: 0,
+    };
+    let net_ro = &net;
+    let fill = |lines: std::ops::Range<usize>, mut slots: Slots<'_>| -> [i64; 2] {
+        let mut offsets = [0i64; 2];
+        let first_line = lines.start;
+        for l in lines {
+            let line = net_ro.lines[l];
+            let node = net_ro.line_node(l);
+            match line.kind {
+                LineKind::OrderConfirmed(o) | LineKind::OrderOpen(o) => {
+                    let order = orders[o.0 as usize];
+                    let promise = match line.kind {
+                        LineKind::OrderConfirmed(_) => order.confirmed.map(|p| p.by.0 as i64),
+                        _ => None,
+                    };
+                    if let Some(p) = promise {
+                        offsets[1] += (t_end as i64 - p) * line.units as i64;
+                    }
+                    for (h, factor) in accepted(book, order) {
+                        let lo = first_period(h, order.earliest);
+                        let value = unit_value(order.price_usd_per_unit, factor);
+                        for t in lo..=order.latest.0 as usize {
+                            let late = (t - order.earliest.0 as usize) as i64;
+                            let v3 = value - order.lateness_penalty_usd_per_unit_period * late;
+                            let c2 = match promise {
+                                Some(p) => (t as i64 - p).max(0) - (t_end as i64 - p),
+                                None => 0,
+                            };
+                            let a = net_ro.s(h.0 as usize, t);
+                            let id = slots.arc(
+                                a,
+                                node,
+                                line.units as i64,
+                                [0, c2, -v3],
+                                ArcKind::Deliver {
+                                    line: l as u32,
+                                    g: h,
+                                    t: t as u16,
+                                },
+                            );
+                            slots.list(id);
+                        }
+                    }
+                }
+                LineKind::Commitment(ci, k) => {
+                    let c = &book.contracts()[ci as usize];
+                    let cm = &c.commitments[k as usize];
+                    offsets[0] += c.shortfall_penalty_usd_per_unit * line.units as i64;
+                    if let CommitmentKind::Delivery {
+                        earliest,
+                        due,
+                        price_usd_per_unit,
+                    } = cm.kind
+                    {
+                        let lo = first_period(cm.generation, earliest);
+                        for t in lo..=due.0 as usize {
+                            let a = net_ro.s(cm.generation.0 as usize, t);
+                            let id = slots.arc(
+                                a,
+                                node,
+                                line.units as i64,
+                                [-c.shortfall_penalty_usd_per_unit, 0, -price_usd_per_unit],
+                                ArcKind::Deliver {
+                                    line: l as u32,
+                                    g: cm.generation,
+                                    t: t as u16,
+                                },
+                            );
+                            slots.list(id);
+                        }
+                    }
+                }
+            }
+            if slots.sink_arc[l - first_line] == NO_LINE {
+                slots.sink_arc[l - first_line] = slots.arc(
+                    node,
+                    net_ro.sink(),
+                    line.units as i64,
+                    [0, 0, 0],
+                    ArcKind::LineSink(l as u32),
+                );
+            } else {
+                debug_assert_eq!(net_ro.line_arc_start[l + 1], net_ro.line_arc_start[l]);
+            }
+        }
+        assert!(
+            slots.arcs == slots.from.len() && slots.listed == slots.list.len(),
+            "the lines' arcs fill their slots exactly"
+        );
+        offsets
+    };
+    let half = arc_at.partition_point(|&a| a < at / 2);
+    let offsets = if nl >= parallel_lines && half < nl {
+        let (lo, hi) = slots.split(half, arc_at[half], net.line_arc_start[half] as usize);
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| fill(half..nl, hi));
+            let a = fill(0..half, lo);
+            let b = h.join().expect("line arcs thread");
+            [a[0] + b[0], a[1] + b[1]]
+        })
+    } else {
+        fill(0..nl, slots)
+    };
+    drop(arc_at);
+    // SAFETY: `fill` returned for every run of lines, so each wrote every slot of its run (it
+    // asserts so), and the runs cover the `at` arc slots and `listed` list slots reserved
+    // above.
+    unsafe {
+        from.set_len(from.len() + at);
+        to.set_len(to.len() + at);
+        cap.set_len(cap.len() + at);
+        cost.set_len(cost.len() + at);
+        kind.set_len(kind.len() + at);
+        list.set_len(listed);
+    }
+    (net.from, net.to, net.cap, net.cost, net.kind) = (from, to, cap, cost, kind);
+    (net.line_arc_list, net.line_sink_arc) = (list, sink_arc);
+    net.offsets[0] += offsets[0];
+    net.offsets[1] += offsets[1];
     Ok(net)
 }
 
@@ -726,5 +878,37 @@ pub fn warm_hint(
         flow: hint,
         potential: pot,
         tree,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines' arcs written by two threads make the very network one thread makes.
+    #[test]
+    fn two_runs_of_lines_build_the_same_network_as_one() {
+        for (orders, seed, now) in [(3_000, 1, 0), (5_000, 2, 3), (1, 3, 0)] {
+            let mut p = bookgen::Params::new(orders, seed);
+            p.confirmed_pct = 30;
+            let book = bookgen::generate(&p).into_book().expect("valid");
+            let one = build_with(&book, Period(now), usize::MAX).expect("builds");
+            let two = build_with(&book, Period(now), 0).expect("builds");
+            assert!(one.lines.len() > 1 || orders == 1);
+            assert_eq!(one.from, two.from);
+            assert_eq!(one.to, two.to);
+            assert_eq!(one.cap, two.cap);
+            assert_eq!(one.cost, two.cost);
+            assert_eq!(one.kind, two.kind);
+            assert_eq!(one.supply, two.supply);
+            assert_eq!(one.offsets, two.offsets);
+            assert_eq!(one.core_arcs, two.core_arcs);
+            assert_eq!(one.line_arc_start, two.line_arc_start);
+            assert_eq!(one.line_arc_list, two.line_arc_list);
+            assert_eq!(one.line_sink_arc, two.line_sink_arc);
+            assert_eq!(one.order_lines, two.order_lines);
+            // Room for the solver's artificial arcs is kept either way.
+            assert!(two.from.capacity() >= two.from.len() + two.supply.len());
+        }
     }
 }
