@@ -223,6 +223,69 @@ struct Buckets<C> {
     scratch: Vec<u32>,
 }
 
+/// For the crash's leaf swaps ([`Simplex::leaf_swap`]): the tree arcs of the cycle a source
+/// node's arc into a leaf of the hub closes, found once per source. `side1` lists the arcs from
+/// the source up to the join, `side2` those from the hub up to the join, each with its node's
+/// direction (`pred_dir`), in walking order.
+#[derive(Default)]
+struct CorePaths {
+    /// Node -> its entry in `paths`, plus one (0: none yet).
+    slot: Vec<u32>,
+    paths: Vec<CorePath>,
+    side1: Vec<(u32, i8)>,
+    side2: Vec<(u32, i8)>,
+}
+
+#[derive(Clone)]
+struct CorePath {
+    join: u32,
+    side1: std::ops::Range<usize>,
+    side2: std::ops::Range<usize>,
+}
+
+impl CorePaths {
+    /// The cycle part of source `s` (computed the first time `s` is asked for).
+    fn get<C: Cost>(&mut self, t: &Simplex<C>, s: u32, hub: u32) -> CorePath {
+        if self.slot.is_empty() {
+            self.slot = vec![0; t.n + 1];
+        }
+        let i = self.slot[s as usize];
+        if i != 0 {
+            return self.paths[i as usize - 1].clone();
+        }
+        // The join: the lowest common ancestor of `s` and the hub.
+        let (mut u, mut v) = (s as usize, hub as usize);
+        let (mut du, mut dv) = (t.depth_of(u), t.depth_of(v));
+        while du > dv {
+            u = t.parent[u] as usize;
+            du -= 1;
+        }
+        while dv > du {
+            v = t.parent[v] as usize;
+            dv -= 1;
+        }
+        while u != v {
+            u = t.parent[u] as usize;
+            v = t.parent[v] as usize;
+        }
+        let join = u as u32;
+        let walk = |from: u32, out: &mut Vec<(u32, i8)>| {
+            let start = out.len();
+            let mut x = from;
+            while x != join {
+                out.push((t.pred[x as usize], t.pred_dir[x as usize]));
+                x = t.parent[x as usize];
+            }
+            start..out.len()
+        };
+        let side1 = walk(s, &mut self.side1);
+        let side2 = walk(hub, &mut self.side2);
+        self.paths.push(CorePath { join, side1, side2 });
+        self.slot[s as usize] = self.paths.len() as u32;
+        self.paths[self.paths.len() - 1].clone()
+    }
+}
+
 struct Simplex<C: Cost> {
     /// Real node count; the root is node `n`.
     n: usize,
@@ -1494,6 +1557,7 @@ impl<C: Cost> Simplex<C> {
             lines(0..nl)
         };
         let mut pivots = 0u64;
+        let mut paths = CorePaths::default();
         // The lines come in cost order, scattered over the arrays: their data is fetched a few
         // lines ahead (in two steps, as the line's node and arcs are read from `line_node` and
         // `line_start`), so that the pivots do not wait on memory one line at a time.
@@ -1520,14 +1584,27 @@ impl<C: Cost> Simplex<C> {
                 }
             }
             arcs.sort_unstable();
+            let hub = self.hub;
+            let leaf_of_hub =
+                self.pred[l] as usize == out && self.pred_dir[l] == DIR_UP && self.parent[l] == hub;
             for &(_, e) in &arcs {
                 self.in_arc = e;
-                self.find_join_node();
-                let change = self.find_leaving_arc();
-                if !(change && self.u_out as usize == l && self.delta > 0 && self.delta < INF_CAP) {
+                if !leaf_of_hub {
+                    // Not reached (the lines were taken as leaves of the hub by their out-arc),
+                    // but the general pivot stays right whatever the tree.
+                    self.find_join_node();
+                    let change = self.find_leaving_arc();
+                    if !(change
+                        && self.u_out as usize == l
+                        && self.delta > 0
+                        && self.delta < INF_CAP)
+                    {
+                        continue;
+                    }
+                    self.change_flow(true);
+                } else if !self.leaf_swap(&mut paths, e, l, hub) {
                     continue;
                 }
-                self.change_flow(true);
                 self.update_tree();
                 pivots += 1;
                 if CHECK {
@@ -1538,6 +1615,80 @@ impl<C: Cost> Simplex<C> {
         }
         debug_assert!(self.flow.len() == m + self.n);
         pivots
+    }
+
+    /// The crash's pivot on entering arc `e` (at its lower bound) into line `l`, a leaf hung
+    /// from `hub` by its out-arc: taken only if Cunningham's rule picks the line's out-arc to
+    /// leave (exactly as [`Self::find_join_node`] and [`Self::find_leaving_arc`] would decide),
+    /// with the flow changed as [`Self::change_flow`] would; the caller updates the tree. The
+    /// crash only swaps leaves, so the tree between the sources of line arcs and the hub stays
+    /// as it is: each source's cycle part is found once ([`CorePaths`]) and then read as a short
+    /// list instead of walking the tree three times per pivot. Returns whether it pivoted.
+    #[inline(always)]
+    fn leaf_swap(&mut self, paths: &mut CorePaths, e: u32, l: usize, hub: u32) -> bool {
+        let e = e as usize;
+        let s = self.source[e];
+        let p = paths.get(self, s, hub);
+        let residual_down = |c: i64, f: i64| if c >= INF_CAP { INF_CAP } else { c - f };
+        // From the source up to the join the flow moves towards the source: the least residual
+        // there (and the entering arc's capacity) bounds the line's out-arc...
+        let mut delta1 = self.cap[e];
+        for &(a, dir) in &paths.side1[p.side1.clone()] {
+            let a = a as usize;
+            let d = if dir == DIR_DOWN {
+                residual_down(self.cap[a], self.flow[a])
+            } else {
+                self.flow[a]
+            };
+            delta1 = delta1.min(d);
+        }
+        let out = self.pred[l] as usize;
+        let d_l = residual_down(self.cap[out], self.flow[out]);
+        // ...which leaves if it is no more than that, and less than every residual from the
+        // hub up to the join (a tie there goes to the arc nearer the join).
+        let leaves = d_l <= delta1
+            && d_l > 0
+            && d_l < INF_CAP
+            && paths.side2[p.side2.clone()].iter().all(|&(a, dir)| {
+                let a = a as usize;
+                let d = if dir == DIR_UP {
+                    residual_down(self.cap[a], self.flow[a])
+                } else {
+                    self.flow[a]
+                };
+                d > d_l
+            });
+        if cfg!(debug_assertions) {
+            self.in_arc = e as u32;
+            self.find_join_node();
+            let change = self.find_leaving_arc();
+            debug_assert_eq!(self.join, p.join);
+            debug_assert_eq!(
+                leaves,
+                change && self.u_out as usize == l && self.delta > 0 && self.delta < INF_CAP
+            );
+        }
+        if !leaves {
+            return false;
+        }
+        self.in_arc = e as u32;
+        self.join = p.join;
+        (self.u_in, self.v_in, self.u_out, self.delta) = (l as u32, s, l as u32, d_l);
+        self.flow[e] += d_l;
+        for &(a, dir) in &paths.side1[p.side1] {
+            self.flow[a as usize] -= dir as i64 * d_l;
+        }
+        self.flow[out] += d_l; // `l`'s tree arc points up (DIR_UP)
+        for &(a, dir) in &paths.side2[p.side2] {
+            self.flow[a as usize] += dir as i64 * d_l;
+        }
+        self.state[e] = STATE_TREE;
+        self.state[out] = if self.flow[out] == 0 {
+            STATE_LOWER
+        } else {
+            STATE_UPPER
+        };
+        true
     }
 
     /// Starts fetching what a pivot on line `k` reads: its node's tree data and its arcs.
@@ -1557,6 +1708,11 @@ impl<C: Cost> Simplex<C> {
         prefetch(&self.cap, a);
         prefetch(&self.cost, a);
         prefetch(&self.cost, a + 2);
+        // The out-arc, read by every pivot into the line.
+        let out = self.line_start[k + 1] as usize - 1;
+        prefetch(&self.cost, out);
+        prefetch(&self.cap, out);
+        prefetch(&self.flow, out);
     }
 
     #[inline(always)]
