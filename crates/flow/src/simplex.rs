@@ -1849,16 +1849,40 @@ impl<C: Cost> Simplex<C> {
         // parent: the other end of its tree arc (one of its own arcs) or the
         // root. Only those nodes get a dense index (a few hundred: supply
         // nodes and the hub, not every node that is no line).
+        // They are numbered in the order they first appear among the line arcs; large books
+        // look through two fixed halves of the arcs at once (each listing the ends it meets
+        // first, the second half's list then going after the first's).
+        let ends = |r: std::ops::Range<usize>| -> (Vec<u32>, Vec<u64>) {
+            let (mut found, mut seen) = (Vec::new(), vec![0u64; n.div_ceil(64)]);
+            for e in r {
+                for u in [self.source[e] as usize, self.target[e] as usize] {
+                    if line_of_node[u] == NONE && seen[u / 64] & (1 << (u % 64)) == 0 {
+                        seen[u / 64] |= 1 << (u % 64);
+                        found.push(u as u32);
+                    }
+                }
+            }
+            (found, seen)
+        };
+        let line_arcs = self.m - self.m_core;
+        let found = if line_arcs >= 1 << 16 {
+            let ((mut lo, seen), (hi, _)) = halves(line_arcs, |r| {
+                ends(r.start + self.m_core..r.end + self.m_core)
+            });
+            lo.extend(
+                hi.into_iter()
+                    .filter(|&u| seen[u as usize / 64] & (1 << (u % 64)) == 0),
+            );
+            lo
+        } else {
+            ends(self.m_core..self.m).0
+        };
         let mut core = vec![NONE; n + 1];
         let mut core_node = vec![n as u32];
         core[n] = 0;
-        for e in self.m_core..self.m {
-            for u in [self.source[e] as usize, self.target[e] as usize] {
-                if line_of_node[u] == NONE && core[u] == NONE {
-                    core[u] = core_node.len() as u32;
-                    core_node.push(u as u32);
-                }
-            }
+        for u in found {
+            core[u as usize] = core_node.len() as u32;
+            core_node.push(u);
         }
         let nc = core_node.len();
         let dense = if nc * nc * 2 <= 1 << 22 {
@@ -1898,11 +1922,21 @@ impl<C: Cost> Simplex<C> {
         let hub_pi = self.pi_of(self.hub as usize);
         let keep = (nl / 16).max(1024);
         let leaf = |s: &Self, k: usize| s.nchild[s.line_node[k] as usize] == 0;
-        let mut sample: Vec<Art<C>> = (0..nl)
-            .step_by(8)
-            .filter(|&k| leaf(self, k))
-            .map(|k| self.least_line_price(k, hub_pi))
-            .collect();
+        let sample_of = |r: std::ops::Range<usize>| -> Vec<Art<C>> {
+            (r.start.next_multiple_of(8)..r.end)
+                .step_by(8)
+                .filter(|&k| leaf(self, k))
+                .map(|k| self.least_line_price(k, hub_pi))
+                .collect()
+        };
+        // Large books price two fixed halves at once (the threshold is the same: a rank).
+        let mut sample = if nl >= PARALLEL_SWEEP_LINES {
+            let (mut lo, hi) = halves(nl, sample_of);
+            lo.extend(hi);
+            lo
+        } else {
+            sample_of(0..nl)
+        };
         let pick = (keep / 8).max(1);
         let threshold = if sample.len() > pick {
             *sample.select_nth_unstable(pick - 1).1
