@@ -484,12 +484,14 @@ impl Shared {
             let (from, n) = (index.through, snap.head - index.through);
             let CustomerEvents { through, seqs } = &mut *index;
             reader.scan(from, Some(n as usize), &mut |se| {
-                *through = se.seq;
                 // Not decoded: a whole book or plan that no customer sees.
                 if NO_CUSTOMER_KINDS.contains(&se.kind.as_str()) {
                     debug_assert!(decode(&se).is_ok_and(|e| event_owner(&snap.book, &e).is_none()));
+                    *through = se.seq;
                     return Ok(());
                 }
+                // An event that does not decode fails this request and stays unindexed, so the
+                // next request fails on it too instead of leaving it out.
                 let event = decode(&se)?;
                 if let Some(owner) = event_owner(&snap.book, &event) {
                     match seqs.get_mut(owner) {
@@ -499,6 +501,7 @@ impl Shared {
                         }
                     }
                 }
+                *through = se.seq;
                 Ok(())
             })?;
         }

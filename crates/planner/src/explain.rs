@@ -230,13 +230,13 @@ fn line_reason(
     }
 }
 
+/// Waitlists at least this long have their entries' reasons found on two threads.
+const PARALLEL_REASONS: usize = 1 << 14;
+
 /// Fills the waitlist: every open order not served in full, confirmed ones first, then in the
 /// order they were placed; with the earliest period its remaining units could come from
 /// unpromised projected supply after everyone ahead of it, and the reason it waits.
 /// Fills in the waitlist of `plan`, explained with the solution's certificate `cert`.
-/// Waitlists at least this long have their entries' reasons found on two threads.
-const PARALLEL_REASONS: usize = 1 << 14;
-
 pub(crate) fn waitlist(
     book: &Book,
     orders: &[&book::Order],
