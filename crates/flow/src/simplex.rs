@@ -254,21 +254,7 @@ impl CorePaths {
             return self.paths[i as usize - 1].clone();
         }
         // The join: the lowest common ancestor of `s` and the hub.
-        let (mut u, mut v) = (s as usize, hub as usize);
-        let (mut du, mut dv) = (t.depth_of(u), t.depth_of(v));
-        while du > dv {
-            u = t.parent[u] as usize;
-            du -= 1;
-        }
-        while dv > du {
-            v = t.parent[v] as usize;
-            dv -= 1;
-        }
-        while u != v {
-            u = t.parent[u] as usize;
-            v = t.parent[v] as usize;
-        }
-        let join = u as u32;
+        let join = t.lowest_common_ancestor(s as usize, hub as usize) as u32;
         let walk = |from: u32, out: &mut Vec<(u32, i8)>| {
             let start = out.len();
             let mut x = from;
@@ -2601,8 +2587,14 @@ impl<C: Cost> Simplex<C> {
 
     #[inline(never)]
     fn find_join_node(&mut self) {
-        let mut u = self.source[self.in_arc as usize] as usize;
-        let mut v = self.target[self.in_arc as usize] as usize;
+        let e = self.in_arc as usize;
+        self.join =
+            self.lowest_common_ancestor(self.source[e] as usize, self.target[e] as usize) as u32;
+    }
+
+    /// The deepest node on both `u`'s and `v`'s paths to the root.
+    #[inline(always)]
+    fn lowest_common_ancestor(&self, mut u: usize, mut v: usize) -> usize {
         let mut du = self.depth_of(u);
         let mut dv = self.depth_of(v);
         while du > dv {
@@ -2617,7 +2609,7 @@ impl<C: Cost> Simplex<C> {
             u = self.parent[u] as usize;
             v = self.parent[v] as usize;
         }
-        self.join = u as u32;
+        u
     }
 
     /// Finds the leaving arc by Cunningham's rule (keeps the tree strongly
