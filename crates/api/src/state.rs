@@ -240,8 +240,9 @@ struct CustomerEvents {
     log: SqliteStore,
 }
 
-/// A page of history: events with the numbers shown for them, and the number to go on from.
-pub(crate) type HistoryPage = (Vec<(u64, store::StoredEvent, Event)>, Option<u64>);
+/// The rows of a history page: events with the numbers shown for them, and the number to go on
+/// from.
+pub(crate) type HistoryRows = (Vec<(u64, store::StoredEvent, Event)>, Option<u64>);
 
 /// The kinds of the events [`event_owner`] gives no customer.
 const NO_CUSTOMER_KINDS: [&str; 3] = ["book_created", "supply_adjusted", "plan_recorded"];
@@ -249,7 +250,7 @@ const NO_CUSTOMER_KINDS: [&str; 3] = ["book_created", "supply_adjusted", "plan_r
 /// The customer an event is about (its own orders, reservations and contracts), or None for
 /// events no customer sees (the book's creation, supply, plans). `book` must hold every order,
 /// reservation and contract the event names: any book folded at least up to the event.
-pub(crate) fn event_owner<'a>(book: &'a Book, e: &'a Event) -> Option<&'a str> {
+fn event_owner<'a>(book: &'a Book, e: &'a Event) -> Option<&'a str> {
     let order = |id: &str| {
         book.order_idx(id)
             .map(|i| book.customer_at(book.order_at(i).customer).key.as_str())
@@ -460,7 +461,7 @@ impl Shared {
 
     /// Up to `limit` events of the log after its `after`-th, each with its sequence number, and
     /// the number to go on from (staff's view). Blocking: call from `spawn_blocking`.
-    pub fn history(&self, after: u64, limit: usize) -> Result<HistoryPage, ApiError> {
+    pub fn history(&self, after: u64, limit: usize) -> Result<HistoryRows, ApiError> {
         let reader = lock(&self.reader);
         let mut out = Vec::with_capacity(limit.min(1024));
         reader.scan(after, Some(limit), &mut |se| {
@@ -483,7 +484,7 @@ impl Shared {
         customer: &str,
         after: u64,
         limit: usize,
-    ) -> Result<HistoryPage, ApiError> {
+    ) -> Result<HistoryRows, ApiError> {
         let mut index = lock(&self.customer_events);
         if index.through < snap.head {
             // Index the events up to the snapshot's head, whose book knows everything they name.

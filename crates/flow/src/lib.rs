@@ -101,6 +101,8 @@ use std::ops::{Add, Neg, Sub};
 mod heap;
 mod simplex;
 
+pub use simplex::halves;
+
 /// An ordered abelian group usable as an arc cost.
 pub trait Cost:
     Copy

@@ -1571,24 +1571,16 @@ impl<C: Cost> Simplex<C> {
             }
             arcs.sort_unstable();
             let hub = self.hub;
-            let leaf_of_hub =
-                self.pred[l] as usize == out && self.pred_dir[l] == DIR_UP && self.parent[l] == hub;
+            // The lines were listed as leaves of the hub by their out-arc, and only their own
+            // pivots move them; one that is not (none is) is left to the main loop.
+            if !(self.pred[l] as usize == out
+                && self.pred_dir[l] == DIR_UP
+                && self.parent[l] == hub)
+            {
+                continue;
+            }
             for &(_, e) in &arcs {
-                self.in_arc = e;
-                if !leaf_of_hub {
-                    // Not reached (the lines were taken as leaves of the hub by their out-arc),
-                    // but the general pivot stays right whatever the tree.
-                    self.find_join_node();
-                    let change = self.find_leaving_arc();
-                    if !(change
-                        && self.u_out as usize == l
-                        && self.delta > 0
-                        && self.delta < INF_CAP)
-                    {
-                        continue;
-                    }
-                    self.change_flow(true);
-                } else if !self.leaf_swap(&mut paths, e, l, hub) {
+                if !self.leaf_swap(&mut paths, e, l, hub) {
                     continue;
                 }
                 self.update_tree();
@@ -1615,35 +1607,36 @@ impl<C: Cost> Simplex<C> {
         let e = e as usize;
         let s = self.source[e];
         let p = paths.get(self, s, hub);
-        let residual_down = |c: i64, f: i64| if c >= INF_CAP { INF_CAP } else { c - f };
-        // From the source up to the join the flow moves towards the source: the least residual
-        // there (and the entering arc's capacity) bounds the line's out-arc...
-        let mut delta1 = self.cap[e];
-        for &(a, dir) in &paths.side1[p.side1.clone()] {
-            let a = a as usize;
-            let d = if dir == DIR_DOWN {
-                residual_down(self.cap[a], self.flow[a])
+        // What tree arc `a` (of a node with direction `dir`) can carry more when the flow moves
+        // along `toward`: its free capacity if that is its own direction, else its flow.
+        let residual = |a: u32, dir: i8, toward: i8| {
+            let (c, f) = (self.cap[a as usize], self.flow[a as usize]);
+            if dir != toward {
+                f
+            } else if c >= INF_CAP {
+                INF_CAP
             } else {
-                self.flow[a]
-            };
-            delta1 = delta1.min(d);
-        }
-        let out = self.pred[l] as usize;
-        let d_l = residual_down(self.cap[out], self.flow[out]);
+                c - f
+            }
+        };
+        // From the source up to the join the flow moves down, towards the source: the least
+        // residual there (and the entering arc's capacity) bounds the line's out-arc...
+        let side1 = paths.side1[p.side1.clone()].iter();
+        let delta1 = side1.fold(self.cap[e], |d, &(a, dir)| {
+            d.min(residual(a, dir, DIR_DOWN))
+        });
+        let out = self.pred[l];
+        let d_l = residual(out, DIR_UP, DIR_UP);
+        let out = out as usize;
         // ...which leaves if it is no more than that, and less than every residual from the
-        // hub up to the join (a tie there goes to the arc nearer the join).
+        // hub up to the join, where the flow moves up (a tie there goes to the arc nearer the
+        // join).
         let leaves = d_l <= delta1
             && d_l > 0
             && d_l < INF_CAP
-            && paths.side2[p.side2.clone()].iter().all(|&(a, dir)| {
-                let a = a as usize;
-                let d = if dir == DIR_UP {
-                    residual_down(self.cap[a], self.flow[a])
-                } else {
-                    self.flow[a]
-                };
-                d > d_l
-            });
+            && paths.side2[p.side2.clone()]
+                .iter()
+                .all(|&(a, dir)| residual(a, dir, DIR_UP) > d_l);
         if cfg!(debug_assertions) {
             self.in_arc = e as u32;
             self.find_join_node();
@@ -3185,7 +3178,7 @@ fn prefetch<T>(v: &[T], i: usize) {
 
 /// `f` over the two fixed halves of `0..n`, the second on another thread when the machine has
 /// more than one core: the results do not depend on the number of cores.
-fn halves<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> (T, T) {
+pub fn halves<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> (T, T) {
     let mid = n / 2;
     if parallel() {
         std::thread::scope(|sc| {

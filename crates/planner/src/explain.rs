@@ -264,16 +264,13 @@ pub(crate) fn waitlist(
         };
         line_reason(book, net, cert, plan, order, l)
     };
+    let reasons_of = |r: std::ops::Range<usize>| line[r].iter().map(reason_of).collect::<Vec<_>>();
     let reasons: Vec<Reason> = if line.len() >= PARALLEL_REASONS {
-        let (lo, hi) = line.split_at(line.len() / 2);
-        std::thread::scope(|sc| {
-            let h = sc.spawn(|| hi.iter().map(reason_of).collect::<Vec<_>>());
-            let mut v: Vec<Reason> = lo.iter().map(reason_of).collect();
-            v.extend(h.join().expect("waitlist reasons thread"));
-            v
-        })
+        let (mut lo, hi) = flow::halves(line.len(), reasons_of);
+        lo.extend(hi);
+        lo
     } else {
-        line.iter().map(reason_of).collect()
+        reasons_of(0..line.len())
     };
     let mut slack: Vec<Vec<i64>> = plan.generations.iter().map(Atp::slack).collect();
     // Suffix minima of each generation's slack from its first shipping period: availability
