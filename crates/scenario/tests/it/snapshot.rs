@@ -660,3 +660,84 @@ fn bad_snapshots_are_errors_and_load_falls_back_to_the_log() {
     assert_eq!((loaded.snapshot, loaded.tail.events), (Some(2), 1));
     assert!(loaded.book == whole);
 }
+
+/// A book large enough that `Book::restore` checks its order ids on a second thread (while the
+/// orders' fields are checked on the first) restores exactly, and of several faults reports the
+/// one a single pass over the orders meets first.
+#[test]
+fn a_large_book_restores_exactly_and_reports_its_first_fault() {
+    let mut p = bookgen::Params::new(70_000, 5);
+    p.confirmed_pct = 20;
+    let mut book = bookgen::generate(&p).into_book().expect("valid book");
+    // Some recorded deliveries, which restoring counts again per generation and period.
+    let last = Period(book.horizon().periods() - 1);
+    let confirmed: Vec<String> = (book.orders().iter())
+        .filter(|o| o.status == OrderStatus::Confirmed)
+        .take(50)
+        .map(|o| o.key.clone())
+        .collect();
+    let delivered = confirmed
+        .into_iter()
+        .filter(|key| {
+            let e = Event::OrderDelivered {
+                order: key.clone(),
+                units: 1,
+                period: last,
+            };
+            book.apply(e).is_ok()
+        })
+        .count();
+    assert!(delivered > 0, "no delivery applied");
+    let parts = book.to_parts();
+    let n = parts.orders.len();
+    assert!(n >= 1 << 16);
+    assert!(parts.last_plan.is_some());
+    assert!(Book::restore(parts.clone()).unwrap() == book);
+
+    let refuse = |f: &dyn Fn(&mut Vec<Order>, &mut BookParts)| -> book::BookError {
+        let mut p = parts.clone();
+        let mut orders = p.orders.to_vec();
+        f(&mut orders, &mut p);
+        p.orders = orders.into_iter().collect();
+        Book::restore(p).expect_err("refused")
+    };
+    let key = |i: usize| parts.orders[i].key.clone();
+    let unknown_promise = |p: &mut BookParts| {
+        let mut plan = p.last_plan.clone().expect("a plan");
+        plan.promises[0].order = "nobody".into();
+        p.last_plan = Some(plan);
+    };
+    // A duplicate near the end, alone.
+    let e = refuse(&|o, _| o[n - 1].key = o[10].key.clone());
+    assert_eq!(
+        (e.object.as_str(), e.field.as_str()),
+        (&*format!("order {}", key(10)), "id")
+    );
+    // A bad field before the duplicate is met first...
+    let e = refuse(&|o, _| {
+        o[n - 1].key = o[10].key.clone();
+        o[500].price_usd_per_unit = -1;
+    });
+    assert_eq!(e.object, format!("order {}", key(500)), "{e}");
+    assert_eq!(e.field, "price_usd_per_unit", "{e}");
+    // ...and a duplicate before a bad field.
+    let e = refuse(&|o, _| {
+        o[1_000].key = o[10].key.clone();
+        o[n - 1].price_usd_per_unit = -1;
+    });
+    assert_eq!(
+        (e.object.as_str(), e.field.as_str()),
+        (&*format!("order {}", key(10)), "id")
+    );
+    // Every order is checked before the plan's promises.
+    let e = refuse(&|o, p| {
+        unknown_promise(p);
+        o[n - 1].price_usd_per_unit = -1;
+    });
+    assert_eq!(e.object, format!("order {}", key(n - 1)), "{e}");
+    let e = refuse(&|_, p| unknown_promise(p));
+    assert_eq!(
+        (e.object.as_str(), e.message.as_str()),
+        ("order nobody", "no such order")
+    );
+}
