@@ -34,6 +34,12 @@ impl OrderList {
         self.0.iter().cloned().collect()
     }
 
+    /// Moves every order of `other` to the end of this list (the persistent vector joins the
+    /// two without copying them one by one).
+    pub fn append(&mut self, other: OrderList) {
+        self.0.append(other.0);
+    }
+
     pub(crate) fn push(&mut self, o: Order) {
         self.0.push_back(o);
     }

@@ -5,7 +5,7 @@
 //! finds a snapshot it cannot use (damaged, another format version, refused by
 //! [`Book::restore`]) replays the whole log instead ([`crate::load_book`]).
 //!
-//! # Format (version 3)
+//! # Format (version 4)
 //!
 //! A 32-byte header, then the body:
 //!
@@ -19,15 +19,22 @@
 //!
 //! The body lists the book's parts ([`book::BookParts`]) in a fixed order: integers as LEB128
 //! varints (signed ones zigzagged), strings and lists prefixed by their length, options and
-//! enums by a tag byte. Decoding checks every length against the bytes left, so garbage is an
-//! error and never a panic or a huge allocation; the decoded parts then go through
-//! [`Book::restore`], which checks every invariant of the book. When the format changes, bump
-//! [`SNAPSHOT_VERSION`]: older snapshots are then simply not used (the log is replayed and a
-//! new snapshot written), so no reader for old versions is needed. Version 2 made the last
-//! recorded plan's objectives optional (a tag byte before them: a book's promises may be
-//! imported, with no objectives computed); version 3 added each commitment's recorded
-//! deliveries, after its kind, and the number of contracts the last plan saw, after its supply
-//! adjustments seen.
+//! enums by a tag byte. The order list, the bulk of a large book, is the order count, then the
+//! number of chunks of 65,536 orders (the last one holds the rest), a table of each chunk's
+//! byte length (4-byte little-endian words), then the chunks: a reader finds every chunk
+//! without decoding the ones before it, and decodes a large book's chunks on two threads.
+//! Decoding checks every length against the bytes left, and every chunk to hold exactly its
+//! orders, so garbage is an error and never a panic or a huge allocation; the decoded parts
+//! then go through [`Book::restore`], which checks every invariant of the book.
+//!
+//! When the format changes, bump [`SNAPSHOT_VERSION`]: snapshots of versions no longer read
+//! are simply not used (the log is replayed, and a new snapshot written at the next write
+//! past the snapshot rule). Version 2 made the last recorded plan's objectives optional (a tag
+//! byte before them: a book's promises may be imported, with no objectives computed); version
+//! 3 added each commitment's recorded deliveries, after its kind, and the number of contracts
+//! the last plan saw, after its supply adjustments seen; version 4 split the order list into
+//! chunks. Version 3 is still read (its order list is one run of orders after the count), so
+//! that books saved before version 4 open as fast as before.
 
 use book::{
     Book, BookError, BookParts, Commitment, CommitmentKind, Contract, Customer, CustomerIdx,
@@ -36,8 +43,12 @@ use book::{
     SupplyAdjustment, SupplyInputs, YearMonth,
 };
 
-/// The snapshot format version written by [`encode_snapshot`] (and the only one read).
-pub const SNAPSHOT_VERSION: u32 = 3;
+/// The snapshot format version written by [`encode_snapshot`].
+pub const SNAPSHOT_VERSION: u32 = 4;
+
+/// The oldest format version still read: version 3 differs from 4 only in its order list (one
+/// run of orders, no chunks), so a book saved before 4 still opens from its snapshot.
+const OLDEST_VERSION_READ: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"allotsnp";
 const HEADER_BYTES: usize = 32;
@@ -50,7 +61,7 @@ pub enum SnapshotError {
     NotASnapshot,
     /// The blob was written in a format version this build does not read.
     #[error(
-        "snapshot format version {found} is not supported (this build reads version {supported})"
+        "snapshot format version {found} is not supported (this build reads versions 3 to {supported})"
     )]
     Version {
         /// The version in the blob.
@@ -68,6 +79,12 @@ pub enum SnapshotError {
 
 /// Encodes `book`, which must be the fold of the log up to event `seq`.
 pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
+    encode_version(book, seq, SNAPSHOT_VERSION)
+}
+
+/// Encodes `book` in format `version`: 4, or 3 (which tests still write, as older builds did).
+fn encode_version(book: &Book, seq: u64, version: u32) -> Vec<u8> {
+    debug_assert!((OLDEST_VERSION_READ..=SNAPSHOT_VERSION).contains(&version));
     // About 40 bytes per order: start with room for them.
     let mut w = Writer(Vec::with_capacity(
         HEADER_BYTES + 1024 + 40 * book.orders().len(),
@@ -195,46 +212,28 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
         }
         w.str(&c.note);
     }
-    w.len(book.orders().len());
-    for o in book.orders() {
-        w.str(&o.key);
-        w.uint(o.customer.0.into());
-        w.uint(o.sku.0.into());
-        w.uint(o.quantity);
-        w.uint(o.units);
-        w.uint(o.earliest.0.into());
-        w.uint(o.latest.0.into());
-        w.int(o.price_usd_per_unit);
-        w.int(o.lateness_penalty_usd_per_unit_period);
-        w.len(o.substitutes.len());
-        for s in &o.substitutes {
-            w.uint(s.generation.0.into());
-            w.uint(s.value_factor_bp.into());
-        }
-        w.byte(match o.status {
-            OrderStatus::Placed => 0,
-            OrderStatus::Promised => 1,
-            OrderStatus::Confirmed => 2,
-            OrderStatus::Delivered => 3,
-            OrderStatus::Cancelled => 4,
-        });
-        for p in [o.promise, o.confirmed] {
-            match p {
-                None => w.byte(0),
-                Some(p) => {
-                    w.byte(1);
-                    w.uint(p.units);
-                    w.uint(p.by.0.into());
-                }
-            }
-        }
-        match o.delivered {
-            None => w.byte(0),
-            Some(d) => {
-                w.byte(1);
-                w.uint(d.units);
-                w.uint(d.period.0.into());
-            }
+    // The orders in chunks of `ORDER_CHUNK`, after a table of the chunks' byte lengths (fixed
+    // 4-byte words, filled in once each chunk is written), so that a reader can decode the
+    // chunks on several threads.
+    // Version 3 wrote them in one run.
+    let n = book.orders().len();
+    w.len(n);
+    let chunked = version >= 4;
+    let chunks = n.div_ceil(ORDER_CHUNK);
+    let mut table = 0;
+    if chunked {
+        w.len(chunks);
+        table = w.0.len();
+        w.0.resize(table + 4 * chunks, 0);
+    }
+    let mut chunk_start = w.0.len();
+    for (i, o) in book.orders().iter().enumerate() {
+        w.order(o);
+        if chunked && ((i + 1) % ORDER_CHUNK == 0 || i + 1 == n) {
+            let k = i / ORDER_CHUNK;
+            let bytes = u32::try_from(w.0.len() - chunk_start).expect("a chunk under 4 GiB");
+            w.0[table + 4 * k..table + 4 * k + 4].copy_from_slice(&bytes.to_le_bytes());
+            chunk_start = w.0.len();
         }
     }
     w.len(book.reservations().len());
@@ -283,14 +282,14 @@ pub fn encode_snapshot(book: &Book, seq: u64) -> Vec<u8> {
     let mut blob = w.0;
     let sum = checksum(&blob[HEADER_BYTES..]);
     blob[0..8].copy_from_slice(MAGIC);
-    blob[8..12].copy_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+    blob[8..12].copy_from_slice(&version.to_le_bytes());
     blob[16..24].copy_from_slice(&seq.to_le_bytes());
     blob[24..32].copy_from_slice(&sum.to_le_bytes());
     blob
 }
 
 /// Reads the header of a snapshot blob: its seq, after checking magic, version and checksum.
-fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
+fn check_header(blob: &[u8]) -> Result<(u64, u32), SnapshotError> {
     if blob.len() < MAGIC.len() || &blob[..MAGIC.len()] != MAGIC {
         return Err(SnapshotError::NotASnapshot);
     }
@@ -306,7 +305,7 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
         u64::from_le_bytes(b)
     };
     let version = u32::from_le_bytes([blob[8], blob[9], blob[10], blob[11]]);
-    if version != SNAPSHOT_VERSION {
+    if !(OLDEST_VERSION_READ..=SNAPSHOT_VERSION).contains(&version) {
         return Err(SnapshotError::Version {
             found: version,
             supported: SNAPSHOT_VERSION,
@@ -316,7 +315,7 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
     if sum != word(24) {
         return Err(SnapshotError::Damaged("checksum mismatch".into()));
     }
-    Ok(word(16))
+    Ok((word(16), version))
 }
 
 /// Decodes a blob written by [`encode_snapshot`] into the book and the seq it is of.
@@ -324,13 +323,13 @@ fn check_header(blob: &[u8]) -> Result<u64, SnapshotError> {
 /// Every failure is an error, never a panic: a wrong magic or version, a checksum mismatch, a
 /// truncated or garbled body, or parts [`Book::restore`] refuses.
 pub fn decode_snapshot(blob: &[u8]) -> Result<(Book, u64), SnapshotError> {
-    let seq = check_header(blob)?;
-    let parts = decode_parts(&blob[HEADER_BYTES..]).map_err(SnapshotError::Damaged)?;
+    let (seq, version) = check_header(blob)?;
+    let parts = decode_parts(&blob[HEADER_BYTES..], version).map_err(SnapshotError::Damaged)?;
     let book = Book::restore(parts).map_err(SnapshotError::Invalid)?;
     Ok((book, seq))
 }
 
-fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
+fn decode_parts(body: &[u8], version: u32) -> Result<BookParts, String> {
     let mut r = Reader { buf: body, pos: 0 };
     let name = r.str()?;
     let year = i32::try_from(r.int()?).map_err(|_| "year out of range".to_string())?;
@@ -489,10 +488,13 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
         });
     }
     let n = r.len(14)?;
-    // Streamed into the book's order list, with no intermediate `Vec` of a million orders.
-    let orders = (0..n)
-        .map(|_| r.order())
-        .collect::<Result<OrderList, String>>()?;
+    let orders = if version < 4 {
+        (0..n)
+            .map(|_| r.order())
+            .collect::<Result<OrderList, String>>()?
+    } else {
+        r.order_chunks(n)?
+    };
     let n = r.len(8)?;
     let mut reservations = Vec::with_capacity(n);
     for _ in 0..n {
@@ -569,6 +571,57 @@ fn decode_parts(body: &[u8]) -> Result<BookParts, String> {
 
 /// A 64-bit checksum of `bytes`, a word at a time. Each step is a bijection of the state for a
 /// given word, so any change confined to one 8-byte word always changes the result.
+/// Orders per chunk of a snapshot's order list (see [`encode_snapshot`]).
+const ORDER_CHUNK: usize = 1 << 16;
+
+/// Where one chunk of orders lies in the body, and how many orders it holds.
+struct OrderChunk {
+    at: usize,
+    bytes: usize,
+    orders: usize,
+}
+
+/// Decodes the orders of `chunks` (in order) into one list; a large list decodes as two halves,
+/// the second on another thread. Each chunk must hold exactly its orders. Of two halves that
+/// both fail, the first one's error is reported.
+fn decode_orders(body: &[u8], chunks: &[OrderChunk]) -> Result<OrderList, String> {
+    let run = |chunks: &[OrderChunk]| -> Result<OrderList, String> {
+        let mut list = OrderList::default();
+        for c in chunks {
+            // Positions in errors are the body's.
+            let mut r = Reader {
+                buf: &body[..c.at + c.bytes],
+                pos: c.at,
+            };
+            let part = (0..c.orders)
+                .map(|_| r.order())
+                .collect::<Result<OrderList, String>>()
+                .map_err(|e| format!("order chunk at byte {}: {e}", c.at))?;
+            if r.pos != c.at + c.bytes {
+                return Err(format!(
+                    "order chunk at byte {} holds {} bytes after its {} orders",
+                    c.at,
+                    c.at + c.bytes - r.pos,
+                    c.orders
+                ));
+            }
+            list.append(part);
+        }
+        Ok(list)
+    };
+    if chunks.len() < 2 || std::thread::available_parallelism().map_or(true, |p| p.get() < 2) {
+        return run(chunks);
+    }
+    let (lo, hi) = chunks.split_at(chunks.len() / 2);
+    let (lo, hi) = std::thread::scope(|sc| {
+        let hi = sc.spawn(|| run(hi));
+        (run(lo), hi.join().expect("snapshot decoding thread"))
+    });
+    let mut list = lo?;
+    list.append(hi?);
+    Ok(list)
+}
+
 fn checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = (bytes.len() as u64) ^ 0x5851_F42D_4C95_7F2D;
@@ -614,6 +667,48 @@ impl Writer {
         self.len(v.len());
         for &x in v {
             self.uint(x);
+        }
+    }
+    /// One order, as [`Reader::order`] reads it.
+    fn order(&mut self, o: &Order) {
+        self.str(&o.key);
+        self.uint(o.customer.0.into());
+        self.uint(o.sku.0.into());
+        self.uint(o.quantity);
+        self.uint(o.units);
+        self.uint(o.earliest.0.into());
+        self.uint(o.latest.0.into());
+        self.int(o.price_usd_per_unit);
+        self.int(o.lateness_penalty_usd_per_unit_period);
+        self.len(o.substitutes.len());
+        for s in &o.substitutes {
+            self.uint(s.generation.0.into());
+            self.uint(s.value_factor_bp.into());
+        }
+        self.byte(match o.status {
+            OrderStatus::Placed => 0,
+            OrderStatus::Promised => 1,
+            OrderStatus::Confirmed => 2,
+            OrderStatus::Delivered => 3,
+            OrderStatus::Cancelled => 4,
+        });
+        for p in [o.promise, o.confirmed] {
+            match p {
+                None => self.byte(0),
+                Some(p) => {
+                    self.byte(1);
+                    self.uint(p.units);
+                    self.uint(p.by.0.into());
+                }
+            }
+        }
+        match o.delivered {
+            None => self.byte(0),
+            Some(d) => {
+                self.byte(1);
+                self.uint(d.units);
+                self.uint(d.period.0.into());
+            }
         }
     }
 }
@@ -693,6 +788,40 @@ impl Reader<'_> {
             v.push(self.uint()?);
         }
         Ok(v)
+    }
+    /// The chunked order list of version 4 (see [`encode_snapshot`]): `n` orders, after their
+    /// chunk count and table.
+    fn order_chunks(&mut self, n: usize) -> Result<OrderList, String> {
+        let body = self.buf;
+        let chunks = self.len(4)?;
+        if chunks != n.div_ceil(ORDER_CHUNK) {
+            return Err(format!(
+                "{chunks} order chunks at byte {} for {n} orders (chunks of {ORDER_CHUNK})",
+                self.pos
+            ));
+        }
+        // Each chunk's bytes and orders; every chunk must lie within the body.
+        let mut spans = Vec::with_capacity(chunks);
+        let mut at = self.pos + 4 * chunks;
+        for k in 0..chunks {
+            let w = &body[self.pos..self.pos + 4];
+            let bytes = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize;
+            self.pos += 4;
+            if bytes > body.len() - at {
+                return Err(format!(
+                    "order chunk {k} of {bytes} bytes at byte {at} overruns the blob"
+                ));
+            }
+            spans.push(OrderChunk {
+                at,
+                bytes,
+                orders: ORDER_CHUNK.min(n - k * ORDER_CHUNK),
+            });
+            at += bytes;
+        }
+        let orders = decode_orders(body, &spans)?;
+        self.pos = at;
+        Ok(orders)
     }
     /// One order (the bulk of a snapshot).
     fn order(&mut self) -> Result<Order, String> {
@@ -831,9 +960,68 @@ mod tests {
         }
     }
 
+    /// A book of several order chunks decodes them on two threads into the book it was; a
+    /// chunk table that does not fit its chunks is an error, never a panic; and the same book
+    /// saved in version 3 (one run of orders) still reads.
+    #[test]
+    fn order_chunks_round_trip_and_version_3_still_reads() {
+        let book = bookgen::generate(&bookgen::Params::new(ORDER_CHUNK + 5_000, 3))
+            .into_book()
+            .expect("valid book");
+        let blob = encode_snapshot(&book, 9);
+        let (back, seq) = decode_snapshot(&blob).unwrap();
+        assert_eq!((seq, back == book), (9, true));
+        let old = encode_version(&book, 9, 3);
+        assert_eq!(u32::from_le_bytes([old[8], old[9], old[10], old[11]]), 3);
+        assert!(decode_snapshot(&old).unwrap().0 == book);
+
+        // The chunk table: after the order count (a varint), the chunk count, then one 4-byte
+        // length per chunk.
+        let n = book.orders().len();
+        let mut w = Writer(Vec::new());
+        w.len(n);
+        w.len(2);
+        let pattern = w.0;
+        let at = (HEADER_BYTES..blob.len())
+            .find(|&i| blob[i..].starts_with(&pattern))
+            .expect("the order list")
+            + pattern.len();
+        let word = |b: &[u8], k: usize| {
+            u32::from_le_bytes(b[at + 4 * k..at + 4 * k + 4].try_into().unwrap())
+        };
+        let (first, second) = (word(&blob, 0), word(&blob, 1));
+        let with = |k: usize, v: u32| {
+            let mut b = blob.clone();
+            b[at + 4 * k..at + 4 * k + 4].copy_from_slice(&v.to_le_bytes());
+            decode_snapshot(&reseal(b))
+        };
+        for (k, v) in [
+            (0, first - 1),
+            (0, first + 1),
+            (1, second + 1),
+            (1, u32::MAX),
+            (0, u32::MAX),
+            (0, 0),
+        ] {
+            match with(k, v) {
+                Err(SnapshotError::Damaged(m)) => assert!(m.contains("chunk"), "{m}"),
+                other => panic!("chunk {k} of {v} bytes: {other:?}"),
+            }
+        }
+        // The chunks in the wrong order: each still holds whole orders, but not its count.
+        assert!(with(0, second).is_err() || first == second);
+        // A chunk count that does not fit the order count.
+        let mut b = blob.clone();
+        b[at - 1] = 3;
+        assert!(matches!(
+            decode_snapshot(&reseal(b)),
+            Err(SnapshotError::Damaged(_))
+        ));
+    }
+
     #[test]
     fn older_versions_are_not_read() {
-        // Versions 1 and 2 lack fields version 3 holds: the loader replays the log instead.
+        // Versions 1 and 2 lack fields versions 3 and 4 hold: the loader replays the log instead.
         for old in [1u32, 2] {
             let mut blob = encode_snapshot(&book_with_plan(Some([5, -15, 7])), 3);
             blob[8..12].copy_from_slice(&old.to_le_bytes());
