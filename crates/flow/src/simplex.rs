@@ -2960,7 +2960,7 @@ fn detect_lines<C: Cost>(net: &Network<C>) -> Lines {
         return none;
     }
     let is_line: Vec<bool> = (0..n).map(|l| cand(l) == Some(hub)).collect();
-    if let Some(lines) = lines_in_place(net, &is_line, &out_arc, hub as u32) {
+    if let Some(lines) = lines_in_place(net, &is_line, &out_arc, hub as u32, count) {
         return lines;
     }
     // In-arcs of each line (CSR by head, caller's order).
@@ -3019,12 +3019,14 @@ pub(crate) fn arcs_in_solver_order<C: Cost>(net: &Network<C>) -> bool {
 
 /// The lines of a network whose arcs are in the solver's order already (core arcs, those with
 /// no end a line, first; then each line in node order: its in-arcs, then its out-arc), read
-/// without building the permutation; `None` when the arcs are in any other order.
+/// without building the permutation; `None` when the arcs are in any other order. `lines` is
+/// the number of lines in `is_line` (the lists are allocated once).
 fn lines_in_place<C: Cost>(
     net: &Network<C>,
     is_line: &[bool],
     out_arc: &[u32],
     hub: u32,
+    lines: usize,
 ) -> Option<Lines> {
     let m = net.from.len();
     let (from, to) = (&net.from, &net.to);
@@ -3033,8 +3035,8 @@ fn lines_in_place<C: Cost>(
         e += 1;
     }
     let m_core = e;
-    let mut line_start = Vec::new();
-    let mut line_node = Vec::new();
+    let mut line_start = Vec::with_capacity(lines + 1);
+    let mut line_node = Vec::with_capacity(lines);
     for (l, _) in is_line.iter().enumerate().filter(|(_, &b)| b) {
         line_start.push(e as u32);
         line_node.push(l as u32);
