@@ -116,6 +116,14 @@ impl BookDb {
         })
     }
 
+    /// Closes the store and leaves the book's memory to the operating system: a command about
+    /// to exit need not free a large book's orders one by one (~25 ms at 1M orders).
+    pub fn close_leaving_book(self) {
+        let BookDb { store, book, .. } = self;
+        drop(store);
+        std::mem::forget(book);
+    }
+
     /// Writes a snapshot of the book as of its head now.
     pub fn snapshot(&mut self) -> Result<Written> {
         let blob = scenario::encode_snapshot(&self.book, self.head);

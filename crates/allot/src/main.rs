@@ -562,7 +562,7 @@ fn print_plan(
     json: Option<bool>,
     dry_run: bool,
     waitlist: usize,
-) -> Result<()> {
+) -> Result<planner::Plan> {
     let now = now_period(&db.book, now)?;
     // Recording the plan looks its promises up by order id: the index is built on the other core
     // while this one plans.
@@ -593,7 +593,7 @@ fn print_plan(
             );
         }
     }
-    Ok(())
+    Ok(plan)
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -739,7 +739,11 @@ fn run(cli: Cli) -> Result<()> {
             waitlist,
         } => {
             let mut db = BookDb::open(path, &actor)?;
-            print_plan(&mut db, &now, json.then_some(brief), dry_run, waitlist)?;
+            let plan = print_plan(&mut db, &now, json.then_some(brief), dry_run, waitlist)?;
+            // About to exit: the plan and the book are left to the operating system rather than
+            // freed piece by piece (~50 ms at 1M orders).
+            std::mem::forget(plan);
+            db.close_leaving_book();
         }
         Command::Promise {
             sku,
