@@ -211,7 +211,8 @@ impl Book {
             }
         };
         // The orders' stake, and their recorded deliveries per generation and period.
-        let check_orders = || -> Result<(i128, Vec<Vec<u64>>), (usize, BookError)> {
+        type Checked = (i128, Vec<Vec<u64>>);
+        let check_orders = || -> Result<Checked, (usize, BookError)> {
             let mut stake = 0i128;
             let mut delivered = vec![vec![0u64; periods as usize]; book.generations.len()];
             for (i, o) in orders.iter().enumerate() {
