@@ -476,6 +476,7 @@ fn solve_input<C: Cost, const CHECK: bool>(
     } else {
         None
     };
+    let mut skeleton = None;
     let (mut s, sampled_est) = match sampled {
         Some(SampledNetwork { sub, map, is_line }) => {
             let core = map.len() - lines.line_node.len();
@@ -485,6 +486,9 @@ fn solve_input<C: Cost, const CHECK: bool>(
                     let h = sc.spawn(solve);
                     let mut s = Simplex::new(input, lines, opts);
                     s.init_basis(None, pos as i64);
+                    // The sample usually takes longer: the buckets' skeleton is made meanwhile
+                    // (on this thread only, the other core being the sample's).
+                    skeleton = Some(s.bucket_skeleton(false));
                     (s, h.join().expect("sample thread"))
                 })
             } else {
@@ -521,7 +525,7 @@ fn solve_input<C: Cost, const CHECK: bool>(
     // subtrees. Bucketed pricing finds the most improving arcs (Dantzig's
     // rule) without scanning every line.
     if !s.line_node.is_empty() {
-        s.init_buckets();
+        s.init_buckets(skeleton);
     }
     let pivots = crash_pivots + s.run::<CHECK>()?;
     let buckets = s.buckets.take();
@@ -1816,8 +1820,10 @@ impl<C: Cost> Simplex<C> {
         Ok(pivots)
     }
 
-    /// Builds the pricing buckets from the current basis.
-    fn init_buckets(&mut self) {
+    /// The pricing buckets' skeleton, empty: what depends only on the network (which node is a
+    /// line, the buckets' ends), not on the basis; it can be made while the basis is still being
+    /// found. `split`: look through the arcs as two halves on two threads.
+    fn bucket_skeleton(&self, split: bool) -> Buckets<C> {
         let n = self.n;
         let nl = self.line_node.len();
         let mut line_of_node = vec![NONE; n];
@@ -1844,7 +1850,7 @@ impl<C: Cost> Simplex<C> {
             (found, seen)
         };
         let line_arcs = self.m - self.m_core;
-        let found = if line_arcs >= 1 << 16 {
+        let found = if split && line_arcs >= 1 << 16 {
             let ((mut lo, seen), (hi, _)) = halves(line_arcs, |r| {
                 ends(r.start + self.m_core..r.end + self.m_core)
             });
@@ -1869,7 +1875,7 @@ impl<C: Cost> Simplex<C> {
         } else {
             Vec::new()
         };
-        let mut b = Buckets {
+        Buckets {
             filed: vec![false; nl],
             core_pos: 0,
             long_pos: 0,
@@ -1891,7 +1897,15 @@ impl<C: Cost> Simplex<C> {
             core_pi: Vec::new(),
             arc_bucket: vec![NONE; self.m],
             scratch: Vec::new(),
-        };
+        }
+    }
+
+    /// Files the lines of the current basis in the buckets of `skeleton` (made by
+    /// [`Self::bucket_skeleton`] for this network; `None`: made now).
+    fn init_buckets(&mut self, skeleton: Option<Buckets<C>>) {
+        let nl = self.line_node.len();
+        let mut b = skeleton.unwrap_or_else(|| self.bucket_skeleton(true));
+        debug_assert!(b.entries == 0 && b.list.is_empty() && b.filed.len() == nl);
         // Collect every entry first, then heapify each bucket at once.
         // Only the lines closest to improving are filed now (most lines of a
         // warm start are far from it); the others are priced in a sweep
