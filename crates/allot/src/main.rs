@@ -564,14 +564,9 @@ fn print_plan(
     waitlist: usize,
 ) -> Result<planner::Plan> {
     let now = now_period(&db.book, now)?;
-    // Recording the plan looks its promises up by order id: the index is built on the other core
-    // while this one plans.
-    let (plan, timing) = std::thread::scope(|s| {
-        if !dry_run {
-            s.spawn(|| db.book.prepare_order_index());
-        }
-        plan_with_spinner(&db.book, now)
-    })?;
+    // Recording the plan finds its promises' orders by walking them in order: no order-id index
+    // is needed.
+    let (plan, timing) = plan_with_spinner(&db.book, now)?;
     let moves = planner::diff(&db.book, &plan);
     if let Some(brief) = json {
         let v = report::plan_json(&db.book, &plan, &timing, &moves, brief);

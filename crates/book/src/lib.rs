@@ -1100,9 +1100,17 @@ impl Book {
             }
             Event::PlanRecorded(rec) => {
                 // Every order named must exist and be open; promises replace the previous ones.
+                let periods = self.horizon.periods();
                 let mut resolved = Vec::with_capacity(rec.promises.len());
+                // A plan lists its promises in the orders' order: they are found by walking the
+                // orders alongside (no lookup by id); a promise the walk does not meet ahead of
+                // it is looked up in the index.
+                let mut walk = self.orders.iter().enumerate();
                 for p in &rec.promises {
-                    let i = self.order(&p.order)?;
+                    let i = match walk.by_ref().find(|(_, o)| o.key == p.order) {
+                        Some((i, _)) => OrderIdx(i as u32),
+                        None => self.order(&p.order)?,
+                    };
                     let o = &self.orders[i.0 as usize];
                     if p.units > o.units {
                         return Err(BookError::new(
@@ -1111,7 +1119,9 @@ impl Book {
                             "promises more than ordered",
                         ));
                     }
-                    self.period_in(&format!("order {}", p.order), "promise", p.by)?;
+                    if p.by.0 >= periods {
+                        self.period_in(&format!("order {}", p.order), "promise", p.by)?;
+                    }
                     resolved.push((
                         i,
                         Promise {
@@ -1120,24 +1130,32 @@ impl Book {
                         },
                     ));
                 }
-                for o in self.orders.iter_mut() {
-                    if o.status == OrderStatus::Promised {
-                        o.status = OrderStatus::Placed;
-                        o.promise = None;
-                    } else if o.status == OrderStatus::Placed {
-                        o.promise = None;
-                    }
-                }
+                // Each order's status and promise after the record, worked out on the side: a
+                // promised (or placed) order goes back to placed with no promise, then the
+                // record's promises apply in turn. Only the orders that end up different are
+                // written, since each write copies its part of the list the previous book
+                // shares (a re-plan mostly keeps the promises it recorded before).
+                let mut next: Vec<(OrderStatus, Option<Promise>)> = (self.orders.iter())
+                    .map(|o| match o.status {
+                        OrderStatus::Promised | OrderStatus::Placed => (OrderStatus::Placed, None),
+                        s => (s, o.promise),
+                    })
+                    .collect();
                 for (i, p) in resolved {
-                    let o = self.orders.get_mut(i.0 as usize);
-                    match o.status {
-                        OrderStatus::Placed if p.units > 0 => {
-                            o.promise = Some(p);
-                            o.status = OrderStatus::Promised;
-                        }
-                        OrderStatus::Confirmed => o.promise = Some(p),
+                    let n = &mut next[i.0 as usize];
+                    match n.0 {
+                        OrderStatus::Placed if p.units > 0 => *n = (OrderStatus::Promised, Some(p)),
+                        OrderStatus::Confirmed => n.1 = Some(p),
                         _ => {}
                     }
+                }
+                let changed: Vec<usize> = (self.orders.iter().zip(&next).enumerate())
+                    .filter(|(_, (o, n))| (o.status, o.promise) != **n)
+                    .map(|(i, _)| i)
+                    .collect();
+                for i in changed {
+                    let o = self.orders.get_mut(i);
+                    (o.status, o.promise) = next[i];
                 }
                 self.last_plan = Some(Arc::new(rec));
             }
@@ -1174,8 +1192,9 @@ impl Book {
 
     /// Builds the order-id index now if it was not yet. Every lookup of an order by id (and
     /// every event naming an order) builds it when first needed; on a large book that takes a
-    /// noticeable part of a second, so a caller that will need it soon (recording a plan, say)
-    /// may call this on another thread while it does something else with the book.
+    /// noticeable part of a second, so a caller that will need it soon (the server, before its
+    /// first placement) may call this on another thread while it does something else with the
+    /// book.
     pub fn prepare_order_index(&self) {
         self.order_index();
     }

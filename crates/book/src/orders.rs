@@ -47,12 +47,6 @@ impl OrderList {
     pub(crate) fn get_mut(&mut self, i: usize) -> &mut Order {
         &mut self.0[i]
     }
-
-    pub(crate) fn iter_mut(
-        &mut self,
-    ) -> imbl::vector::IterMut<'_, Order, imbl::shared_ptr::DefaultSharedPtr> {
-        self.0.iter_mut()
-    }
 }
 
 impl std::ops::Index<usize> for OrderList {

@@ -441,8 +441,15 @@ fn check_restored_plan(
     orders: &OrderList,
     ids: &HashMap<&str, u32>,
 ) -> Result<(), BookError> {
+    // A plan lists its promises in the orders' order: they are found by walking the orders
+    // alongside; a promise the walk does not meet ahead of it is looked up in `ids`.
+    let mut walk = orders.iter().enumerate();
     for p in &plan.promises {
-        let Some(&i) = ids.get(p.order.as_str()) else {
+        let found = walk
+            .by_ref()
+            .find(|(_, o)| o.key == p.order)
+            .map(|(i, _)| i as u32);
+        let Some(i) = found.or_else(|| ids.get(p.order.as_str()).copied()) else {
             return Err(BookError::new(
                 format!("order {}", p.order),
                 "id",

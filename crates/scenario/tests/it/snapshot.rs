@@ -7,6 +7,7 @@ use book::{
     OrderIdx, OrderSpec, OrderStatus, Period, PlanRecord, Promise, PromiseRecord, ReservationSpec,
     SubstituteSpec, SupplyAdjustmentSpec,
 };
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use scenario::{
@@ -171,6 +172,15 @@ fn random_event(book: &Book, rng: &mut ChaCha8Rng, next_id: &mut u32) -> Event {
                         by: period(rng),
                     });
                 }
+            }
+            // Plans list their promises in the orders' order; an imported record may not, and
+            // may name an order twice.
+            if rng.gen_bool(0.2) {
+                promises.shuffle(rng);
+            }
+            if rng.gen_bool(0.1) && !promises.is_empty() {
+                let again = promises[rng.gen_range(0..promises.len())].clone();
+                promises.push(again);
             }
             Event::PlanRecorded(PlanRecord {
                 now: period(rng),
