@@ -1099,7 +1099,8 @@ impl Book {
                 });
             }
             Event::PlanRecorded(rec) => {
-                // Every order named must exist and be open; promises replace the previous ones.
+                // Every order named must exist (only open ones change); promises replace the
+                // previous ones.
                 let periods = self.horizon.periods();
                 let mut resolved = Vec::with_capacity(rec.promises.len());
                 // A plan lists its promises in the orders' order: they are found by walking the
@@ -1192,9 +1193,8 @@ impl Book {
 
     /// Builds the order-id index now if it was not yet. Every lookup of an order by id (and
     /// every event naming an order) builds it when first needed; on a large book that takes a
-    /// noticeable part of a second, so a caller that will need it soon (the server, before its
-    /// first placement) may call this on another thread while it does something else with the
-    /// book.
+    /// noticeable part of a second, so a caller that will need it (the server, which builds it
+    /// once at load so that every later copy of the book carries it) may build it up front.
     pub fn prepare_order_index(&self) {
         self.order_index();
     }

@@ -231,11 +231,17 @@ impl Book {
             }
             Ok((stake, delivered))
         };
-        let (stake, ids) = if orders.len() >= PARALLEL_RESTORE_ORDERS {
+        let two_cores = std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
+        let (stake, ids) = if two_cores && orders.len() >= PARALLEL_RESTORE_ORDERS {
+            // A thread the system refuses is no error: the ids are then checked here too.
             std::thread::scope(|sc| {
-                let ids = sc.spawn(check_ids);
+                let ids = std::thread::Builder::new().spawn_scoped(sc, check_ids);
                 let stake = check_orders();
-                (stake, ids.join().expect("order id check thread"))
+                let ids = match ids {
+                    Ok(h) => h.join().expect("order id check thread"),
+                    Err(_) => check_ids(),
+                };
+                (stake, ids)
             })
         } else {
             (check_orders(), check_ids())

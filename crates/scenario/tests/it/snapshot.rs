@@ -730,6 +730,13 @@ fn a_large_book_restores_exactly_and_reports_its_first_fault() {
     });
     assert_eq!(e.object, format!("order {}", key(500)), "{e}");
     assert_eq!(e.field, "price_usd_per_unit", "{e}");
+    // ...as is a bad field of the duplicate itself...
+    let e = refuse(&|o, _| {
+        o[n - 1].key = o[10].key.clone();
+        o[n - 1].price_usd_per_unit = -1;
+    });
+    assert_eq!(e.object, format!("order {}", key(10)), "{e}");
+    assert_eq!(e.field, "price_usd_per_unit", "{e}");
     // ...and a duplicate before a bad field.
     let e = refuse(&|o, _| {
         o[1_000].key = o[10].key.clone();
