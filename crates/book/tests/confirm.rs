@@ -4,55 +4,10 @@
 
 use book::*;
 
-fn spec() -> BookSpec {
-    let periods = 6;
-    BookSpec {
-        name: "confirm".into(),
-        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), periods),
-        generations: vec![Generation {
-            key: "g".into(),
-            name: "G".into(),
-            unit_name: "server".into(),
-            chips_per_unit: 16,
-            first_ship: Period(0),
-            holding_usd_per_unit_period: 1,
-            residual_usd_per_unit: 0,
-            cloud_value_usd_per_unit_period: 0,
-            cloud_demand_units: vec![0; periods as usize],
-            source: String::new(),
-        }],
-        supply: SupplyInputs::Explicit(vec![vec![10; periods as usize]]),
-        skus: vec![SkuSpec {
-            key: "s".into(),
-            name: "s".into(),
-            generation: "g".into(),
-            size_units: 1,
-        }],
-        customers: vec![Customer {
-            key: "c".into(),
-            name: "c".into(),
-            kind: CustomerKind::Lab,
-        }],
-        contracts: vec![],
-        reservations: vec![],
-        orders: vec![order("o-1"), order("o-2")],
-        order_progress: vec![],
-        commitment_progress: vec![],
-    }
-}
+mod common;
 
-fn order(key: &str) -> OrderSpec {
-    OrderSpec {
-        key: key.into(),
-        customer: "c".into(),
-        sku: "s".into(),
-        quantity: 5,
-        earliest: Period(1),
-        latest: Period(3),
-        price_usd_per_unit: 100,
-        lateness_penalty_usd_per_unit_period: 0,
-        substitutes: vec![],
-    }
+fn spec() -> BookSpec {
+    common::spec("confirm", &["o-1", "o-2"])
 }
 
 /// A plan promising both orders, recorded as the planner records one.
@@ -151,7 +106,8 @@ fn changes_that_keep_the_promises_feasible_do_not_block_confirming() {
     // More supply, another order (it ranks below confirmed promises), a cancellation, a
     // delivery, another confirmation from the same plan: all fine.
     book.apply(adjust(3)).unwrap();
-    book.apply(Event::OrderPlaced(order("o-3"))).unwrap();
+    book.apply(Event::OrderPlaced(common::order("o-3")))
+        .unwrap();
     book.apply(Event::OrderCancelled {
         order: "o-3".into(),
         reason: String::new(),

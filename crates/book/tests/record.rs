@@ -5,55 +5,10 @@
 
 use book::*;
 
-fn spec() -> BookSpec {
-    let periods = 6;
-    BookSpec {
-        name: "record".into(),
-        horizon: Horizon::new(YearMonth::new(2027, 1).unwrap(), periods),
-        generations: vec![Generation {
-            key: "g".into(),
-            name: "G".into(),
-            unit_name: "server".into(),
-            chips_per_unit: 16,
-            first_ship: Period(0),
-            holding_usd_per_unit_period: 1,
-            residual_usd_per_unit: 0,
-            cloud_value_usd_per_unit_period: 0,
-            cloud_demand_units: vec![0; periods as usize],
-            source: String::new(),
-        }],
-        supply: SupplyInputs::Explicit(vec![vec![10; periods as usize]]),
-        skus: vec![SkuSpec {
-            key: "s".into(),
-            name: "s".into(),
-            generation: "g".into(),
-            size_units: 1,
-        }],
-        customers: vec![Customer {
-            key: "c".into(),
-            name: "c".into(),
-            kind: CustomerKind::Lab,
-        }],
-        contracts: vec![],
-        reservations: vec![],
-        orders: (1..=6).map(|i| order(&format!("o-{i}"))).collect(),
-        order_progress: vec![],
-        commitment_progress: vec![],
-    }
-}
+mod common;
 
-fn order(key: &str) -> OrderSpec {
-    OrderSpec {
-        key: key.into(),
-        customer: "c".into(),
-        sku: "s".into(),
-        quantity: 5,
-        earliest: Period(1),
-        latest: Period(3),
-        price_usd_per_unit: 100,
-        lateness_penalty_usd_per_unit_period: 0,
-        substitutes: vec![],
-    }
+fn spec() -> BookSpec {
+    common::spec("record", &["o-1", "o-2", "o-3", "o-4", "o-5", "o-6"])
 }
 
 fn record(book: &Book, promises: &[(&str, u64, u32)]) -> Event {
