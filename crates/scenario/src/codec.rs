@@ -121,9 +121,11 @@ struct SupplyAdjustedV1 {
     note: String,
 }
 
+/// `P`: the promises, a `Vec<PromiseV1>` when read; written straight from the record's
+/// promises ([`PromiseList`]), with no copy of their order ids.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PlanRecordedV1 {
+struct PlanRecordedV1<P> {
     /// The payload version, read here so a payload decodes in one pass (written by `versioned`).
     #[serde(default, skip_serializing, rename = "v")]
     _v: Option<u32>,
@@ -132,7 +134,7 @@ struct PlanRecordedV1 {
     /// before that case existed carries them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     objectives: Option<[i64; 3]>,
-    promises: Vec<PromiseV1>,
+    promises: P,
     /// Added after the first payloads were written: absent means 0.
     #[serde(default)]
     supply_adjustments_seen: u32,
@@ -148,6 +150,28 @@ struct PromiseV1 {
     order: String,
     units: u64,
     by: u32,
+}
+
+/// A [`PromiseV1`] as written, borrowing its order id.
+#[derive(Serialize)]
+struct PromiseRefV1<'a> {
+    order: &'a str,
+    units: u64,
+    by: u32,
+}
+
+/// A record's promises, written as a list of [`PromiseV1`] (a plan of a 1M-order book holds
+/// ~740k of them: no copy of each id on the way).
+struct PromiseList<'a>(&'a [PromiseRecord]);
+
+impl Serialize for PromiseList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|p| PromiseRefV1 {
+            order: &p.order,
+            units: p.units,
+            by: p.by.0,
+        }))
+    }
 }
 
 /// Serialises `body` (a JSON object) with `"v"` as its first field.
@@ -228,15 +252,7 @@ pub fn encode_event(e: &Event) -> (String, String) {
             _v: None,
             now: p.now.0,
             objectives: p.objectives,
-            promises: p
-                .promises
-                .iter()
-                .map(|x| PromiseV1 {
-                    order: x.order.clone(),
-                    units: x.units,
-                    by: x.by.0,
-                })
-                .collect(),
+            promises: PromiseList(&p.promises),
             supply_adjustments_seen: p.supply_adjustments_seen,
             contracts_seen: p.contracts_seen,
         }),
@@ -381,7 +397,7 @@ fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
             })
         }
         "plan_recorded" => {
-            let b: PlanRecordedV1 = body(value)?;
+            let b: PlanRecordedV1<Vec<PromiseV1>> = body(value)?;
             Event::PlanRecorded(PlanRecord {
                 now: Period(b.now),
                 objectives: b.objectives,
