@@ -1104,12 +1104,11 @@ impl Book {
                 let periods = self.horizon.periods();
                 let mut resolved = Vec::with_capacity(rec.promises.len());
                 // A plan lists its promises in the orders' order: they are found by walking the
-                // orders alongside (no lookup by id); a promise the walk does not meet ahead of
-                // it is looked up in the index.
-                let mut walk = self.orders.iter().enumerate();
+                // orders alongside; one the walk does not meet is looked up in the index.
+                let mut walk = self.orders.in_order();
                 for p in &rec.promises {
-                    let i = match walk.by_ref().find(|(_, o)| o.key == p.order) {
-                        Some((i, _)) => OrderIdx(i as u32),
+                    let i = match walk.find(&p.order) {
+                        Some(i) => OrderIdx(i),
                         None => self.order(&p.order)?,
                     };
                     let o = &self.orders[i.0 as usize];

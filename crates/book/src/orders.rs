@@ -40,12 +40,32 @@ impl OrderList {
         self.0.append(other.0);
     }
 
+    /// A walk that finds orders by id in the list's own order (a plan lists its promises so);
+    /// see [`InOrder::find`].
+    pub(crate) fn in_order(&self) -> InOrder<'_> {
+        InOrder(self.0.iter().enumerate())
+    }
+
     pub(crate) fn push(&mut self, o: Order) {
         self.0.push_back(o);
     }
 
     pub(crate) fn get_mut(&mut self, i: usize) -> &mut Order {
         &mut self.0[i]
+    }
+}
+
+/// Finds orders by id for ids listed in the orders' own order, with no lookup by id.
+pub(crate) struct InOrder<'a>(
+    std::iter::Enumerate<imbl::vector::Iter<'a, Order, imbl::shared_ptr::DefaultSharedPtr>>,
+);
+
+impl InOrder<'_> {
+    /// The index of the order `key` if it comes after the last one found. Once an id is not
+    /// found the walk is spent, and every later call is `None`: the caller then looks ids up
+    /// by index.
+    pub(crate) fn find(&mut self, key: &str) -> Option<u32> {
+        self.0.find(|(_, o)| o.key == key).map(|(i, _)| i as u32)
     }
 }
 

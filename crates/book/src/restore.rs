@@ -449,12 +449,9 @@ fn check_restored_plan(
 ) -> Result<(), BookError> {
     // A plan lists its promises in the orders' order: they are found by walking the orders
     // alongside; a promise the walk does not meet ahead of it is looked up in `ids`.
-    let mut walk = orders.iter().enumerate();
+    let mut walk = orders.in_order();
     for p in &plan.promises {
-        let found = walk
-            .by_ref()
-            .find(|(_, o)| o.key == p.order)
-            .map(|(i, _)| i as u32);
+        let found = walk.find(&p.order);
         let Some(i) = found.or_else(|| ids.get(p.order.as_str()).copied()) else {
             return Err(BookError::new(
                 format!("order {}", p.order),

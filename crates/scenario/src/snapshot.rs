@@ -214,8 +214,7 @@ fn encode_version(book: &Book, seq: u64, version: u32) -> Vec<u8> {
     }
     // The orders in chunks of `ORDER_CHUNK`, after a table of the chunks' byte lengths (fixed
     // 8-byte words, filled in once each chunk is written), so that a reader can decode the
-    // chunks on several threads.
-    // Version 3 wrote them in one run.
+    // chunks on several threads; version 3 wrote them in one run.
     let n = book.orders().len();
     w.len(n);
     let chunked = version >= 4;
