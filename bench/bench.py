@@ -2,7 +2,7 @@
 
 For each size it generates a book, exports its planning network (value tier: DIMACS for the
 network solvers, MPS for the LP solver), runs every solver as a separate process `runs` times under
-/usr/bin/time (peak RSS), checks that the value-tier objectives agree exactly, and writes
+/usr/bin/time (peak RSS, and the CPU time spent in the process and in the kernel for it), checks that the value-tier objectives agree exactly, and writes
 bench/out/results.json and bench/out/table.md. bench/plot.py draws docs/scaling.png from the JSON.
 """
 import argparse
@@ -24,15 +24,17 @@ def sh(cmd, **kw):
 
 
 def measured(cmd, stdout_path, timeout):
-    """Runs cmd with stdout to a file; returns (wall s, peak RSS MiB) or raises."""
+    """Runs cmd with stdout to a file; returns (wall s, peak RSS MiB, user CPU s, system CPU s)
+    or raises. The system time is mostly the kernel zeroing the fresh memory the run touches:
+    on a virtual machine it varies widely from run to run, and it is part of the wall time."""
     tfile = f"{OUT}/time.txt"
     t0 = time.perf_counter()
     with open(stdout_path, "wb") as out:
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tfile, *cmd], stdout=out,
+        subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", tfile, *cmd], stdout=out,
                        stderr=subprocess.DEVNULL, check=True, timeout=timeout)
     wall = time.perf_counter() - t0
-    rss_kib = int(open(tfile).read().split()[-1])
-    return wall, rss_kib / 1024
+    rss_kib, user, system = open(tfile).read().split()[-3:]
+    return wall, int(rss_kib) / 1024, float(user), float(system)
 
 
 def last_json(path):
@@ -112,16 +114,17 @@ def run_size(a, n):
         for i in range(runs):
             stdout = f"{OUT}/{n}.{name.replace(' ', '_')}.out"
             try:
-                wall, rss = measured(cmd, stdout, a.timeout)
+                wall, rss, user, system = measured(cmd, stdout, a.timeout)
             except subprocess.TimeoutExpired:
                 print(f"  {name}: timed out after {a.timeout} s", flush=True)
                 samples.append({"timeout": True})
                 break
             r = parse(stdout)
-            r.update(wall_s=wall, rss_mib=rss)
+            r.update(wall_s=wall, rss_mib=rss, user_s=user, sys_s=system)
             samples.append(r)
             print(f"  {name} run {i + 1}/{runs}: wall {wall:.2f} s, solve {r['solve_ms']:.0f} ms, "
-                  f"RSS {rss:.0f} MiB, objective {r['objective']}", flush=True)
+                  f"CPU {user:.2f} user + {system:.2f} sys s, RSS {rss:.0f} MiB, "
+                  f"objective {r['objective']}", flush=True)
         rows.append(summarise(name, what, cmd, samples))
     lex = want_mps and mps_is_lexicographic(mps)
     return {"orders": n, "gen_s": gen_s,
@@ -150,6 +153,7 @@ def summarise(name, what, cmd, samples):
         "timed_out": len(ok) < len(samples),
         "wall_s": med("wall_s"), "load_ms": med("load_ms") if ok and "load_ms" in ok[0] else None,
         "solve_ms": med("solve_ms"), "rss_mib": max((s["rss_mib"] for s in ok), default=None),
+        "user_s": med("user_s"), "sys_s": med("sys_s"),
         "objective": objectives[0] if len(objectives) == 1 else objectives or None,
         "samples": samples,
     }
@@ -181,9 +185,9 @@ def fmt(x, scale=1.0, digits=2):
 
 def table(results):
     lines = [
-        "| orders | solver | what | runs | load s | solve s | wall s | peak RSS MiB | "
-        "solve / allot | wall / allot | objective (value tier: USD = -objective) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| orders | solver | what | runs | load s | solve s | wall s | CPU user / sys s | "
+        "peak RSS MiB | solve / allot | wall / allot | objective (value tier: USD = -objective) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for size in sorted(results["sizes"], key=lambda s: s["orders"]):
         rows = size["solvers"]
@@ -199,7 +203,7 @@ def table(results):
             lines.append(
                 f"| {size['orders']:,} | {r['solver']} | {r['what']} | {r['runs']} | "
                 f"{fmt(r['load_ms'], 1e-3, 3)} | {fmt(r['solve_ms'], 1e-3, 3)} | {fmt(r['wall_s'])} | "
-                f"{fmt(r['rss_mib'], 1, 0)} | {fmt(ratio('solve_ms'), 1, 1)}x | {fmt(ratio('wall_s'), 1, 1)}x | "
+                f"{fmt(r.get('user_s'))} / {fmt(r.get('sys_s'))} | {fmt(r['rss_mib'], 1, 0)} | {fmt(ratio('solve_ms'), 1, 1)}x | {fmt(ratio('wall_s'), 1, 1)}x | "
                 f"{objs}{' (timed out)' if r['timed_out'] else ''} |")
     return "\n".join(lines) + "\n"
 
