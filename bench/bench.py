@@ -2,8 +2,12 @@
 
 For each size it generates a book, exports its planning network (value tier: DIMACS for the
 network solvers, MPS for the LP solver), runs every solver as a separate process `runs` times under
-/usr/bin/time (peak RSS, and the CPU time spent in the process and in the kernel for it), checks that the value-tier objectives agree exactly, and writes
-bench/out/results.json and bench/out/table.md. bench/plot.py draws docs/scaling.png from the JSON.
+/usr/bin/time (peak RSS, and the CPU time spent in the process and in the kernel for it), checks
+that the value-tier objectives agree exactly, and writes bench/out/results.json and
+bench/out/table.md, and (with --benchmarks) the table between the markers of BENCHMARKS.md.
+bench/plot.py draws docs/scaling.png from the JSON.
+
+`bench.py render RESULTS --benchmarks FILE` writes that block again from a results file.
 """
 import argparse
 import json
@@ -16,6 +20,8 @@ import time
 
 OUT = "bench/out"
 PY = sys.executable
+BEGIN = "<!-- bench:begin (written by bench/run.sh; edit outside the markers) -->"
+END = "<!-- bench:end -->"
 
 
 def sh(cmd, **kw):
@@ -146,7 +152,9 @@ def mps_is_lexicographic(path):
 
 def summarise(name, what, cmd, samples):
     ok = [s for s in samples if not s.get("timeout")]
-    med = lambda k: statistics.median(s[k] for s in ok if s.get(k) is not None) if ok else None
+    def med(k):
+        values = [s[k] for s in ok if s.get(k) is not None]
+        return statistics.median(values) if values else None
     objectives = sorted({s["objective"] for s in ok if s.get("objective") is not None})
     return {
         "solver": name, "what": what, "command": " ".join(cmd), "runs": len(ok),
@@ -208,7 +216,99 @@ def table(results):
     return "\n".join(lines) + "\n"
 
 
+def block(results):
+    """The generated part of BENCHMARKS.md: where the run comes from, the table, and each run of
+    `allot plan` at the largest size."""
+    m = results.get("machine", {})
+    seconds = results.get("duration_s")
+    lines = [
+        f"Written by `{results.get('command', 'bash bench/run.sh')}` on {results.get('started', '?')}, "
+        f"commit {results.get('commit', 'unknown')}, {m.get('cpus', '?')} CPUs "
+        f"({m.get('cpu') or 'CPU model unknown'})"
+        + (f", in {seconds:.0f} s" if seconds and seconds < 120 else
+           f", in {seconds / 60:.0f} min" if seconds else "") + ".",
+        "",
+        table(results).rstrip("\n"),
+    ]
+    if results["sizes"]:
+        big = max(results["sizes"], key=lambda s: s["orders"])
+        for r in big["solvers"]:
+            runs = [x for x in r["samples"] if not x.get("timeout")]
+            if not r["solver"].startswith("allot plan") or not runs:
+                continue
+            lines.append("")
+            lines.append(
+                f"{r['solver']}, {big['orders']:,} orders, run by run: "
+                + "; ".join(
+                    f"{x['solve_ms'] / 1e3:.3f} s stages, {x['wall_s']:.2f} s wall"
+                    + (f", {x['sys_s']:.2f} s system" if x.get("sys_s") is not None else "")
+                    + f", {x['rss_mib']:,.0f} MiB"
+                    for x in runs)
+                + ".")
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(text, new):
+    """`text` with the part between the markers replaced by `new`; ValueError when the markers
+    are missing, repeated or out of order."""
+    if text.count(BEGIN) != 1 or text.count(END) != 1:
+        raise ValueError(f"expected the markers {BEGIN!r} and {END!r} once each")
+    i = text.index(BEGIN) + len(BEGIN)
+    j = text.index(END)
+    if j < i:
+        raise ValueError(f"{END!r} comes before {BEGIN!r}")
+    return text[:i] + "\n" + new + text[j:]
+
+
+def write_benchmarks(path, results):
+    """Replaces the generated block of `path`: the file is written whole or not at all."""
+    with open(path) as f:
+        text = f.read()
+    new = replace_block(text, block(results))
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(new)
+    os.replace(tmp, path)
+
+
+def provenance():
+    """The commit (marked when tracked files have local changes) and the CPU model."""
+    def git(*args):
+        try:
+            r = subprocess.run(["git", *args], capture_output=True, text=True)
+        except OSError:
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += " with local changes"
+    cpu = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), None)
+    except OSError:
+        pass
+    return commit, cpu
+
+
+def render_main(argv):
+    p = argparse.ArgumentParser(prog="bench.py render",
+                                description="Writes the BENCHMARKS.md block from a results file.")
+    p.add_argument("results")
+    p.add_argument("--benchmarks", required=True)
+    a = p.parse_args(argv)
+    with open(a.results) as f:
+        results = json.load(f)
+    try:
+        write_benchmarks(a.benchmarks, results)
+    except ValueError as e:
+        sys.exit(f"{a.benchmarks}: {e}")
+    print(f"wrote the block of {a.benchmarks}")
+
+
 def main():
+    if sys.argv[1:2] == ["render"]:
+        return render_main(sys.argv[2:])
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--bin", required=True)
     p.add_argument("--example", required=True, help="the netio export example (stand-in)")
@@ -220,13 +320,25 @@ def main():
     p.add_argument("--highs-runs", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--benchmarks", help="write the table between the markers of this file")
+    p.add_argument("--command", default="bash bench/run.sh", help="the command to cite")
     a = p.parse_args()
+    if a.benchmarks:
+        # Checked first: a run of many minutes should not end on a file it cannot write.
+        try:
+            with open(a.benchmarks) as f:
+                replace_block(f.read(), "")
+        except (OSError, ValueError) as e:
+            sys.exit(f"{a.benchmarks}: {e}")
     a.allot_solve = has_subcommand(a.bin, "solve")
     a.allot_network = has_subcommand(a.bin, "network")
     os.makedirs(OUT, exist_ok=True)
+    commit, cpu = provenance()
+    t_start = time.perf_counter()
     results = {
-        "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+        "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname()), "cpu": cpu},
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "commit": commit, "command": a.command,
         "seed": a.seed, "runs": a.runs, "highs_runs": a.highs_runs,
         "allot_solve": "allot solve" if a.allot_solve else "netio example (stand-in for allot solve)",
         "export": "allot network" if a.allot_network else "netio example (stand-in for allot network)",
@@ -238,7 +350,13 @@ def main():
             json.dump(results, f, indent=1)
         with open(f"{OUT}/table.md", "w") as f:
             f.write(table(results))
+    results["duration_s"] = time.perf_counter() - t_start
+    with open(f"{OUT}/results.json", "w") as f:
+        json.dump(results, f, indent=1)
     print(open(f"{OUT}/table.md").read())
+    if a.benchmarks:
+        write_benchmarks(a.benchmarks, results)
+        print(f"wrote the table into {a.benchmarks}")
     bad = [(s["orders"], c["solver"]) for s in results["sizes"] for c in s["checks"] if not c["agrees"]]
     if bad:
         sys.exit(f"objectives differ: {bad}")

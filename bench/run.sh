@@ -4,12 +4,14 @@
 #   bash bench/run.sh            # 10k, 30k, 100k, 300k, 1M orders; peers at 10k, 100k, 1M; HiGHS at 10k
 #   bash bench/run.sh --quick    # 10k only; HiGHS once, 1 thread (a few minutes)
 #   bash bench/run.sh --sizes "10000 100000" --runs 3 --highs-runs 1   (HiGHS: ~1 min a run at 10k)
+#   bash bench/run.sh --no-update ...   # leave BENCHMARKS.md as it is (--quick never touches it)
 #
 # Builds allot in release, installs the pinned peers (bench/requirements.txt) into bench/.venv,
 # then bench/bench.py generates each book (`allot gen --seed 1`), exports its value-tier network
 # (`allot network`, DIMACS and MPS), runs every solver as its own process (5 runs, peak RSS from
 # /usr/bin/time), checks that the objectives agree exactly and writes bench/out/results.json,
-# bench/out/table.md; bench/plot.py draws docs/scaling.png.
+# bench/out/table.md, and the table (with the command, date, commit and CPU) between the markers of
+# BENCHMARKS.md; bench/plot.py draws docs/scaling.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +20,16 @@ PEERS="10000 100000 1000000"
 HIGHS_THREADS="1 2"
 RUNS=5
 HIGHS_RUNS=5
+UPDATE=1
+COMMAND="bash bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) SIZES="10000"; PEERS="10000"; HIGHS_THREADS="1"; HIGHS_RUNS=1 ;;
+    --quick) SIZES="10000"; PEERS="10000"; HIGHS_THREADS="1"; HIGHS_RUNS=1; UPDATE=0 ;;
+    --no-update) UPDATE=0 ;;
     --sizes) SIZES="$2"; shift ;;
     --runs) RUNS="$2"; HIGHS_RUNS="$2"; shift ;;
     --highs-runs) HIGHS_RUNS="$2"; shift ;;
-    *) echo "usage: bash bench/run.sh [--quick] [--sizes \"N ...\"] [--runs R] [--highs-runs R]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/run.sh [--quick] [--no-update] [--sizes \"N ...\"] [--runs R] [--highs-runs R]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -45,8 +50,13 @@ if [ ! -f "$VENV/.installed" ] || ! cmp -s bench/requirements.txt "$VENV/.instal
 fi
 
 mkdir -p bench/out docs
+UPDATE_ARGS=()
+if [ "$UPDATE" = 1 ]; then
+  UPDATE_ARGS=(--benchmarks BENCHMARKS.md)
+fi
 "$VENV/bin/python" bench/bench.py --bin "$TARGET/release/allot" \
   --example "$TARGET/release/examples/export" \
   --sizes $SIZES --peer-sizes $PEERS --highs-sizes 10000 --highs-threads $HIGHS_THREADS \
-  --runs "$RUNS" --highs-runs "$HIGHS_RUNS"
+  --runs "$RUNS" --highs-runs "$HIGHS_RUNS" --command "$COMMAND" \
+  ${UPDATE_ARGS[@]+"${UPDATE_ARGS[@]}"}
 "$VENV/bin/python" bench/plot.py bench/out/results.json docs/scaling.png
