@@ -8,8 +8,8 @@
 #
 # Builds allot in release, installs the pinned peers (bench/requirements.txt) into bench/.venv,
 # then bench/bench.py generates each book (`allot gen --seed 1`), exports its value-tier network
-# (`allot network`, DIMACS and MPS), runs every solver as its own process (5 runs, peak RSS from
-# /usr/bin/time), checks that the objectives agree exactly and writes bench/out/results.json,
+# (`allot network`, DIMACS and MPS), runs every solver as its own process (5 runs, peak RSS and
+# user/system CPU time from /usr/bin/time), checks that the objectives agree exactly and writes bench/out/results.json,
 # bench/out/table.md, and the table (with the command, date, commit and CPU) between the markers of
 # BENCHMARKS.md; bench/plot.py draws docs/scaling.png.
 set -euo pipefail
