@@ -1004,6 +1004,7 @@ impl<C: Cost> Simplex<C> {
                 if valid {
                     self.flow[e] = f as i64;
                     self.state[e] = STATE_TREE;
+                    self.pred_dir[u] = if up { DIR_UP } else { DIR_DOWN };
                     ex[p as usize] += ex[u];
                 } else {
                     // Move e to its nearest bound; u hangs from the root.
@@ -1038,11 +1039,13 @@ impl<C: Cost> Simplex<C> {
                     self.target[a] = root;
                     self.flow[a] = f as i64;
                     self.art_cost[u] = -hp;
+                    self.pred_dir[u] = DIR_UP;
                 } else {
                     self.source[a] = root;
                     self.target[a] = u as u32;
                     self.flow[a] = (-f) as i64;
                     self.art_cost[u] = hp;
+                    self.pred_dir[u] = DIR_DOWN;
                 }
                 parent[u] = root;
                 pred[u] = a as u32;
@@ -1059,7 +1062,9 @@ impl<C: Cost> Simplex<C> {
             }
         }
 
-        // 4. Tree structure, potentials and depths (order is topological).
+        // 4. Tree structure, potentials and depths (order is topological). The tree arcs'
+        // directions were set in step 3. Leaves keep no potential or depth (they are derived from
+        // the parent's when needed), which spares a read of a far-away arc per leaf.
         let r = root as usize;
         self.parent[r] = NONE;
         self.pred[r] = NONE;
@@ -1069,18 +1074,15 @@ impl<C: Cost> Simplex<C> {
         self.depth[r] = 0;
         for u in 0..n {
             let p = parent[u];
-            let e = pred[u] as usize;
             self.parent[u] = p;
-            self.pred[u] = e as u32;
-            self.pred_dir[u] = if self.source[e] as usize == u {
-                DIR_UP
-            } else {
-                DIR_DOWN
-            };
+            self.pred[u] = pred[u];
             self.nchild[p as usize] += 1;
         }
         for &u in &order {
             let u = u as usize;
+            if self.nchild[u] == 0 {
+                continue;
+            }
             let p = self.parent[u] as usize;
             let c = self.arc_cost(self.pred[u] as usize);
             self.pi[u] = if self.pred_dir[u] == DIR_UP {
@@ -1089,9 +1091,7 @@ impl<C: Cost> Simplex<C> {
                 self.pi[p] + c
             };
             self.depth[u] = self.depth[p] + 1;
-            if self.nchild[u] > 0 {
-                self.link(u as u32);
-            }
+            self.link(u as u32);
         }
         true
     }
