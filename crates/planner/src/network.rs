@@ -810,16 +810,18 @@ pub fn warm_hint(
         line_map[p] = l as u32;
         let prev_arcs = &prev.line_arc_list
             [prev.line_arc_start[p] as usize..prev.line_arc_start[p + 1] as usize];
-        for &a in
-            &net.line_arc_list[net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize]
-        {
+        let new_arcs =
+            &net.line_arc_list[net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize];
+        for (i, &a) in new_arcs.iter().enumerate() {
             let ArcKind::Deliver { g, t, .. } = net.kind[a as usize] else {
                 continue;
             };
-            let found = prev_arcs.iter().find(|&&b| {
-                matches!(prev.kind[b as usize], ArcKind::Deliver { g: pg, t: pt, .. } if pg == g && pt == t)
-            });
-            if let Some(&b) = found {
+            let same = |b: u32| matches!(prev.kind[b as usize], ArcKind::Deliver { g: pg, t: pt, .. } if pg == g && pt == t);
+            // A line whose order did not change has its arcs in the same order as before.
+            let found = (prev_arcs.get(i).copied())
+                .filter(|&b| same(b))
+                .or_else(|| prev_arcs.iter().copied().find(|&b| same(b)));
+            if let Some(b) = found {
                 hint[a as usize] = prev_flow.get(b as usize).copied();
             }
         }
@@ -848,13 +850,19 @@ pub fn warm_hint(
                     if l == NO_LINE as usize {
                         return None;
                     }
-                    net.line_arc_list
-                        [net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize]
+                    let (p, a) = (*p as usize, a as u32);
+                    let new_arcs = &net.line_arc_list
+                        [net.line_arc_start[l] as usize..net.line_arc_start[l + 1] as usize];
+                    let same = |b: u32| matches!(net.kind[b as usize], ArcKind::Deliver { g: ng, t: nt, .. } if ng == *g && nt == *t);
+                    // Same position first (an unchanged line keeps its arcs' order).
+                    prev.line_arc_list
+                        [prev.line_arc_start[p] as usize..prev.line_arc_start[p + 1] as usize]
                         .iter()
-                        .find(|&&b| {
-                            matches!(net.kind[b as usize], ArcKind::Deliver { g: ng, t: nt, .. } if ng == *g && nt == *t)
-                        })
-                        .map(|&b| flow::ArcId(b))
+                        .position(|&b| b == a)
+                        .and_then(|i| new_arcs.get(i).copied())
+                        .filter(|&b| same(b))
+                        .or_else(|| new_arcs.iter().copied().find(|&b| same(b)))
+                        .map(flow::ArcId)
                 }
                 _ => None,
             }
