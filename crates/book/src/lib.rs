@@ -70,6 +70,16 @@ pub const MAX_VALUE_FACTOR_BP: u32 = 20_000;
 /// intermediate sum of the solver and the checker is exact in `i64`. The per-field bounds alone
 /// do not give that: one order of 10^9 units at 10^10 USD a unit is worth 10^19 USD.
 pub const MAX_STAKE_USD: i128 = 1 << 61;
+/// Most customers one book holds.
+pub const MAX_CUSTOMERS: usize = 1 << 16;
+/// Largest money one customer may have at stake in a book, in USD (2^44, about 1.8e13: its
+/// orders, reservations and contracts, counted as [`Book::stake_usd`] counts them). All the
+/// customers together stay within half of [`MAX_STAKE_USD`] and the supply within the other half,
+/// so what one customer may book never depends on what the others hold, nor tells them anything
+/// about it.
+pub const MAX_CUSTOMER_STAKE_USD: i128 = MAX_STAKE_USD / 2 / MAX_CUSTOMERS as i128;
+/// Largest money the supply may put at stake in a book (half of [`MAX_STAKE_USD`]).
+pub const MAX_SUPPLY_STAKE_USD: i128 = MAX_STAKE_USD / 2;
 
 /// A domain validation error: what object, which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,8 +127,14 @@ pub struct Book {
     /// their SKU's generation, and the contracts' delivery commitments'). Kept so that no delivery or supply cut can leave a generation
     /// with more units delivered by some period than it has supplied by then.
     delivered_units: Vec<Vec<u64>>,
-    /// The money at stake (see [`Book::stake_usd`]), kept at most [`MAX_STAKE_USD`].
+    /// The money at stake (see [`Book::stake_usd`]), kept at most [`MAX_STAKE_USD`]: the supply's
+    /// part plus every customer's.
     stake: i128,
+    /// The supply's part of `stake`, kept at most [`MAX_SUPPLY_STAKE_USD`].
+    supply_stake: i128,
+    /// Each customer's part of `stake` (indexed like `customers`), each kept at most
+    /// [`MAX_CUSTOMER_STAKE_USD`].
+    customer_stake: Vec<i128>,
     last_plan: Option<Arc<PlanRecord>>,
     gen_index: HashMap<String, GenIdx>,
     sku_index: HashMap<String, SkuIdx>,
@@ -196,6 +212,8 @@ impl Book {
             supply_binding: None,
             delivered_units: Vec::new(),
             stake: 0,
+            supply_stake: 0,
+            customer_stake: Vec::new(),
             last_plan: None,
             gen_index: HashMap::default(),
             sku_index: HashMap::default(),
@@ -266,7 +284,7 @@ impl Book {
             let per_unit = book.supply_unit_stake(GenIdx(g as u16));
             stake += per_unit * (1 + row.iter().map(|&u| u as i128).sum::<i128>());
         }
-        book.add_stake("supply", "units", stake)?;
+        book.add_supply_stake("supply", "units", stake)?;
         for s in spec.skus {
             let obj = format!("sku {}", s.key);
             check_key(&obj, &s.key)?;
@@ -290,6 +308,16 @@ impl Book {
                 size_units: s.size_units,
             });
         }
+        if spec.customers.len() > MAX_CUSTOMERS {
+            return Err(BookError::new(
+                "book",
+                "customers",
+                format!(
+                    "{} customers exceed the limit of {MAX_CUSTOMERS}",
+                    spec.customers.len()
+                ),
+            ));
+        }
         for c in spec.customers {
             let obj = format!("customer {}", c.key);
             check_key(&obj, &c.key)?;
@@ -299,6 +327,7 @@ impl Book {
             book.customer_index
                 .insert(c.key.clone(), CustomerIdx(book.customers.len() as u32));
             book.customers.push(c);
+            book.customer_stake.push(0);
         }
         for c in spec.contracts {
             book.apply_event(Event::ContractAdded(c), true)?;
@@ -415,21 +444,67 @@ impl Book {
         units as i128 * price_per_period.unsigned_abs() as i128 * self.horizon.periods() as i128
     }
 
-    /// Adds `delta` to the stake, or refuses (naming `object` and `field`) and changes nothing.
-    fn add_stake(&mut self, object: &str, field: &str, delta: i128) -> Result<(), BookError> {
-        let stake = self.stake + delta;
-        if stake > MAX_STAKE_USD {
+    /// Adds `delta` to the supply's stake, or refuses (naming `object` and `field`) and changes
+    /// nothing.
+    fn add_supply_stake(
+        &mut self,
+        object: &str,
+        field: &str,
+        delta: i128,
+    ) -> Result<(), BookError> {
+        let own = self.supply_stake + delta;
+        if own > MAX_SUPPLY_STAKE_USD {
             return Err(BookError::new(
                 object,
                 field,
                 format!(
-                    "would put {stake} USD at stake in the book, more than the {MAX_STAKE_USD} \
-                     its plan totals are exact to"
+                    "would put {own} USD of supply at stake in the book, more than the \
+                     {MAX_SUPPLY_STAKE_USD} the supply may hold (plan totals must stay exact)"
                 ),
             ));
         }
-        self.stake = stake;
+        self.supply_stake = own;
+        self.stake += delta;
+        debug_assert!(self.stake <= MAX_STAKE_USD);
         Ok(())
+    }
+
+    /// Adds `delta` to customer `c`'s stake, or refuses (naming `object` and `field`) and changes
+    /// nothing. The message gives the customer's own stake only: it is read by that customer.
+    fn add_customer_stake(
+        &mut self,
+        c: CustomerIdx,
+        object: &str,
+        field: &str,
+        delta: i128,
+    ) -> Result<(), BookError> {
+        let own = self.customer_stake[c.0 as usize] + delta;
+        if own > MAX_CUSTOMER_STAKE_USD {
+            return Err(BookError::new(
+                object,
+                field,
+                format!(
+                    "would give customer {} {own} USD at stake in the book, more than the \
+                     {MAX_CUSTOMER_STAKE_USD} one customer may hold (plan totals must stay exact)",
+                    self.customers[c.0 as usize].key
+                ),
+            ));
+        }
+        self.customer_stake[c.0 as usize] = own;
+        self.stake += delta;
+        debug_assert!(self.stake <= MAX_STAKE_USD);
+        Ok(())
+    }
+
+    /// Takes `delta` off customer `c`'s stake (an order or reservation cancelled).
+    fn release_customer_stake(&mut self, c: CustomerIdx, delta: i128) {
+        self.customer_stake[c.0 as usize] -= delta;
+        self.stake -= delta;
+    }
+
+    /// Customer `c`'s part of [`Book::stake_usd`], USD (at most [`MAX_CUSTOMER_STAKE_USD`]).
+    pub fn customer_stake_usd(&self, c: CustomerIdx) -> i128 {
+        self.customer_stake[c.0 as usize]
     }
 
     /// Brings an initial order to where `p` says it stands, as the events would: a promise
@@ -797,7 +872,7 @@ impl Book {
                         cm.units as i128 * (penalty + price.unsigned_abs() as i128 * t)
                     })
                     .sum();
-                self.add_stake(&obj, "commitments", stake)?;
+                self.add_customer_stake(customer, &obj, "commitments", stake)?;
                 self.contract_index
                     .insert(c.key.clone(), self.contracts.len());
                 self.contracts.push(Contract {
@@ -842,7 +917,7 @@ impl Book {
                     o.price_usd_per_unit,
                     o.lateness_penalty_usd_per_unit_period,
                 );
-                self.add_stake(&obj, "quantity", stake)?;
+                self.add_customer_stake(customer, &obj, "quantity", stake)?;
                 let idx = OrderIdx(self.orders.len() as u32);
                 self.order_index_mut().insert(o.key.clone(), idx);
                 self.orders.push(Order {
@@ -872,11 +947,15 @@ impl Book {
                         format!("a {} order cannot be cancelled", o.status.as_str()),
                     ));
                 }
-                self.stake -= self.order_stake(
-                    o.units,
-                    o.price_usd_per_unit,
-                    o.lateness_penalty_usd_per_unit_period,
+                let (customer, stake) = (
+                    o.customer,
+                    self.order_stake(
+                        o.units,
+                        o.price_usd_per_unit,
+                        o.lateness_penalty_usd_per_unit_period,
+                    ),
                 );
+                self.release_customer_stake(customer, stake);
                 let o = self.orders.get_mut(i.0 as usize);
                 o.status = OrderStatus::Cancelled;
                 o.promise = None;
@@ -1031,7 +1110,7 @@ impl Book {
                     r.price_usd_per_unit_period,
                 )?;
                 let stake = self.reservation_stake(r.units, r.price_usd_per_unit_period);
-                self.add_stake(&obj, "units", stake)?;
+                self.add_customer_stake(customer, &obj, "units", stake)?;
                 let idx = ReservationIdx(self.reservations.len() as u32);
                 self.reservation_index.insert(r.key.clone(), idx);
                 self.reservations.push(Reservation {
@@ -1061,7 +1140,11 @@ impl Book {
                         "is already cancelled",
                     ));
                 }
-                self.stake -= self.reservation_stake(r.units, r.price_usd_per_unit_period);
+                let (customer, stake) = (
+                    r.customer,
+                    self.reservation_stake(r.units, r.price_usd_per_unit_period),
+                );
+                self.release_customer_stake(customer, stake);
                 self.reservations[i.0 as usize].cancelled = true;
             }
             Event::SupplyAdjusted(adj) => {
@@ -1090,7 +1173,7 @@ impl Book {
                         .map_err(|m| BookError::new(&obj, "delta_units", m))?;
                 }
                 let stake = self.supply_unit_stake(g) * adj.delta_units as i128;
-                self.add_stake(&obj, "delta_units", stake)?;
+                self.add_supply_stake(&obj, "delta_units", stake)?;
                 self.supply_adjustments.push(SupplyAdjustment {
                     generation: g,
                     period: adj.period,

@@ -175,7 +175,8 @@ impl Book {
         }
         for (i, r) in reservations.iter().enumerate() {
             if r.cancelled {
-                book.stake -= book.reservation_stake(r.units, r.price_usd_per_unit_period);
+                let stake = book.reservation_stake(r.units, r.price_usd_per_unit_period);
+                book.release_customer_stake(book.reservations[i].customer, stake);
             }
             book.reservations[i].cancelled = r.cancelled;
         }
@@ -210,15 +211,16 @@ impl Book {
                 None => Ok(()),
             }
         };
-        // The orders' stake, and their recorded deliveries per generation and period.
-        type Checked = (i128, Vec<Vec<u64>>);
+        // The orders' stake per customer, and their recorded deliveries per generation and
+        // period.
+        type Checked = (Vec<i128>, Vec<Vec<u64>>);
         let check_orders = || -> Result<Checked, (usize, BookError)> {
-            let mut stake = 0i128;
+            let mut stake = vec![0i128; book.customers.len()];
             let mut delivered = vec![vec![0u64; periods as usize]; book.generations.len()];
             for (i, o) in orders.iter().enumerate() {
                 book.check_restored_order(o).map_err(|e| (i, e))?;
                 if o.status != OrderStatus::Cancelled {
-                    stake += book.order_stake(
+                    stake[o.customer.0 as usize] += book.order_stake(
                         o.units,
                         o.price_usd_per_unit,
                         o.lateness_penalty_usd_per_unit_period,
@@ -253,7 +255,11 @@ impl Book {
             (Err((i, e)), Err((j, _))) if i <= j => return Err(e),
             (_, Err((_, e))) | (Err((_, e)), _) => return Err(e),
         };
-        book.add_stake("book", "orders", order_stake)?;
+        for (c, stake) in order_stake.into_iter().enumerate() {
+            let c = CustomerIdx(c as u32);
+            let obj = format!("customer {}", book.customers[c.0 as usize].key);
+            book.add_customer_stake(c, &obj, "orders", stake)?;
+        }
         book.orders = orders;
         // A new book has delivered nothing yet: the orders' deliveries are all there is so far.
         book.delivered_units = delivered;
