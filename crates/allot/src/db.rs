@@ -162,8 +162,17 @@ impl BookDb {
     pub fn commit(&mut self, events: Vec<Event>) -> Result<std::ops::RangeInclusive<u64>> {
         let records: Vec<NewEvent> = events.iter().map(|e| encode(e, &self.actor)).collect();
         let mut next = self.book.clone();
-        next.apply_all(events)
-            .map_err(|(i, e)| anyhow!("change {} refused: {e}", i + 1))?;
+        next.apply_all(events).map_err(|(i, e)| {
+            // The command line is the vendor's: a refused confirmation names the change.
+            match self
+                .book
+                .changed_since_plan()
+                .filter(|_| e.field == "promise")
+            {
+                Some(why) => anyhow!("change {} refused: {e} (since it: {why})", i + 1),
+                None => anyhow!("change {} refused: {e}", i + 1),
+            }
+        })?;
         let range = self.store.append(Some(self.head), &records)?;
         self.book = next;
         self.head = *range.end();

@@ -470,8 +470,23 @@ async fn order_change(
     id: String,
     event: Event,
 ) -> Result<Json<OrderDto>, ApiError> {
-    visible_order(&state.snapshot().book, &p, &id)?;
-    let snap: Arc<Snapshot> = state.commit(vec![event], &p.actor(), None).await?;
+    let before = state.snapshot();
+    visible_order(&before.book, &p, &id)?;
+    let snap: Arc<Snapshot> = match state.commit(vec![event], &p.actor(), None).await {
+        Ok(snap) => snap,
+        // Staff are told which change blocks a confirmation; a customer only what kind (the
+        // book's message), as the change's note or contract is not theirs to read.
+        Err(ApiError::Refused(m))
+            if p.role.is_staff() && m.contains(book::CONFIRM_AFTER_CHANGE) =>
+        {
+            let why = state.snapshot().book.changed_since_plan();
+            return Err(ApiError::Refused(match why {
+                Some(why) => format!("{m} (since it: {why})"),
+                None => m,
+            }));
+        }
+        Err(e) => return Err(e),
+    };
     let (_, order) = visible_order(&snap.book, &p, &id)?;
     Ok(Json(OrderDto::new(&snap.book, order)))
 }

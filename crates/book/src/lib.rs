@@ -70,6 +70,11 @@ pub const MAX_VALUE_FACTOR_BP: u32 = 20_000;
 /// intermediate sum of the solver and the checker is exact in `i64`. The per-field bounds alone
 /// do not give that: one order of 10^9 units at 10^10 USD a unit is worth 10^19 USD.
 pub const MAX_STAKE_USD: i128 = 1 << 61;
+/// Why a promise cannot be confirmed while [`Book::changed_since_plan`] is `Some` (the error's
+/// field is `promise`).
+pub const CONFIRM_AFTER_CHANGE: &str = "the book changed since this promise was made (supply \
+     was cut or a contract added, which can make the last plan's promises infeasible); re-plan \
+     before confirming";
 /// Most customers one book holds.
 pub const MAX_CUSTOMERS: usize = 1 << 16;
 /// Largest money one customer may have at stake in a book, in USD (2^44, about 1.8e13: its
@@ -984,14 +989,15 @@ impl Book {
                         ),
                     ));
                 }
-                if let Some(why) = self.changed_since_plan().filter(|_| !initial) {
+                // The message is read by the order's customer: it says what kind of change
+                // blocks the confirmation, not which (a supply cut's note and a contract's id
+                // are the vendor's and other customers'; staff read them from
+                // `changed_since_plan`).
+                if self.changed_since_plan().is_some() && !initial {
                     return Err(BookError::new(
                         format!("order {order}"),
                         "promise",
-                        format!(
-                            "the book changed since this promise was made ({why}); re-plan \
-                             before confirming"
-                        ),
+                        CONFIRM_AFTER_CHANGE,
                     ));
                 }
                 let o = self.orders.get_mut(i.0 as usize);

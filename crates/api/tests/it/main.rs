@@ -660,7 +660,7 @@ async fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
     let (s, text, _) = confirm(promised[0]).await;
     assert_eq!(s, StatusCode::OK, "{text}");
     // A supply cut: the next confirmation waits for a re-plan.
-    let cut = json!({"generation": "trn2", "month": "2027-03", "delta_units": -500, "note": "fab"});
+    let cut = json!({"generation": "trn2", "month": "2027-03", "delta_units": -500, "note": "fab line 4 down"});
     let (s, text, _) = app
         .call(
             Method::POST,
@@ -675,8 +675,26 @@ async fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
     assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
     assert!(
         text.contains("changed since this promise was made")
-            && text.contains("supply cut of trn2 in 2027-03 by 500 units")
+            && text.contains("supply was cut")
             && text.contains("re-plan before confirming"),
+        "{text}"
+    );
+    // The customer is not told the vendor's note, nor which cut (supply is staff-only).
+    assert!(
+        !text.contains("fab line 4 down") && !text.contains("by 500 units"),
+        "{text}"
+    );
+    // The planner is told which change it was.
+    let path = format!(
+        "/api/orders/{}/confirm",
+        promised[1]["id"].as_str().unwrap()
+    );
+    let (s, text, v) = app
+        .call(Method::POST, &path, Some(&app.planner), None, None)
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("supply cut of trn2 in 2027-03 by 500 units: fab line 4 down"),
         "{text}"
     );
     let (_, _, after) = app
