@@ -871,6 +871,19 @@ pub(crate) async fn create_reservation(
             format_month(book, Period(book.horizon().periods() - 1))
         )));
     }
+    // As for orders: a reservation held wholly before the server's month could never be
+    // accepted, so it is refused (422) rather than booked with nothing accepted.
+    let now = now(&state, book);
+    if last < now {
+        return Err(ApiError::Refused(format!(
+            "end: the months {}..{} have passed (the server's month is {}); a reservation's \
+             end must be {} or later",
+            format_month(book, start),
+            format_month(book, last),
+            format_month(book, now),
+            format_month(book, now)
+        )));
+    }
     let spec = book::ReservationSpec {
         key: id,
         customer,

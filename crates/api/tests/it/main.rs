@@ -766,6 +766,51 @@ async fn orders_whose_window_has_passed_are_refused() {
     app.stop().await;
 }
 
+/// The same for a reservation held wholly before the server's month: a 422 that books nothing;
+/// one that ends in the server's month is booked.
+#[tokio::test]
+async fn reservations_whose_months_have_passed_are_refused() {
+    let app = spawn_app_with(|c| c.now = book::YearMonth::new(2028, 6)).await;
+    let cust = app.customer_token("colo-a");
+    let count = || async {
+        let (s, text, v) = app.get("/api/reservations", &app.planner).await;
+        assert_eq!(s, StatusCode::OK, "{text}");
+        v.as_array().expect("a list").len()
+    };
+    let before = count().await;
+    let reservation = |start: &str, end: &str| {
+        json!({"generation": "trn2", "units": 5, "start": start, "end": end,
+               "price_usd_per_unit_period": 100})
+    };
+    let (s, text, v) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&cust),
+            Some(reservation("2027-01", "2027-02")),
+            Some("r1"),
+        )
+        .await;
+    assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
+    assert!(
+        text.contains("end") && text.contains("have passed") && text.contains("2028-06"),
+        "{text}"
+    );
+    assert_eq!(count().await, before, "nothing booked");
+    let (s, text, _) = app
+        .call(
+            Method::POST,
+            "/api/reservations",
+            Some(&cust),
+            Some(reservation("2028-01", "2028-06")),
+            Some("r1"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    assert_eq!(count().await, before + 1);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn limits_and_malformed_requests() {
     let app = spawn_app_with(|c| c.max_body_bytes = 4096).await;
