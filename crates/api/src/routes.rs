@@ -168,6 +168,13 @@ pub(crate) async fn get_metrics(
         .into_response())
 }
 
+/// The secret of an `Authorization` header's value `Bearer <secret>` (the scheme's name in any
+/// case, as RFC 9110 has it; spaces around the secret ignored).
+fn bearer_secret(value: &str) -> Option<&str> {
+    let (scheme, secret) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+}
+
 /// Authenticates `Authorization: Bearer <secret>` and passes the [`Principal`] on.
 async fn require_token(
     State(state): State<AppState>,
@@ -180,8 +187,7 @@ async fn require_token(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(bearer_secret)
         .ok_or(ApiError::Unauthorized)?;
     let principal = state.authenticate(secret)?.ok_or(ApiError::Unauthorized)?;
     state.check_rate(principal.token_id)?;

@@ -811,6 +811,31 @@ async fn reservations_whose_months_have_passed_are_refused() {
     app.stop().await;
 }
 
+/// The authentication scheme's name is case-insensitive (RFC 9110): `bearer`, `BEARER` and
+/// `Bearer` all carry the token; another scheme, or none, is 401.
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = spawn_app().await;
+    let cust = app.customer_token("lab-a");
+    for (value, expected) in [
+        (format!("bearer {cust}"), StatusCode::OK),
+        (format!("BEARER  {cust} "), StatusCode::OK),
+        (format!("Bearer {cust}"), StatusCode::OK),
+        (format!("Basic {cust}"), StatusCode::UNAUTHORIZED),
+        (cust.clone(), StatusCode::UNAUTHORIZED),
+    ] {
+        let res = app
+            .client
+            .get(format!("http://{}/api/orders", app.addr))
+            .header("Authorization", value.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected, "{value}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn limits_and_malformed_requests() {
     let app = spawn_app_with(|c| c.max_body_bytes = 4096).await;
