@@ -295,10 +295,44 @@ pub(crate) async fn healthz() -> Json<Health> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
-    /// Skip this many orders (default 0).
+    /// Skip this many entries (default 0).
     offset: Option<usize>,
-    /// At most this many orders (default 100, at most the server's page limit).
+    /// At most this many entries (default: 100 orders, or the server's page limit for the
+    /// waitlist and reservations; at most the server's page limit).
     limit: Option<usize>,
+}
+
+/// One page (`offset`, `limit`; default limit: the server's page limit) of a list answered as a
+/// plain JSON array: the page's entries made by `dto`, with the list's length in
+/// `X-Total-Count`, and a `Link` header to the next page when there is one. `items` are the
+/// entries the caller may see.
+fn array_page<T, D: serde::Serialize>(
+    state: &Shared,
+    path: &str,
+    q: PageQuery,
+    items: Vec<T>,
+    dto: impl Fn(&T) -> Option<D>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(state, Some(q.limit.unwrap_or(state.config.max_page_size)))?;
+    let offset = q.offset.unwrap_or(0);
+    let total = items.len();
+    let page: Vec<D> = items
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .filter_map(dto)
+        .collect();
+    let mut res = Json(page).into_response();
+    let headers = res.headers_mut();
+    headers.insert("x-total-count", total.into());
+    let end = offset.saturating_add(limit);
+    if end < total {
+        let next = format!("<{path}?offset={end}&limit={limit}>; rel=\"next\"");
+        if let Ok(v) = header::HeaderValue::from_str(&next) {
+            headers.insert(header::LINK, v);
+        }
+    }
+    Ok(res)
 }
 
 #[utoipa::path(get, path = "/api/orders", tag = "orders", params(PageQuery), responses((status = 200, description = "A page of the orders the caller may see", body = OrderPage), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
@@ -701,22 +735,26 @@ pub(crate) async fn get_promise(
     }))
 }
 
-#[utoipa::path(get, path = "/api/waitlist", tag = "planning", responses((status = 200, description = "The waitlist (a customer token: its own entries)", body = Vec<WaitlistEntryDto>), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/waitlist", tag = "planning", params(PageQuery), responses((status = 200, description = "A page of the waitlist (a customer token: its own entries); the whole list's length in X-Total-Count, the next page in Link", body = Vec<WaitlistEntryDto>), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
 pub(crate) async fn get_waitlist(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-) -> Result<Json<Vec<WaitlistEntryDto>>, ApiError> {
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
     let now = now(&state, &state.snapshot().book);
     let cached = state.current_plan(now).await?;
     let (book, plan) = (&cached.snapshot.book, &cached.plan);
     let staff = p.role.is_staff();
-    let entries = plan
+    let visible: Vec<OrderIdx> = plan
         .waitlist
         .iter()
-        .filter(|&&o| may_see(book, &p, book.order_at(o)))
-        .filter_map(|&o| WaitlistEntryDto::new(book, plan, o, staff))
+        .copied()
+        .filter(|&o| may_see(book, &p, book.order_at(o)))
         .collect();
-    Ok(Json(entries))
+    array_page(&state, "/api/waitlist", q, visible, |&o| {
+        WaitlistEntryDto::new(book, plan, o, staff)
+    })
 }
 
 #[utoipa::path(get, path = "/api/me", tag = "book", responses((status = 200, description = "The calling token", body = MeDto), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
@@ -807,27 +845,34 @@ pub(crate) async fn get_history(
 
 /// Reservations of cloud capacity, with the units the current plan accepts (a customer token
 /// sees only its own).
-#[utoipa::path(get, path = "/api/reservations", tag = "reservations", responses((status = 200, description = "Reservations the caller may see, with the units the plan accepts", body = Vec<ReservationDto>), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/reservations", tag = "reservations", params(PageQuery), responses((status = 200, description = "A page of the reservations the caller may see, with the units the plan accepts; the whole list's length in X-Total-Count, the next page in Link", body = Vec<ReservationDto>), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 429, description = "Rate limit exceeded", body = ErrorBody)))]
 pub(crate) async fn list_reservations(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-) -> Result<Json<Vec<ReservationDto>>, ApiError> {
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
     let now = now(&state, &state.snapshot().book);
     let cached = state.current_plan(now).await?;
     let (book, plan) = (&cached.snapshot.book, &cached.plan);
-    Ok(Json(
-        book.reservations()
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| match p.role {
-                Role::Admin | Role::Planner => true,
-                Role::Customer => {
-                    p.customer.as_deref() == Some(book.customer_at(r.customer).key.as_str())
-                }
-            })
-            .map(|(i, r)| ReservationDto::new(book, r, plan.reservations_accepted.get(i).copied()))
-            .collect(),
-    ))
+    let visible: Vec<(usize, &book::Reservation)> = book
+        .reservations()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| match p.role {
+            Role::Admin | Role::Planner => true,
+            Role::Customer => {
+                p.customer.as_deref() == Some(book.customer_at(r.customer).key.as_str())
+            }
+        })
+        .collect();
+    array_page(&state, "/api/reservations", q, visible, |&(i, r)| {
+        Some(ReservationDto::new(
+            book,
+            r,
+            plan.reservations_accepted.get(i).copied(),
+        ))
+    })
 }
 
 /// The customer a request acts for: a customer token's own (and no other), or the one staff name.

@@ -32,8 +32,19 @@
     return out;
   }
 
+  // The waitlist comes in pages of at most 500 entries (a shorter page is the last).
+  async function allWaitlist() {
+    const out = [];
+    for (let page = 0; page < 50; page++) {
+      const p = await api(`/api/waitlist?offset=${out.length}&limit=500`);
+      out.push(...p);
+      if (p.length < 500) break;
+    }
+    return out;
+  }
+
   async function refresh() {
-    const [orders, waitlist] = await Promise.all([allOrders(), api("/api/waitlist")]);
+    const [orders, waitlist] = await Promise.all([allOrders(), allWaitlist()]);
     state.orders = orders;
     state.waitlist = waitlist;
     renderKpis();

@@ -614,6 +614,52 @@ async fn plan_promise_confirm_and_cancel() {
     app.stop().await;
 }
 
+/// The waitlist and the reservations come in pages: `offset` and `limit` (default and most: the
+/// server's page limit), the whole list's length in `X-Total-Count`, the next page in `Link`;
+/// the pages together are the whole list, in order.
+#[tokio::test]
+async fn waitlist_and_reservations_come_in_pages() {
+    let app = spawn_app().await;
+    for path in ["/api/waitlist", "/api/reservations"] {
+        let (s, text, whole) = app.get(path, &app.planner).await;
+        assert_eq!(s, StatusCode::OK, "{text}");
+        let whole = whole.as_array().expect("a list").clone();
+        assert!(whole.len() >= 3, "{path}: {} entries", whole.len());
+        let mut paged = Vec::new();
+        let mut next = Some(format!("{path}?limit=2"));
+        while let Some(url) = next.take() {
+            let res = app
+                .client
+                .get(format!("http://{}{url}", app.addr))
+                .bearer_auth(&app.planner)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let total = res.headers()["x-total-count"].to_str().unwrap().to_string();
+            assert_eq!(total, whole.len().to_string());
+            next = res.headers().get("link").map(|l| {
+                let l = l.to_str().unwrap();
+                assert!(l.ends_with("; rel=\"next\""), "{l}");
+                l[1..l.find('>').unwrap()].to_string()
+            });
+            let page: Vec<Value> = res.json().await.unwrap();
+            assert!(page.len() <= 2);
+            paged.extend(page);
+        }
+        assert_eq!(paged, whole, "{path}: the pages make the whole list");
+        let (s, _, v) = app
+            .get(&format!("{path}?offset={}", whole.len()), &app.planner)
+            .await;
+        assert_eq!((s, v), (StatusCode::OK, json!([])));
+        for bad in ["limit=0", "limit=501", "offset=-1", "page=2"] {
+            let (s, text, v) = app.get(&format!("{path}?{bad}"), &app.planner).await;
+            assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+        }
+    }
+    app.stop().await;
+}
+
 /// A promise made before a supply cut may no longer hold: confirming it is a 422 that changes
 /// nothing until the book is planned again.
 #[tokio::test]
