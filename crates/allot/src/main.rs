@@ -407,7 +407,7 @@ enum SupplyCmd {
         /// Period (YYYY-MM or index).
         #[arg(long)]
         period: String,
-        /// Units removed.
+        /// Units removed (1 to 1,000,000,000).
         #[arg(long)]
         units: u64,
         /// Why.
@@ -422,7 +422,7 @@ enum SupplyCmd {
         /// Period (YYYY-MM or index).
         #[arg(long)]
         period: String,
-        /// Units added.
+        /// Units added (1 to 1,000,000,000).
         #[arg(long)]
         units: u64,
         /// Why.
@@ -1284,13 +1284,13 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
             period,
             units,
             note,
-        } => (generation, period, -(units as i64), note),
+        } => (generation, period, -supply_units_arg(units)?, note),
         SupplyCmd::Add {
             generation,
             period,
             units,
             note,
-        } => (generation, period, units as i64, note),
+        } => (generation, period, supply_units_arg(units)?, note),
     };
     let period = period_arg(&db.book, "period", &period)?;
     db.commit(vec![Event::SupplyAdjusted(SupplyAdjustmentSpec {
@@ -1305,6 +1305,18 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
         db.head()
     );
     Ok(())
+}
+
+/// `--units` of `supply cut` / `supply add` as the size of the change: refused unless it is
+/// within the book's bound on units (so it fits a signed delta, whatever its sign).
+fn supply_units_arg(units: u64) -> Result<i64> {
+    match i64::try_from(units) {
+        Ok(v) if (1..=book::MAX_UNITS).contains(&units) => Ok(v),
+        _ => Err(bad(format!(
+            "--units: {units} must be between 1 and {}",
+            book::MAX_UNITS
+        ))),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the server then stops accepting, finishes in-flight requests

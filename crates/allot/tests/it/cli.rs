@@ -775,3 +775,61 @@ fn supply_show_names_the_adjustment_that_changed_a_month() {
     assert!(!line.contains("0 wafers"), "{line}");
     assert!(!row(&after, "2027-04").contains("adjustment"), "{after}");
 }
+
+/// `--units` of a supply change beyond the book's bound (or 0) is refused before anything is
+/// written: a value past `i64::MAX` once wrapped into a change of the opposite sign.
+#[test]
+fn supply_units_outside_the_books_bound_are_refused() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let supply = env.ok(&["supply", "show"]);
+    for verb in ["cut", "add"] {
+        for units in [
+            "18446744073709551615", // u64::MAX: was recorded as a change of 1 the other way
+            "9223372036854775808",  // i64::MAX + 1
+            "9223372036854775807",  // i64::MAX
+            "1000000001",           // book::MAX_UNITS + 1
+            "0",
+        ] {
+            let err = env.fails(&[
+                "supply",
+                verb,
+                "--generation",
+                "trn3",
+                "--period",
+                "2027-03",
+                "--units",
+                units,
+            ]);
+            assert!(
+                err.contains("--units") && err.contains(units) && err.contains("1000000000"),
+                "supply {verb} --units {units}: {err}"
+            );
+            assert_eq!(
+                env.history_len(),
+                before,
+                "supply {verb} {units} wrote nothing"
+            );
+        }
+    }
+    assert_eq!(env.ok(&["supply", "show"]), supply);
+    // Within the bound it is the book's rules that apply: a real cut is recorded as a cut.
+    env.ok(&[
+        "supply",
+        "cut",
+        "--generation",
+        "trn3",
+        "--period",
+        "2027-03",
+        "--units",
+        "1",
+    ]);
+    let after = env.ok(&["supply", "show"]);
+    let row = after
+        .lines()
+        .find(|l| l.starts_with("2027-03"))
+        .expect("2027-03");
+    assert!(row.contains("cut by adjustment"), "{row}");
+    assert_eq!(env.history_len(), before + 1);
+}
