@@ -833,3 +833,37 @@ fn supply_units_outside_the_books_bound_are_refused() {
     assert!(row.contains("cut by adjustment"), "{row}");
     assert_eq!(env.history_len(), before + 1);
 }
+
+/// `allot solve --dimacs` refuses, naming the line, a file whose optimal cost could overflow
+/// (it printed the wrapped sum as the "optimal cost") and a tiny file declaring billions of
+/// nodes (it allocated for all of them and was killed).
+#[test]
+fn solve_refuses_dimacs_files_beyond_the_solvers_bounds() {
+    let env = Env::new();
+    let overflow = env.write(
+        "o.min",
+        "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 10 4611686018427387904\n",
+    );
+    let err = env.fails(&["solve", "--dimacs", overflow.to_str().expect("utf-8")]);
+    assert!(
+        err.contains("o.min: line 4: cost 4611686018427387904 outside"),
+        "{err}"
+    );
+    assert!(!err.contains("optimal cost"), "{err}");
+    let huge = env.write("d.min", "p min 4000000000 0\n");
+    let err = env.fails(&["solve", "--dimacs", huge.to_str().expect("utf-8")]);
+    assert!(
+        err.contains("d.min: line 1: node count 4000000000 exceeds the limit of 268435456"),
+        "{err}"
+    );
+    let isolated = env.write("i.min", "p min 268435456 0\n");
+    let err = env.fails(&["solve", "--dimacs", isolated.to_str().expect("utf-8")]);
+    assert!(
+        err.contains("i.min: line 1: 268435456 of the 268435456 declared nodes appear on no"),
+        "{err}"
+    );
+    // A file within the bounds still solves.
+    let ok = env.write("ok.min", "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 10 7\n");
+    let out = env.ok(&["solve", "--dimacs", ok.to_str().expect("utf-8")]);
+    assert!(out.contains("optimal cost 21"), "{out}");
+}
