@@ -90,7 +90,7 @@ enum Command {
     /// snapshot is only a cache of the log: a damaged or outdated one is ignored with a warning
     /// and the log replayed.
     Snapshot,
-    /// Import orders from a CSV file, all or nothing (see docs/scenario.md for the columns).
+    /// Import orders from a CSV file, all or nothing, at most 100,000 rows (see docs/scenario.md).
     Import {
         /// The CSV file.
         file: PathBuf,
@@ -675,10 +675,22 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Import { file } => {
             let mut db = BookDb::open(path, &actor)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let name = file.display().to_string();
-            let specs = scenario::parse_orders_csv(&text, &name, db.book.horizon())
+            let text = scenario::orders_csv_text(&bytes, &name).map_err(|e| bad(e.to_string()))?;
+            // An import is one batch of events, written all or nothing: the store's limit on a
+            // batch is the limit on an import, checked before any row is read.
+            let (rows, limit) = (scenario::orders_csv_rows(text), db.max_batch_events());
+            if rows > limit {
+                return Err(bad(format!(
+                    "{name}: the file has {} rows of orders; one import takes at most {}: split \
+                     the file and import the parts one after another",
+                    book::thousands(rows as i64),
+                    book::thousands(limit as i64)
+                )));
+            }
+            let specs = scenario::parse_orders_csv(text, &name, db.book.horizon())
                 .map_err(|e| bad(e.to_string()))?;
             scenario::check_orders_against(&db.book, &specs, &name)
                 .map_err(|e| bad(e.to_string()))?;

@@ -867,3 +867,63 @@ fn solve_refuses_dimacs_files_beyond_the_solvers_bounds() {
     let out = env.ok(&["solve", "--dimacs", ok.to_str().expect("utf-8")]);
     assert!(out.contains("optimal cost 21"), "{out}");
 }
+
+/// An order CSV that is not UTF-8 is refused at the line of the first bad byte, and one with
+/// more rows than an import may write is refused before any row is read, saying so; neither
+/// writes anything.
+#[test]
+fn import_refuses_non_utf8_and_oversized_files_up_front() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let header = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
+    let good = "n-1,ent-a,trn2-server,1,2027-03,2027-06,800000,0,";
+    let p = env.dir.path().join("orders.csv");
+    let mut bytes =
+        format!("{header}\n{good}\nn-2,ent-a,trn2-server,1,2027-03,2027-06,").into_bytes();
+    bytes.extend_from_slice(b"8\xff00000,0,\n");
+    std::fs::write(&p, &bytes).expect("write");
+    let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        err.contains("orders.csv:3: not valid UTF-8 at column 42"),
+        "{err}"
+    );
+    assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+
+    let limit = 100_000;
+    let rows = |n: usize, last: &str| {
+        let mut text = String::with_capacity((n + 1) * 60);
+        text.push_str(header);
+        text.push('\n');
+        for i in 1..n {
+            text.push_str(&format!(
+                "m-{i},ent-a,trn2-server,1,2027-03,2027-06,800000,0,\n"
+            ));
+        }
+        text.push_str(last);
+        text.push('\n');
+        text
+    };
+    let p = env.write("big.csv", &rows(limit + 1, good));
+    let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        err.contains(
+            "big.csv: the file has 100,001 rows of orders; one import takes at most 100,000: \
+             split the file"
+        ),
+        "{err}"
+    );
+    assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+    // Exactly the limit passes the size check: the rows are read, and the bad last one (line
+    // 100,001) is what refuses the file.
+    let p = env.write(
+        "big.csv",
+        &rows(
+            limit,
+            "m-last,ent-a,trn2-server,many,2027-03,2027-06,800000,0,",
+        ),
+    );
+    let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(err.contains("big.csv:100001: quantity"), "{err}");
+    assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+}
