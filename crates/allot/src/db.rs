@@ -206,6 +206,11 @@ impl BookDb {
         Ok(out)
     }
 
+    /// The most events one commit may write (the store's batch limit).
+    pub fn max_batch_events(&self) -> usize {
+        self.store.limits().max_batch_events
+    }
+
     /// The last event's seq.
     pub fn head(&self) -> u64 {
         self.head

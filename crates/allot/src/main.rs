@@ -90,7 +90,7 @@ enum Command {
     /// snapshot is only a cache of the log: a damaged or outdated one is ignored with a warning
     /// and the log replayed.
     Snapshot,
-    /// Import orders from a CSV file, all or nothing (see docs/scenario.md for the columns).
+    /// Import orders from a CSV file, all or nothing, at most 100,000 rows (see docs/scenario.md).
     Import {
         /// The CSV file.
         file: PathBuf,
@@ -407,7 +407,7 @@ enum SupplyCmd {
         /// Period (YYYY-MM or index).
         #[arg(long)]
         period: String,
-        /// Units removed.
+        /// Units removed (1 to 1,000,000,000).
         #[arg(long)]
         units: u64,
         /// Why.
@@ -422,7 +422,7 @@ enum SupplyCmd {
         /// Period (YYYY-MM or index).
         #[arg(long)]
         period: String,
-        /// Units added.
+        /// Units added (1 to 1,000,000,000).
         #[arg(long)]
         units: u64,
         /// Why.
@@ -675,10 +675,22 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Import { file } => {
             let mut db = BookDb::open(path, &actor)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let name = file.display().to_string();
-            let specs = scenario::parse_orders_csv(&text, &name, db.book.horizon())
+            let text = scenario::orders_csv_text(&bytes, &name).map_err(|e| bad(e.to_string()))?;
+            // An import is one batch of events, written all or nothing: the store's limit on a
+            // batch is the limit on an import, checked before any row is read.
+            let (rows, limit) = (scenario::orders_csv_rows(text), db.max_batch_events());
+            if rows > limit {
+                return Err(bad(format!(
+                    "{name}: the file has {} rows of orders; one import takes at most {}: split \
+                     the file and import the parts one after another",
+                    book::thousands(rows as i64),
+                    book::thousands(limit as i64)
+                )));
+            }
+            let specs = scenario::parse_orders_csv(text, &name, db.book.horizon())
                 .map_err(|e| bad(e.to_string()))?;
             scenario::check_orders_against(&db.book, &specs, &name)
                 .map_err(|e| bad(e.to_string()))?;
@@ -1284,13 +1296,13 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
             period,
             units,
             note,
-        } => (generation, period, -(units as i64), note),
+        } => (generation, period, -supply_units_arg(units)?, note),
         SupplyCmd::Add {
             generation,
             period,
             units,
             note,
-        } => (generation, period, units as i64, note),
+        } => (generation, period, supply_units_arg(units)?, note),
     };
     let period = period_arg(&db.book, "period", &period)?;
     db.commit(vec![Event::SupplyAdjusted(SupplyAdjustmentSpec {
@@ -1305,6 +1317,18 @@ fn supply_cmd(path: &Path, actor: &str, cmd: SupplyCmd) -> Result<()> {
         db.head()
     );
     Ok(())
+}
+
+/// `--units` of `supply cut` / `supply add` as the size of the change: refused unless it is
+/// within the book's bound on units (so it fits a signed delta, whatever its sign).
+fn supply_units_arg(units: u64) -> Result<i64> {
+    match i64::try_from(units) {
+        Ok(v) if (1..=book::MAX_UNITS).contains(&units) => Ok(v),
+        _ => Err(bad(format!(
+            "--units: {units} must be between 1 and {}",
+            book::MAX_UNITS
+        ))),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the server then stops accepting, finishes in-flight requests

@@ -333,6 +333,65 @@ pub enum DimacsErrorKind {
     /// More `a` lines than declared.
     #[error("more arcs than the {0} declared")]
     TooManyArcs(u64),
+    /// A node or arc count beyond [`MAX_NODES`] / [`MAX_ARCS`].
+    #[error("{what} {value} exceeds the limit of {limit}")]
+    TooLarge {
+        /// `node count` or `arc count`.
+        what: &'static str,
+        /// Declared.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// More declared nodes than [`MAX_UNNAMED_NODES`] that no line names (reported at the `p`
+    /// line): each would cost the solver memory while having neither supply nor arcs.
+    #[error(
+        "{unnamed} of the {declared} declared nodes appear on no `n` or `a` line; at most \
+         {limit} such isolated nodes are accepted"
+    )]
+    UnnamedNodes {
+        /// Declared.
+        declared: u64,
+        /// Declared but on no line.
+        unnamed: u64,
+        /// [`MAX_UNNAMED_NODES`].
+        limit: u64,
+    },
+    /// An arc cost too large for the solver's potentials with this many nodes.
+    #[error(
+        "cost {cost} outside -{limit}..={limit} (with {nodes} nodes the solver needs \
+         8 * (nodes + 1) * |cost| to fit in 64 bits)"
+    )]
+    Cost {
+        /// The cost.
+        cost: i64,
+        /// The largest magnitude accepted.
+        limit: i64,
+        /// Nodes declared.
+        nodes: u64,
+    },
+    /// The positive supplies and finite capacities (those below `INF_CAP`) so far add up to
+    /// `INF_CAP` or more, beyond what the solver accepts.
+    #[error(
+        "positive supplies plus finite capacities reach {total}, not below INF_CAP = {inf}",
+        inf = flow::INF_CAP
+    )]
+    FlowTotal {
+        /// The sum up to and including this line.
+        total: i64,
+    },
+    /// The arcs up to this one could cost more in total than 64 bits hold, so the optimal cost
+    /// (and the solver's sums) could overflow.
+    #[error(
+        "the arcs up to this one could cost {bound} in total (|cost| times the most flow the arc \
+         can carry, min(capacity, {flow_bound}), summed over arcs), beyond the 64-bit range"
+    )]
+    CostTotal {
+        /// The bound on `sum |cost| * flow` up to this arc.
+        bound: i128,
+        /// The most flow any arc can carry: positive supplies plus finite capacities.
+        flow_bound: i64,
+    },
     /// Fewer `a` lines than declared (reported at the `p` line).
     #[error("{declared} arcs declared, {found} found")]
     TooFewArcs {
@@ -350,13 +409,75 @@ fn num<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, Dimac
     })
 }
 
+/// Most nodes a DIMACS file may declare (2^28): the solver indexes nodes with `u32`, and every
+/// product of the node count used in the bounds below stays far inside 64 bits.
+pub const MAX_NODES: u64 = 1 << 28;
+
+/// Most arcs a DIMACS file may declare (2^28).
+pub const MAX_ARCS: u64 = 1 << 28;
+
+/// Most declared nodes that no `n` or `a` line names (2^20). Such a node has no supply and no
+/// arc, yet the solver keeps state for it: without this bound a 20-byte file declaring 2^28
+/// nodes would take gigabytes.
+pub const MAX_UNNAMED_NODES: u64 = 1 << 20;
+
+/// The shortest arc line, `a 1 1 0 0 0`: a file of `b` bytes has at most `b / 11` arcs, so no
+/// more room than that is reserved whatever the `p` line declares.
+const MIN_ARC_LINE: usize = 11;
+
+/// A set of node indices that grows with the largest index set (at most `MAX_NODES / 8` bytes),
+/// so that nothing is allocated for the nodes a file merely declares.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    /// Adds `i`; whether it was there already.
+    fn insert(&mut self, i: usize) -> bool {
+        let (w, bit) = (i / 64, 1u64 << (i % 64));
+        if w >= self.0.len() {
+            self.0.resize(w + 1, 0);
+        }
+        let had = self.0[w] & bit != 0;
+        self.0[w] |= bit;
+        had
+    }
+
+    fn len(&self) -> u64 {
+        self.0.iter().map(|w| u64::from(w.count_ones())).sum()
+    }
+}
+
 /// Reads a DIMACS min-cost-flow problem (`c`, `p min N M`, `n id supply`, `a u v low cap cost`).
 ///
 /// Lower bounds must be 0, capacities in `0..=flow::INF_CAP`; nodes without an `n` line have
 /// supply 0. Arcs keep their order (arc `k` of the file is `ArcId(k-1)`), node `i` is `NodeId(i-1)`.
+///
+/// Everything the solver needs to stay within 64 bits (`flow`'s preconditions on magnitudes) is
+/// checked, so that a file read here solves without overflow, and memory follows the file's
+/// size, not the counts it declares:
+/// - at most [`MAX_NODES`] nodes and [`MAX_ARCS`] arcs, and at most [`MAX_UNNAMED_NODES`]
+///   declared nodes that no line names;
+/// - the positive supplies plus the finite capacities (below `INF_CAP`) sum to less than
+///   `INF_CAP`; that sum `F` bounds the flow on any arc of a basic solution;
+/// - `|cost| <= i64::MAX / (8 * (nodes + 1))`: potentials are sums of costs along tree paths
+///   (at most `nodes` arcs), reduced costs differences of two of them, and folding the
+///   artificial components of the potentials at the end adds twice the largest such reduced
+///   cost, all well within `8 * (nodes + 1) * max |cost|`;
+/// - `sum over arcs of |cost| * min(capacity, F)` fits in `i64`, so the total cost and every
+///   partial sum of it do; the error names the arc line where the sum first goes beyond.
 pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
-    let mut problem: Option<(u64, u64, usize)> = None; // nodes, arcs, line
-    let mut supply: Vec<Option<i64>> = Vec::new();
+    struct Problem {
+        nodes: u64,
+        arcs: u64,
+        line: usize,
+        cost_limit: i64,
+    }
+    let mut problem: Option<Problem> = None;
+    // Supplies as given (node index, supply); the rest are 0.
+    let mut supplies: Vec<(u32, i64)> = Vec::new();
+    let (mut has_supply, mut named) = (Bits::default(), Bits::default());
+    // Positive supplies plus finite capacities so far (below INF_CAP).
+    let mut flow_bound: i64 = 0;
     let (mut from, mut to, mut cap, mut cost) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -364,6 +485,14 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
         let mut f = raw.split_ascii_whitespace();
         let Some(tag) = f.next() else { continue };
         let rest: Vec<&str> = f.collect();
+        let mut add_to_flow_bound = |v: i64| {
+            // Both terms are below INF_CAP = i64::MAX / 4: the sum cannot overflow.
+            flow_bound += v;
+            if flow_bound >= flow::INF_CAP {
+                return Err(err(DimacsErrorKind::FlowTotal { total: flow_bound }));
+            }
+            Ok(())
+        };
         match tag {
             "c" => {}
             "p" => {
@@ -378,30 +507,32 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
                 }
                 let n: u64 = num("node count", n).map_err(err)?;
                 let m: u64 = num("arc count", m).map_err(err)?;
-                if n >= (u32::MAX - 1) as u64 {
-                    return Err(err(DimacsErrorKind::Number {
-                        field: "node count",
-                        text: n.to_string(),
-                    }));
+                for (what, value, limit) in
+                    [("node count", n, MAX_NODES), ("arc count", m, MAX_ARCS)]
+                {
+                    if value > limit {
+                        return Err(err(DimacsErrorKind::TooLarge { what, value, limit }));
+                    }
                 }
-                if m >= (u32::MAX - 1) as u64 {
-                    return Err(err(DimacsErrorKind::Number {
-                        field: "arc count",
-                        text: m.to_string(),
-                    }));
-                }
-                supply = vec![None; n as usize];
-                let reserve = m.min(1 << 26) as usize;
+                // Room for the arcs the file can hold, however many it declares.
+                let reserve = (m as usize).min(text.len() / MIN_ARC_LINE);
                 from.reserve(reserve);
                 to.reserve(reserve);
                 cap.reserve(reserve);
                 cost.reserve(reserve);
-                problem = Some((n, m, line));
+                problem = Some(Problem {
+                    nodes: n,
+                    arcs: m,
+                    line,
+                    // n <= 2^28: the divisor is at most 2^31 + 8.
+                    cost_limit: i64::MAX / (8 * (n as i64 + 1)),
+                });
             }
             "n" => {
-                let Some((nodes, _, _)) = problem else {
+                let Some(p) = &problem else {
                     return Err(err(DimacsErrorKind::BeforeProblem));
                 };
+                let nodes = p.nodes;
                 let [id, s] = rest[..] else {
                     return Err(err(DimacsErrorKind::Fields("n ID SUPPLY")));
                 };
@@ -413,16 +544,21 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
                 if !(-flow::INF_CAP..=flow::INF_CAP).contains(&s) {
                     return Err(err(DimacsErrorKind::Supply(s)));
                 }
-                let slot = &mut supply[id as usize - 1];
-                if slot.is_some() {
+                let v = id as usize - 1;
+                if has_supply.insert(v) {
                     return Err(err(DimacsErrorKind::DuplicateNode(id)));
                 }
-                *slot = Some(s);
+                if s > 0 {
+                    add_to_flow_bound(s)?;
+                }
+                named.insert(v);
+                supplies.push((v as u32, s));
             }
             "a" => {
-                let Some((nodes, arcs, _)) = problem else {
+                let Some(p) = &problem else {
                     return Err(err(DimacsErrorKind::BeforeProblem));
                 };
+                let (nodes, arcs, cost_limit) = (p.nodes, p.arcs, p.cost_limit);
                 let [u, v, low, c, w] = rest[..] else {
                     return Err(err(DimacsErrorKind::Fields("a FROM TO LOW CAP COST")));
                 };
@@ -442,9 +578,21 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
                 if !(0..=flow::INF_CAP).contains(&c) {
                     return Err(err(DimacsErrorKind::Capacity(c)));
                 }
+                if w.unsigned_abs() > cost_limit as u64 {
+                    return Err(err(DimacsErrorKind::Cost {
+                        cost: w,
+                        limit: cost_limit,
+                        nodes,
+                    }));
+                }
                 if from.len() as u64 >= arcs {
                     return Err(err(DimacsErrorKind::TooManyArcs(arcs)));
                 }
+                if c < flow::INF_CAP {
+                    add_to_flow_bound(c)?;
+                }
+                named.insert(u as usize - 1);
+                named.insert(v as usize - 1);
                 from.push(u as u32 - 1);
                 to.push(v as u32 - 1);
                 cap.push(c);
@@ -453,7 +601,13 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
             other => return Err(err(DimacsErrorKind::UnknownLine(other.to_string()))),
         }
     }
-    let Some((_, arcs, pline)) = problem else {
+    let Some(Problem {
+        nodes,
+        arcs,
+        line: pline,
+        ..
+    }) = problem
+    else {
         return Err(DimacsError {
             line: text.lines().count().max(1),
             kind: DimacsErrorKind::NoProblem,
@@ -468,12 +622,47 @@ pub fn read_dimacs(text: &str) -> Result<flow::Network<i64>, DimacsError> {
             },
         });
     }
-    let mut net = flow::Network::with_capacity(supply.len(), from.len());
-    for s in supply {
-        net.add_node(s.unwrap_or(0));
+    let unnamed = nodes - named.len();
+    if unnamed > MAX_UNNAMED_NODES {
+        return Err(DimacsError {
+            line: pline,
+            kind: DimacsErrorKind::UnnamedNodes {
+                declared: nodes,
+                unnamed,
+                limit: MAX_UNNAMED_NODES,
+            },
+        });
+    }
+    // The flow on an arc of a basic solution (the solver's every basis, and its answer) is at
+    // most `flow_bound`: the supply on one side of a tree arc plus the saturated finite arcs.
+    let mut bound: i128 = 0;
+    for a in 0..from.len() {
+        bound += i128::from(cost[a].unsigned_abs()) * i128::from(cap[a].min(flow_bound));
+        if bound > i128::from(i64::MAX) {
+            return Err(DimacsError {
+                line: line_of_arc(text, a),
+                kind: DimacsErrorKind::CostTotal { bound, flow_bound },
+            });
+        }
+    }
+    let mut net = flow::Network::with_capacity(nodes as usize, from.len());
+    for _ in 0..nodes {
+        net.add_node(0);
+    }
+    for (v, s) in supplies {
+        net.set_supply(flow::NodeId(v), s);
     }
     for a in 0..from.len() {
         net.add_arc(flow::NodeId(from[a]), flow::NodeId(to[a]), cap[a], cost[a]);
     }
     Ok(net)
+}
+
+/// The line of the `k`-th arc (from 0) of a file [`read_dimacs`] has read.
+fn line_of_arc(text: &str, k: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.split_ascii_whitespace().next() == Some("a"))
+        .nth(k)
+        .map_or(1, |(i, _)| i + 1)
 }

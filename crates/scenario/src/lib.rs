@@ -8,7 +8,8 @@
 //!   it with [`book::Book::new`]; [`write_scenario`] exports a book. The schema is in
 //!   `docs/scenario.md`.
 //! - [`parse_orders_csv`], [`check_orders_against`] and [`write_orders_csv`] import and export
-//!   merchant orders.
+//!   merchant orders; [`orders_csv_text`] and [`orders_csv_rows`] check a file's encoding and
+//!   size before its rows are read.
 //! - [`encode_event`] / [`decode_event`] turn [`book::Event`]s into versioned JSON payloads.
 //! - [`Replay`] folds a stored event log back into the book (the CLI and the server share it);
 //!   [`load_book`] starts that fold from the latest usable snapshot.
@@ -42,7 +43,8 @@ pub use convert::spec_of;
 pub use demo::{demo_spec, DEMO_TOML};
 pub use error::{CodecError, FileError};
 pub use orders_csv::{
-    check_orders_against, parse_orders_csv, parse_substitute, write_orders_csv, ORDER_COLUMNS,
+    check_orders_against, orders_csv_rows, orders_csv_text, parse_orders_csv, parse_substitute,
+    write_orders_csv, ORDER_COLUMNS,
 };
 pub use replay::{load_book, Loaded, Replay, SnapshotRule, Tail};
 pub use scenario::{load_scenario, parse_scenario, write_scenario, Format};

@@ -45,6 +45,41 @@ fn err(
     }
 }
 
+/// The text of an order CSV file read as bytes. Bytes that are not UTF-8 are refused with the
+/// line and column (in characters) of the first bad byte, and its offset in the file.
+pub fn orders_csv_text<'a>(bytes: &'a [u8], file_name: &str) -> Result<&'a str, FileError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        // Everything before the bad byte is text.
+        let before = std::str::from_utf8(&bytes[..at]).unwrap_or("");
+        let line = line_of_byte(before, at);
+        let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        FileError {
+            line: Some(line),
+            column: Some(column),
+            ..FileError::whole_file(
+                file_name,
+                format!(
+                    "not valid UTF-8 at column {column} (byte offset {at} in the file); \
+                     the file must be UTF-8 text"
+                ),
+            )
+        }
+    })
+}
+
+/// The lines after the header, which is the number of orders in a well-formed file (one order
+/// per line; the line break ending the last line does not start another). Cheap enough to check
+/// a file's size before reading its rows.
+pub fn orders_csv_rows(text: &str) -> usize {
+    if text.is_empty() {
+        return 0;
+    }
+    let lines = line_of_byte(text, text.len()) - usize::from(text.ends_with(['\n', '\r']));
+    lines.saturating_sub(1)
+}
+
 /// Parses orders from CSV with a header row; periods are `YYYY-MM` or indices inside `horizon`.
 ///
 /// Checks each cell's syntax; whether customers, SKUs and generations exist is

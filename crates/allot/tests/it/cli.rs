@@ -775,3 +775,155 @@ fn supply_show_names_the_adjustment_that_changed_a_month() {
     assert!(!line.contains("0 wafers"), "{line}");
     assert!(!row(&after, "2027-04").contains("adjustment"), "{after}");
 }
+
+/// `--units` of a supply change beyond the book's bound (or 0) is refused before anything is
+/// written: a value past `i64::MAX` once wrapped into a change of the opposite sign.
+#[test]
+fn supply_units_outside_the_books_bound_are_refused() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let supply = env.ok(&["supply", "show"]);
+    for verb in ["cut", "add"] {
+        for units in [
+            "18446744073709551615", // u64::MAX: was recorded as a change of 1 the other way
+            "9223372036854775808",  // i64::MAX + 1
+            "9223372036854775807",  // i64::MAX
+            "1000000001",           // book::MAX_UNITS + 1
+            "0",
+        ] {
+            let err = env.fails(&[
+                "supply",
+                verb,
+                "--generation",
+                "trn3",
+                "--period",
+                "2027-03",
+                "--units",
+                units,
+            ]);
+            assert!(
+                err.contains("--units") && err.contains(units) && err.contains("1000000000"),
+                "supply {verb} --units {units}: {err}"
+            );
+            assert_eq!(
+                env.history_len(),
+                before,
+                "supply {verb} {units} wrote nothing"
+            );
+        }
+    }
+    assert_eq!(env.ok(&["supply", "show"]), supply);
+    // Within the bound it is the book's rules that apply: a real cut is recorded as a cut.
+    env.ok(&[
+        "supply",
+        "cut",
+        "--generation",
+        "trn3",
+        "--period",
+        "2027-03",
+        "--units",
+        "1",
+    ]);
+    let after = env.ok(&["supply", "show"]);
+    let row = after
+        .lines()
+        .find(|l| l.starts_with("2027-03"))
+        .expect("2027-03");
+    assert!(row.contains("cut by adjustment"), "{row}");
+    assert_eq!(env.history_len(), before + 1);
+}
+
+/// `allot solve --dimacs` refuses, naming the line, a file whose optimal cost could overflow
+/// (it printed the wrapped sum as the "optimal cost") and a tiny file declaring billions of
+/// nodes (it allocated for all of them and was killed).
+#[test]
+fn solve_refuses_dimacs_files_beyond_the_solvers_bounds() {
+    let env = Env::new();
+    let overflow = env.write(
+        "o.min",
+        "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 10 4611686018427387904\n",
+    );
+    let err = env.fails(&["solve", "--dimacs", overflow.to_str().expect("utf-8")]);
+    assert!(
+        err.contains("o.min: line 4: cost 4611686018427387904 outside"),
+        "{err}"
+    );
+    assert!(!err.contains("optimal cost"), "{err}");
+    let huge = env.write("d.min", "p min 4000000000 0\n");
+    let err = env.fails(&["solve", "--dimacs", huge.to_str().expect("utf-8")]);
+    assert!(
+        err.contains("d.min: line 1: node count 4000000000 exceeds the limit of 268435456"),
+        "{err}"
+    );
+    let isolated = env.write("i.min", "p min 268435456 0\n");
+    let err = env.fails(&["solve", "--dimacs", isolated.to_str().expect("utf-8")]);
+    assert!(
+        err.contains("i.min: line 1: 268435456 of the 268435456 declared nodes appear on no"),
+        "{err}"
+    );
+    // A file within the bounds still solves.
+    let ok = env.write("ok.min", "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 10 7\n");
+    let out = env.ok(&["solve", "--dimacs", ok.to_str().expect("utf-8")]);
+    assert!(out.contains("optimal cost 21"), "{out}");
+}
+
+/// An order CSV that is not UTF-8 is refused at the line of the first bad byte, and one with
+/// more rows than an import may write is refused before any row is read, saying so; neither
+/// writes anything.
+#[test]
+fn import_refuses_non_utf8_and_oversized_files_up_front() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let header = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
+    let good = "n-1,ent-a,trn2-server,1,2027-03,2027-06,800000,0,";
+    let p = env.dir.path().join("orders.csv");
+    let mut bytes =
+        format!("{header}\n{good}\nn-2,ent-a,trn2-server,1,2027-03,2027-06,").into_bytes();
+    bytes.extend_from_slice(b"8\xff00000,0,\n");
+    std::fs::write(&p, &bytes).expect("write");
+    let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        err.contains("orders.csv:3: not valid UTF-8 at column 42"),
+        "{err}"
+    );
+    assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+
+    let limit = 100_000;
+    let rows = |n: usize, last: &str| {
+        let mut text = String::with_capacity((n + 1) * 60);
+        text.push_str(header);
+        text.push('\n');
+        for i in 1..n {
+            text.push_str(&format!(
+                "m-{i},ent-a,trn2-server,1,2027-03,2027-06,800000,0,\n"
+            ));
+        }
+        text.push_str(last);
+        text.push('\n');
+        text
+    };
+    let p = env.write("big.csv", &rows(limit + 1, good));
+    let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        err.contains(
+            "big.csv: the file has 100,001 rows of orders; one import takes at most 100,000: \
+             split the file"
+        ),
+        "{err}"
+    );
+    assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+    // Exactly the limit passes the size check: the rows are read, and the bad last one (line
+    // 100,001) is what refuses the file.
+    let p = env.write(
+        "big.csv",
+        &rows(
+            limit,
+            "m-last,ent-a,trn2-server,many,2027-03,2027-06,800000,0,",
+        ),
+    );
+    let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(err.contains("big.csv:100001: quantity"), "{err}");
+    assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+}

@@ -222,3 +222,155 @@ fn dimacs_errors_name_their_line() {
     let e = read_dimacs("p min 2 1\nn 3 1\n").unwrap_err();
     assert_eq!(e.to_string(), "line 2: node 3 outside 1..=2");
 }
+
+/// Counts are bounded, and nothing is allocated for what a file merely declares: a 20-byte file
+/// declaring billions of nodes or arcs is refused at once instead of exhausting memory.
+#[test]
+fn dimacs_counts_are_bounded_whatever_the_file_declares() {
+    use netio::{MAX_ARCS, MAX_NODES, MAX_UNNAMED_NODES};
+    use DimacsErrorKind as K;
+    assert_eq!(
+        err("p min 4000000000 0\n"),
+        (
+            1,
+            K::TooLarge {
+                what: "node count",
+                value: 4_000_000_000,
+                limit: MAX_NODES
+            }
+        )
+    );
+    assert_eq!(
+        err(&format!("c\np min 2 {}\n", MAX_ARCS + 1)),
+        (
+            2,
+            K::TooLarge {
+                what: "arc count",
+                value: MAX_ARCS + 1,
+                limit: MAX_ARCS
+            }
+        )
+    );
+    // Within the limits, but almost every node named by no line: refused at the p line.
+    let e = read_dimacs(&format!("p min {MAX_NODES} 1\na 1 {MAX_NODES} 0 1 1\n")).unwrap_err();
+    assert_eq!(
+        (e.line, e.kind),
+        (
+            1,
+            K::UnnamedNodes {
+                declared: MAX_NODES,
+                unnamed: MAX_NODES - 2,
+                limit: MAX_UNNAMED_NODES
+            }
+        )
+    );
+    // As many arcs as the limit allows, declared by a file that holds one: too few arcs, and
+    // no room was reserved for the rest (this would take gigabytes otherwise).
+    assert_eq!(
+        err(&format!("p min 2 {MAX_ARCS}\na 1 2 0 1 1\n")),
+        (
+            1,
+            K::TooFewArcs {
+                declared: MAX_ARCS,
+                found: 1
+            }
+        )
+    );
+    // Isolated nodes up to the limit are fine (supply 0, no arcs).
+    let n = MAX_UNNAMED_NODES + 2;
+    let f = read_dimacs(&format!("p min {n} 1\nn 1 2\nn {n} -2\na 1 {n} 0 2 3\n")).unwrap();
+    assert_eq!(f.node_count(), n as usize);
+    assert_eq!(flow::solve(&f).unwrap().total_cost, 6);
+    assert_eq!(
+        err(&format!("p min {} 0\n", n + 1)).1,
+        K::UnnamedNodes {
+            declared: n + 1,
+            unnamed: n + 1,
+            limit: MAX_UNNAMED_NODES
+        }
+    );
+}
+
+/// Magnitudes that would overflow the solver's 64-bit sums are refused at the line that brings
+/// them in; before, a total cost beyond `i64` was printed wrapped as the "optimal cost".
+#[test]
+fn dimacs_magnitudes_that_could_overflow_are_refused_at_their_line() {
+    use DimacsErrorKind as K;
+    // The reviewer's file: cost 2^62 on 2 nodes, 3 units (3 * 2^62 > i64::MAX).
+    let limit = i64::MAX / (8 * 3);
+    assert_eq!(
+        err("p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 10 4611686018427387904\n"),
+        (
+            4,
+            K::Cost {
+                cost: 1 << 62,
+                limit,
+                nodes: 2
+            }
+        )
+    );
+    assert_eq!(
+        err(&format!("p min 2 1\na 1 2 0 1 {}\n", -limit - 1)).1,
+        K::Cost {
+            cost: -limit - 1,
+            limit,
+            nodes: 2
+        }
+    );
+    // The largest cost accepted solves exactly.
+    let f = read_dimacs(&format!("p min 2 1\nn 1 1\nn 2 -1\na 1 2 0 1 {limit}\n")).unwrap();
+    assert_eq!(flow::solve(&f).unwrap().total_cost, limit);
+
+    // Each cost within bounds, their sum times the flow not: the line of the arc that tips it.
+    let c = limit / 2;
+    let text = format!(
+        "p min 3 3\nn 1 20\nn 3 -20\na 1 2 0 20 {c}\nc between\na 2 3 0 {inf} {c}\na 1 3 0 20 {c}\n",
+        inf = flow::INF_CAP
+    );
+    let e = read_dimacs(&text).unwrap_err();
+    assert_eq!(e.line, 6, "{e}");
+    // Flow bound: supply 20 plus the finite capacities 20 and 20; the uncapacitated arc counts
+    // 60, and 20 + 60 arcs' worth of `c` is beyond i64::MAX.
+    assert_eq!(
+        e.kind,
+        K::CostTotal {
+            bound: i128::from(c) * (20 + 60),
+            flow_bound: 60
+        }
+    );
+    assert!(e
+        .to_string()
+        .starts_with("line 6: the arcs up to this one could cost"));
+    // With capacities that keep the sum in range, the same costs are fine.
+    let f = read_dimacs(&format!(
+        "p min 3 3\nn 1 1\nn 3 -1\na 1 2 0 1 {c}\na 2 3 0 1 {c}\na 1 3 0 1 {c}\n"
+    ))
+    .unwrap();
+    assert_eq!(flow::solve(&f).unwrap().total_cost, c);
+
+    // Positive supplies plus finite capacities must stay below INF_CAP (the solver's bound; a
+    // total supply beyond it used to reach the solver's assertion).
+    let half = flow::INF_CAP / 2 + 1;
+    assert_eq!(
+        err(&format!(
+            "p min 2 1\nn 1 {half}\nn 2 -{half}\na 1 2 0 {half} 1\n"
+        )),
+        (4, K::FlowTotal { total: 2 * half })
+    );
+    assert_eq!(
+        err(&format!("p min 2 0\nn 1 {inf}\n", inf = flow::INF_CAP)),
+        (
+            2,
+            K::FlowTotal {
+                total: flow::INF_CAP
+            }
+        )
+    );
+    // An uncapacitated arc adds nothing to that sum.
+    let f = read_dimacs(&format!(
+        "p min 2 1\nn 1 {half}\nn 2 -{half}\na 1 2 0 {inf} 1\n",
+        inf = flow::INF_CAP
+    ))
+    .unwrap();
+    assert_eq!(flow::solve(&f).unwrap().total_cost, half);
+}

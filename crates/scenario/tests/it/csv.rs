@@ -2,7 +2,9 @@
 
 use crate::example_book;
 use book::{Book, Event, OrderSpec, Period};
-use scenario::{check_orders_against, parse_orders_csv, write_orders_csv};
+use scenario::{
+    check_orders_against, orders_csv_rows, orders_csv_text, parse_orders_csv, write_orders_csv,
+};
 
 const HEADER: &str = "id,customer,sku,quantity,earliest,latest,price_usd_per_unit,lateness_penalty_usd_per_unit_period,substitutes";
 const GOOD: &str = "o-10,colo-a,trn2-server,3,2027-02,2027-06,300000,4500,trn3:0.9\no-11,ent-a,trn3-server,2,4,9,410000,,";
@@ -314,4 +316,61 @@ fn a_large_file_parses_and_names_the_line_of_its_last_row() {
     // A blank line after the last row is found at its own line.
     let err = parse_orders_csv(&format!("{text}\n"), "big.csv", h).unwrap_err();
     assert_eq!(err.line, Some(n + 2), "{err}");
+}
+
+/// Bytes that are not UTF-8 are refused at the line and column of the first bad byte (lines
+/// end as for the rows: `\n`, `\r\n` or `\r`); the error used to name no line.
+#[test]
+fn invalid_utf8_is_refused_at_its_line_and_column() {
+    let good = format!("{HEADER}\n{GOOD}\n");
+    assert_eq!(
+        orders_csv_text(good.as_bytes(), "in.csv"),
+        Ok(good.as_str())
+    );
+    // Line 4 (HEADER, then GOOD's two lines): "o-1é," then a lone continuation byte.
+    let mut bytes = good.clone().into_bytes();
+    bytes.extend_from_slice("o-1é,".as_bytes());
+    bytes.push(0x80);
+    bytes.extend_from_slice(b"x,trn2-server\n");
+    let err = orders_csv_text(&bytes, "in.csv").unwrap_err();
+    assert_eq!((err.line, err.column), (Some(4), Some(6)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "in.csv:4: not valid UTF-8 at column 6 (byte offset {} in the file); the file must \
+             be UTF-8 text",
+            good.len() + "o-1é,".len()
+        )
+    );
+    for (text, line, column) in [
+        (&b"\xff"[..], 1, 1),
+        (&b"id\r\xc3"[..], 2, 1), // a lone \r ends a line; a truncated sequence
+        (&b"id\r\nab\xed\xa0\x80"[..], 2, 3), // \r\n is one break; an encoded surrogate
+    ] {
+        let err = orders_csv_text(text, "in.csv").unwrap_err();
+        assert_eq!(
+            (err.line, err.column),
+            (Some(line), Some(column)),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn rows_are_the_lines_after_the_header() {
+    for (text, rows) in [
+        ("", 0),
+        ("id", 0),
+        ("id\n", 0),
+        ("id\na", 1),
+        ("id\na\n", 1),
+        ("id\r\na\r\nb\r\n", 2),
+        ("id\ra\rb", 2),
+        ("id\na\n\n", 2), // the blank line counts: the parser refuses it anyway
+    ] {
+        assert_eq!(orders_csv_rows(text), rows, "{text:?}");
+    }
+    let text = csv_with("o-12,lab-a,trn2-ultraserver,1,0,11,320000,0,");
+    let specs = parse_orders_csv(&text, "in.csv", example_book().horizon()).unwrap();
+    assert_eq!(orders_csv_rows(&text), specs.len());
 }
