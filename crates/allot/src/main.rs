@@ -695,6 +695,10 @@ fn run(cli: Cli) -> Result<()> {
             scenario::check_orders_against(&db.book, &specs, &name)
                 .map_err(|e| bad(e.to_string()))?;
             let n = specs.len();
+            if n == 0 {
+                println!("no orders in {name} (only its header): nothing imported");
+                return Ok(());
+            }
             let range = db.commit(specs.into_iter().map(Event::OrderPlaced).collect())?;
             println!(
                 "imported {n} orders from {name} (events {}..={})",

@@ -926,4 +926,12 @@ fn import_refuses_non_utf8_and_oversized_files_up_front() {
     let err = env.fails(&["import", p.to_str().expect("utf-8 path")]);
     assert!(err.contains("big.csv:100001: quantity"), "{err}");
     assert_eq!(env.history_len(), before, "a refused import wrote nothing");
+    // A file with a header and no rows imports nothing, and says so.
+    let p = env.write("empty.csv", &format!("{header}\n"));
+    let out = env.ok(&["import", p.to_str().expect("utf-8 path")]);
+    assert!(
+        out.contains("no orders in") && out.contains("nothing imported"),
+        "{out}"
+    );
+    assert_eq!(env.history_len(), before, "an empty import writes nothing");
 }
