@@ -51,6 +51,21 @@ impl Env {
     pub fn history_len(&self) -> usize {
         self.ok(&["history"]).lines().count()
     }
+    /// `allot supply cut` of `units` of `generation` in `month`, with `note`.
+    pub fn supply_cut(&self, generation: &str, month: &str, units: &str, note: &str) -> String {
+        self.ok(&[
+            "supply",
+            "cut",
+            "--generation",
+            generation,
+            "--period",
+            month,
+            "--units",
+            units,
+            "--note",
+            note,
+        ])
+    }
 }
 
 fn json(s: &str) -> serde_json::Value {
@@ -328,18 +343,7 @@ fn replan_after_a_supply_cut_moves_only_what_it_must_and_says_why() {
     args.extend(ids.iter().map(String::as_str));
     env.ok(&args);
     // A deep cut of trn3 in one period.
-    env.ok(&[
-        "supply",
-        "cut",
-        "--generation",
-        "trn3",
-        "--period",
-        "2027-03",
-        "--units",
-        "250",
-        "--note",
-        "packaging line down",
-    ]);
+    env.supply_cut("trn3", "2027-03", "250", "packaging line down");
     let after = json(&env.ok(&["plan", "--json", "--now", "2026-12"]));
     for m in after["moves"].as_array().expect("moves") {
         let reason = m["reason"].as_str().expect("reason");
@@ -374,18 +378,7 @@ fn confirming_after_a_supply_cut_waits_for_a_re_plan() {
         ("2027-06", "347"),
         ("2027-07", "368"),
     ] {
-        env.ok(&[
-            "supply",
-            "cut",
-            "--generation",
-            "trn3",
-            "--period",
-            month,
-            "--units",
-            units,
-            "--note",
-            "fab",
-        ]);
+        env.supply_cut("trn3", month, units, "fab");
     }
     let before = env.history_len();
     let err = env.fails(&["order", "confirm", "o-032"]);
@@ -757,18 +750,7 @@ fn supply_show_names_the_adjustment_that_changed_a_month() {
             .expect("trn3 units")
     };
     let units = trn3(&row(&before, "2027-03"));
-    env.ok(&[
-        "supply",
-        "cut",
-        "--generation",
-        "trn3",
-        "--period",
-        "2027-03",
-        "--units",
-        &units.to_string(),
-        "--note",
-        "fab",
-    ]);
+    env.supply_cut("trn3", "2027-03", &units.to_string(), "fab");
     let after = env.ok(&["supply", "show"]);
     let line = row(&after, "2027-03");
     assert!(line.contains("0 cut by adjustment"), "{line}");
@@ -815,16 +797,7 @@ fn supply_units_outside_the_books_bound_are_refused() {
     }
     assert_eq!(env.ok(&["supply", "show"]), supply);
     // Within the bound it is the book's rules that apply: a real cut is recorded as a cut.
-    env.ok(&[
-        "supply",
-        "cut",
-        "--generation",
-        "trn3",
-        "--period",
-        "2027-03",
-        "--units",
-        "1",
-    ]);
+    env.supply_cut("trn3", "2027-03", "1", "fab");
     let after = env.ok(&["supply", "show"]);
     let row = after
         .lines()

@@ -824,34 +824,25 @@ async fn reservations_whose_months_have_passed_are_refused() {
         v.as_array().expect("a list").len()
     };
     let before = count().await;
-    let reservation = |start: &str, end: &str| {
-        json!({"generation": "trn2", "units": 5, "start": start, "end": end,
-               "price_usd_per_unit_period": 100})
-    };
-    let (s, text, v) = app
-        .call(
+    let reserve = |start: &str, end: &str| {
+        let body = json!({"generation": "trn2", "units": 5, "start": start, "end": end,
+                          "price_usd_per_unit_period": 100});
+        app.call(
             Method::POST,
             "/api/reservations",
             Some(&cust),
-            Some(reservation("2027-01", "2027-02")),
+            Some(body),
             Some("r1"),
         )
-        .await;
+    };
+    let (s, text, v) = reserve("2027-01", "2027-02").await;
     assert_error(s, StatusCode::UNPROCESSABLE_ENTITY, &v, &text);
     assert!(
         text.contains("end") && text.contains("have passed") && text.contains("2028-06"),
         "{text}"
     );
     assert_eq!(count().await, before, "nothing booked");
-    let (s, text, _) = app
-        .call(
-            Method::POST,
-            "/api/reservations",
-            Some(&cust),
-            Some(reservation("2028-01", "2028-06")),
-            Some("r1"),
-        )
-        .await;
+    let (s, text, _) = reserve("2028-01", "2028-06").await;
     assert_eq!(s, StatusCode::CREATED, "{text}");
     assert_eq!(count().await, before + 1);
     app.stop().await;
