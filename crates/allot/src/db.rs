@@ -21,6 +21,9 @@ pub struct BookDb {
     actor: String,
     /// The events after the latest snapshot (as far as this process knows).
     tail: scenario::Tail,
+    /// A replacement being written beside the book it replaces: `(this file, the book's)`.
+    /// [`BookDb::install`] puts it in place; until then the old book is untouched.
+    replacing: Option<(PathBuf, PathBuf)>,
 }
 
 /// A snapshot written: the event it is of and its size.
@@ -65,6 +68,7 @@ impl BookDb {
     /// Creates a new book file from `spec`. Refuses to overwrite an existing book unless `force`.
     pub fn create(path: &Path, spec: book::BookSpec, actor: &str, force: bool) -> Result<BookDb> {
         let book = Book::new(spec.clone()).map_err(|e| anyhow!("the book is invalid: {e}"))?;
+        let mut replacing = None;
         if path.exists() {
             if !force {
                 let store = open_store(path)?;
@@ -75,13 +79,36 @@ impl BookDb {
                     );
                 }
             } else {
-                remove_db(path)?;
+                // The new book is written beside the old one, which stays as it is until
+                // `install` (a failure on the way, e.g. a generated book too large for the
+                // store, leaves it intact).
+                if let Some(who) = api::served_by(path) {
+                    bail!(
+                        "{} is served by {who}; stop that server before replacing the book",
+                        path.display()
+                    );
+                }
+                let mut tmp = path.as_os_str().to_owned();
+                tmp.push(".new");
+                let tmp = PathBuf::from(tmp);
+                remove_db(&tmp)?;
+                replacing = Some((tmp, path.to_path_buf()));
             }
         }
-        let mut store = open_store(path)?;
+        let target = replacing.as_ref().map_or(path, |(tmp, _)| tmp.as_path());
+        let mut store = open_store(target)?;
         let event = Event::BookCreated(Box::new(spec));
         let record = encode(&event, actor);
-        let range = store.append(Some(0), std::slice::from_ref(&record))?;
+        let range = match store.append(Some(0), std::slice::from_ref(&record)) {
+            Ok(range) => range,
+            Err(e) => {
+                drop(store);
+                if let Some((tmp, _)) = &replacing {
+                    let _ = remove_db(tmp);
+                }
+                return Err(e.into());
+            }
+        };
         let mut tail = scenario::Tail::default();
         tail.add(record.payload.len());
         Ok(BookDb {
@@ -90,7 +117,43 @@ impl BookDb {
             head: *range.end(),
             actor: actor.to_string(),
             tail,
+            replacing,
         })
+    }
+
+    /// Puts a replacement made by [`BookDb::create`] (with `force`) in place of the book it
+    /// replaces, once everything is written to it; nothing to do otherwise.
+    pub fn install(&mut self) -> Result<()> {
+        let Some((tmp, path)) = self.replacing.take() else {
+            return Ok(());
+        };
+        // Closed first, so that SQLite folds its log into the file.
+        let store = std::mem::replace(&mut self.store, SqliteStore::open_in_memory()?);
+        drop(store);
+        remove_db(&path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let (mut from, mut to) = (tmp.as_os_str().to_owned(), path.as_os_str().to_owned());
+            from.push(suffix);
+            to.push(suffix);
+            if Path::new(&from).exists() {
+                std::fs::rename(&from, &to)
+                    .with_context(|| format!("moving the new book into {}", path.display()))?;
+            }
+        }
+        self.store = open_store(&path)?;
+        Ok(())
+    }
+
+    /// Drops a replacement made by [`BookDb::create`] that could not be finished: the book it
+    /// was to replace stays as it was.
+    pub fn discard(self) {
+        let BookDb {
+            store, replacing, ..
+        } = self;
+        drop(store);
+        if let Some((tmp, _)) = replacing {
+            let _ = remove_db(&tmp);
+        }
     }
 
     /// Opens an existing book and rebuilds it from its events, checking it as it goes.
@@ -113,6 +176,7 @@ impl BookDb {
             head: loaded.head,
             actor: actor.to_string(),
             tail: loaded.tail,
+            replacing: None,
         })
     }
 

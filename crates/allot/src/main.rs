@@ -57,9 +57,10 @@ enum Command {
     },
     /// Generate a realistic random book of N orders (same seed, same book).
     Gen {
-        /// Number of merchant orders.
-        #[arg(long, default_value_t = 10_000)]
-        orders: usize,
+        /// Number of merchant orders (at most 1,000,000: a book is created in one event, which
+        /// the store bounds).
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        orders: u64,
         /// Seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -610,6 +611,7 @@ fn run(cli: Cli) -> Result<()> {
                 )));
             }
             let mut db = BookDb::create(path, spec, &actor, true)?;
+            db.install()?;
             println!("demo book written to {} (scenario from public figures: crates/scenario/demo/demo.toml)\n", path.display());
             print_plan(&mut db, &now, None, false, 10)?;
             println!("\nnext: `allot waitlist`, `allot promise --sku trn3-ultraserver --qty 2`, `allot supply cut --generation trn3 --period 2027-06 --units 20`, `allot plan`");
@@ -619,6 +621,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut db = BookDb::create(path, spec, &actor, force)
                 .map_err(|e| bad(format!("{}: {e:#}", file.display())))?;
             db.snapshot_if_due();
+            db.install()?;
             println!(
                 "book {:?} created in {}: {} generations, {} orders, {} contracts",
                 db.book.name(),
@@ -638,7 +641,7 @@ fn run(cli: Cli) -> Result<()> {
             confirmed_pct,
             force,
         } => {
-            let mut p = bookgen::Params::new(orders, seed);
+            let mut p = bookgen::Params::new(orders as usize, seed);
             p.periods = periods;
             p.generations = generations as usize;
             p.max_window = max_window;
@@ -647,11 +650,20 @@ fn run(cli: Cli) -> Result<()> {
             let g = bookgen::generate(&p);
             let start = Instant::now();
             let mut db = BookDb::create(path, g.spec, &actor, force)?;
-            if !g.events.is_empty() {
-                db.commit(g.events)?;
+            let written = || -> Result<()> {
+                if !g.events.is_empty() {
+                    db.commit(g.events)?;
+                }
+                // A generated book always ends with a snapshot, so it opens without a replay.
+                db.ensure_snapshot()?;
+                Ok(())
+            };
+            if let Err(e) = written() {
+                // A replaced book stays as it was.
+                db.discard();
+                return Err(e);
             }
-            // A generated book always ends with a snapshot, so it opens without a replay.
-            db.ensure_snapshot()?;
+            db.install()?;
             println!(
                 "generated book of {} orders (seed {seed}) in {} ({:.1} s; snapshot at event {})",
                 db.book.orders().len(),

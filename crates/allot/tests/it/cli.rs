@@ -908,3 +908,34 @@ fn import_refuses_non_utf8_and_oversized_files_up_front() {
     );
     assert_eq!(env.history_len(), before, "an empty import writes nothing");
 }
+
+/// `gen` is bounded (a book is created in one event), and `gen --force` writes the new book
+/// beside the old one, which it replaces only once the new one is whole.
+#[test]
+fn gen_is_bounded_and_replaces_a_book_only_once_the_new_one_is_written() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let err = env.fails(&["gen", "--orders", "1000001", "--force"]);
+    assert!(err.contains("--orders"), "{err}");
+    let err = env.fails(&["gen", "--orders", "18446744073709551615", "--force"]);
+    assert!(err.contains("--orders"), "{err}");
+    assert_eq!(env.history_len(), before, "the demo book is as it was");
+    let out = env.ok(&["gen", "--orders", "50", "--force"]);
+    assert!(out.contains("generated book of 50 orders"), "{out}");
+    let files: Vec<String> = std::fs::read_dir(env.dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.iter().all(|f| !f.contains(".new")),
+        "no replacement left beside the book: {files:?}"
+    );
+    let orders = json(&env.ok(&["plan", "--json", "--brief", "--dry-run", "--now", "0"]));
+    assert!(orders["objectives"].is_object(), "{orders}");
+    assert_ne!(
+        env.history_len(),
+        before,
+        "the generated book replaced the demo"
+    );
+}
