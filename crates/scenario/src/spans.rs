@@ -217,7 +217,13 @@ pub(crate) fn toml_tree(text: &str) -> Option<Node> {
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
+    /// Tables and arrays open around the current value.
+    depth: usize,
 }
+
+/// Deeper nesting than this is not scanned (no positions: errors are then reported without
+/// one), so that a small file of brackets cannot exhaust the stack.
+const MAX_JSON_DEPTH: usize = 256;
 
 impl Scanner<'_> {
     fn ws(&mut self) {
@@ -266,6 +272,20 @@ impl Scanner<'_> {
     fn value(&mut self) -> Option<Node> {
         self.ws();
         let start = self.i;
+        if matches!(self.b.get(self.i), Some(b'{' | b'[')) {
+            if self.depth >= MAX_JSON_DEPTH {
+                return None;
+            }
+            self.depth += 1;
+        }
+        let node = self.value_at(start);
+        if matches!(self.b.get(start), Some(b'{' | b'[')) {
+            self.depth -= 1;
+        }
+        node
+    }
+
+    fn value_at(&mut self, start: usize) -> Option<Node> {
         let kind = match *self.b.get(self.i)? {
             b'{' => {
                 self.i += 1;
@@ -318,6 +338,7 @@ pub(crate) fn json_tree(text: &str) -> Option<Node> {
     Scanner {
         b: text.as_bytes(),
         i: 0,
+        depth: 0,
     }
     .value()
 }
@@ -325,6 +346,15 @@ pub(crate) fn json_tree(text: &str) -> Option<Node> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Brackets nested past the limit give no tree (and no stack overflow); within it, one.
+    #[test]
+    fn deep_json_nesting_is_not_scanned() {
+        let deep = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(json_tree(&deep).is_none());
+        let ok = format!("{{\"a\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(json_tree(&ok).is_some());
+    }
 
     fn key(k: &str) -> Seg {
         Seg::Key(k.into())
