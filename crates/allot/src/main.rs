@@ -897,6 +897,9 @@ fn run(cli: Cli) -> Result<()> {
             now,
             output,
         } => {
+            if let Some(o) = &output {
+                not_the_book(o, path)?;
+            }
             let db = BookDb::open(path, &actor)?;
             let now = now_period(&db.book, &now)?;
             let net = planner::network::build(&db.book, now).context("building the network")?;
@@ -1074,6 +1077,9 @@ fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::Export { format, output } => {
+            if let Some(o) = &output {
+                not_the_book(o, path)?;
+            }
             let db = BookDb::open(path, &actor)?;
             let text = match format {
                 ExportFormat::Toml => scenario::write_scenario(&db.book, scenario::Format::Toml),
@@ -1087,6 +1093,33 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => print!("{text}"),
             }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an output file that is the book's own file (or its SQLite log or shared memory):
+/// writing there would destroy the book.
+fn not_the_book(output: &Path, book: &Path) -> Result<()> {
+    // Compared as absolute paths, through the parent directory (the output may not exist yet).
+    let resolve = |p: &Path| -> Option<PathBuf> {
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
+            _ => std::env::current_dir().ok()?,
+        };
+        Some(parent.join(p.file_name()?))
+    };
+    let (Some(out), Some(db)) = (resolve(output), resolve(book)) else {
+        return Ok(());
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let mut f = db.clone().into_os_string();
+        f.push(suffix);
+        if out.as_os_str() == f {
+            bail!(bad(format!(
+                "-o {}: that is the book's own file; write the output elsewhere",
+                output.display()
+            )));
         }
     }
     Ok(())

@@ -101,13 +101,14 @@ pub fn describe_event(book: &Book, e: &Event) -> String {
         ),
         Event::ReservationPlaced(r) => {
             format!(
-                "reservation {} by {}: {} x {} over {}..{}",
+                // `end` is exclusive: the months held run from the start to the month before.
+                "reservation {} by {}: {} x {} from {} to {}",
                 r.key,
                 r.customer,
                 r.units,
                 r.generation,
                 m(r.start),
-                r.end.0
+                m(Period(r.end.0.saturating_sub(1)))
             )
         }
         Event::ReservationCancelled { reservation } => {

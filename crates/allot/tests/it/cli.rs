@@ -939,3 +939,56 @@ fn gen_is_bounded_and_replaces_a_book_only_once_the_new_one_is_written() {
         "the generated book replaced the demo"
     );
 }
+
+/// `export -o` and `network -o` refuse the book's own file (and its SQLite log), which they
+/// would have overwritten; the book opens as before.
+#[test]
+fn outputs_never_overwrite_the_book() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let db = env.db();
+    let mut wal = db.clone().into_os_string();
+    wal.push("-wal");
+    let wal = std::path::PathBuf::from(wal);
+    for out in [db.as_path(), wal.as_path()] {
+        let o = out.to_str().expect("utf-8 path");
+        for cmd in [&["export", "-o", o][..], &["network", "-o", o][..]] {
+            let err = env.fails(cmd);
+            assert!(err.contains("the book's own file"), "{err}");
+        }
+    }
+    assert_eq!(env.history_len(), before, "the book is intact");
+    // Elsewhere, it writes.
+    let p = env.dir.path().join("book.toml");
+    env.ok(&["export", "-o", p.to_str().expect("utf-8 path")]);
+    assert!(std::fs::metadata(&p).expect("written").len() > 0);
+}
+
+/// The history names a reservation's months as months, first to last (`--end` is the month
+/// after the last); it once printed the end as a bare period index.
+#[test]
+fn history_names_a_reservations_months() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    env.ok(&[
+        "reservation",
+        "add",
+        "--id",
+        "r-months",
+        "--customer",
+        "lab-a",
+        "--generation",
+        "trn2",
+        "--units",
+        "3",
+        "--start",
+        "2027-05",
+        "--end",
+        "2027-08",
+        "--price",
+        "100",
+    ]);
+    let hist = env.ok(&["history", "--id", "r-months"]);
+    assert!(hist.contains("from 2027-05 to 2027-07"), "{hist}");
+}
