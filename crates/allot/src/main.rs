@@ -204,20 +204,20 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Largest accepted request body, in bytes.
-        #[arg(long, default_value_t = 64 * 1024)]
-        max_body_bytes: usize,
-        /// Largest page of orders returned.
-        #[arg(long, default_value_t = 500)]
-        max_page_size: usize,
+        /// Largest accepted request body, in bytes (1 KiB to 256 MiB).
+        #[arg(long, default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..=256 << 20))]
+        max_body_bytes: u64,
+        /// Largest page returned by list requests (1 to 100,000).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_page_size: u64,
         /// The month to plan in (YYYY-MM); default: the clock's month, clamped into the horizon.
         #[arg(long)]
         now: Option<String>,
         /// Requests per second each token may make, sustained (0: no limit); over it, 429.
         #[arg(long, default_value_t = 200)]
         rate_limit: u32,
-        /// Requests a token may make at once after a quiet spell.
-        #[arg(long, default_value_t = 400)]
+        /// Requests a token may make at once after a quiet spell (at least 1).
+        #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..))]
         rate_burst: u32,
         /// Log format on standard error: text for people, json (one object per line) for machines.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -1014,8 +1014,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             let mut config = api::Config::new(path);
             config.addr = addr;
-            config.max_body_bytes = max_body_bytes;
-            config.max_page_size = max_page_size;
+            config.max_body_bytes = max_body_bytes as usize;
+            config.max_page_size = max_page_size as usize;
             config.rate_limit = match (rate_limit, rate_burst) {
                 (0, _) => None,
                 (r, b) => Some(
@@ -1024,24 +1024,32 @@ fn run(cli: Cli) -> Result<()> {
                 ),
             };
             config.now = match now {
-                Some(s) => Some(
-                    book::YearMonth::parse(&s)
-                        .ok_or_else(|| bad(format!("--now: {s:?} is not YYYY-MM")))?,
-                ),
+                Some(s) => {
+                    let month = book::YearMonth::parse(&s)
+                        .ok_or_else(|| bad(format!("--now: {s:?} is not YYYY-MM")))?;
+                    // An explicit month must lie in the horizon, as for every other command
+                    // (the clock's month is clamped into it instead).
+                    now_period(&BookDb::open(path, &actor)?.book, &Some(s))?;
+                    Some(month)
+                }
                 None => None,
             };
             let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
             rt.block_on(async move {
-                let bound = api::Bound::new(config).await?;
+                let bound = api::Bound::new(config)
+                    .await
+                    .map_err(|e| anyhow!("listening on {addr}: {e}"))?;
                 // Port 0 picks a free port: say which, so scripts can find it.
                 eprintln!(
                     "allot serving {} on http://{}",
                     path.display(),
-                    bound.local_addr()?
+                    bound.local_addr().map_err(|e| anyhow!("{e}"))?
                 );
-                bound.run(shutdown_signal()).await
-            })
-            .map_err(|e| anyhow!("{e}"))?;
+                bound
+                    .run(shutdown_signal())
+                    .await
+                    .map_err(|e| anyhow!("{e}"))
+            })?;
         }
         Command::Token(cmd) => match cmd {
             TokenCmd::Create { role, customer } => {

@@ -992,3 +992,24 @@ fn history_names_a_reservations_months() {
     let hist = env.ok(&["history", "--id", "r-months"]);
     assert!(hist.contains("from 2027-05 to 2027-07"), "{hist}");
 }
+
+/// `serve` refuses settings that would leave it unusable, and a `--now` outside the horizon (as
+/// every other command does), before it listens.
+#[test]
+fn serve_refuses_unusable_settings() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    for (flag, value) in [
+        ("--max-page-size", "0"),
+        ("--max-body-bytes", "0"),
+        ("--rate-burst", "0"),
+    ] {
+        let err = env.fails(&["serve", "--addr", "127.0.0.1:0", flag, value]);
+        assert!(err.contains(flag), "{err}");
+    }
+    let err = env.fails(&["serve", "--addr", "127.0.0.1:0", "--now", "2099-01"]);
+    assert!(
+        err.contains("--now") && err.contains("outside the horizon"),
+        "{err}"
+    );
+}
