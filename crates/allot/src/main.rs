@@ -1051,7 +1051,13 @@ fn run(cli: Cli) -> Result<()> {
                     .map_err(|e| anyhow!("{e}"))
             })?;
         }
-        Command::Token(cmd) => match cmd {
+        Command::Token(cmd) => match {
+            // Tokens live beside a book: a file that holds none (an empty or unrelated
+            // database) is refused as every other command refuses it, before anything is
+            // written to it.
+            BookDb::open(path, &actor)?.close_leaving_book();
+            cmd
+        } {
             TokenCmd::Create { role, customer } => {
                 let role = api::Role::parse(&role)
                     .ok_or_else(|| bad(format!("--role {role:?}: admin, planner or customer")))?;

@@ -1013,3 +1013,28 @@ fn serve_refuses_unusable_settings() {
         "{err}"
     );
 }
+
+/// Token commands need a book: on an empty file or an unrelated SQLite database they are
+/// refused, and write no token tables (which once kept `init` from using the file).
+#[test]
+fn token_commands_need_a_book() {
+    let env = Env::new();
+    std::fs::write(env.db(), b"").expect("empty file");
+    for cmd in [
+        &["token", "list"][..],
+        &["token", "create", "--role", "planner"][..],
+        &["token", "revoke", "1"][..],
+    ] {
+        let out = env.run(cmd);
+        assert!(!out.status.success(), "{cmd:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("holds no book"), "{err}");
+    }
+    // The file can still become a book.
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/scenario.toml"
+    );
+    env.ok(&["init", scenario]);
+    env.ok(&["token", "list"]);
+}
