@@ -1051,45 +1051,46 @@ fn run(cli: Cli) -> Result<()> {
                     .map_err(|e| anyhow!("{e}"))
             })?;
         }
-        Command::Token(cmd) => match {
+        Command::Token(cmd) => {
             // Tokens live beside a book: a file that holds none (an empty or unrelated
             // database) is refused as every other command refuses it, before anything is
             // written to it.
             BookDb::open(path, &actor)?.close_leaving_book();
-            cmd
-        } {
-            TokenCmd::Create { role, customer } => {
-                let role = api::Role::parse(&role)
-                    .ok_or_else(|| bad(format!("--role {role:?}: admin, planner or customer")))?;
-                let t = api::create_token(path, role, customer.as_deref())
-                    .map_err(|e| bad(e.to_string()))?;
-                println!(
-                    "token {} created; its secret (shown once):\n{}",
-                    t.id, t.secret
-                );
-            }
-            TokenCmd::List => {
-                for t in api::list_tokens(path).map_err(|e| anyhow!("{e}"))? {
+            match cmd {
+                TokenCmd::Create { role, customer } => {
+                    let role = api::Role::parse(&role).ok_or_else(|| {
+                        bad(format!("--role {role:?}: admin, planner or customer"))
+                    })?;
+                    let t = api::create_token(path, role, customer.as_deref())
+                        .map_err(|e| bad(e.to_string()))?;
                     println!(
-                        "{:>4}  {:<8} {:<12} created {}{}",
-                        t.id,
-                        t.role.as_str(),
-                        t.customer.as_deref().unwrap_or("-"),
-                        book::format_unix_ms(t.created_at_unix_ms),
-                        t.revoked_at_unix_ms
-                            .map(|r| format!(", revoked {}", book::format_unix_ms(r)))
-                            .unwrap_or_default()
+                        "token {} created; its secret (shown once):\n{}",
+                        t.id, t.secret
                     );
                 }
-            }
-            TokenCmd::Revoke { id } => {
-                if api::revoke_token(path, id).map_err(|e| anyhow!("{e}"))? {
-                    println!("token {id} revoked");
-                } else {
-                    bail!(bad(format!("no active token {id}")));
+                TokenCmd::List => {
+                    for t in api::list_tokens(path).map_err(|e| anyhow!("{e}"))? {
+                        println!(
+                            "{:>4}  {:<8} {:<12} created {}{}",
+                            t.id,
+                            t.role.as_str(),
+                            t.customer.as_deref().unwrap_or("-"),
+                            book::format_unix_ms(t.created_at_unix_ms),
+                            t.revoked_at_unix_ms
+                                .map(|r| format!(", revoked {}", book::format_unix_ms(r)))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+                TokenCmd::Revoke { id } => {
+                    if api::revoke_token(path, id).map_err(|e| anyhow!("{e}"))? {
+                        println!("token {id} revoked");
+                    } else {
+                        bail!(bad(format!("no active token {id}")));
+                    }
                 }
             }
-        },
+        }
         Command::Export { format, output } => {
             if let Some(o) = &output {
                 not_the_book(o, path)?;
