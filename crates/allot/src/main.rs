@@ -29,8 +29,8 @@ struct Cli {
     /// The book's database file (embedded SQLite; created by `demo`, `init` or `gen`).
     #[arg(long, global = true, env = "ALLOT_DB", default_value = "allot.db")]
     db: PathBuf,
-    /// Who is making the change (recorded in the history).
-    #[arg(long, global = true, env = "ALLOT_ACTOR", default_value = "planner")]
+    /// Who is making the change (recorded in the history; 1 to 64 printable characters).
+    #[arg(long, global = true, env = "ALLOT_ACTOR", default_value = "planner", value_parser = actor_name)]
     actor: String,
     #[command(subcommand)]
     command: Command,
@@ -132,8 +132,8 @@ enum Command {
         /// SKU id.
         #[arg(long)]
         sku: String,
-        /// Quantity of SKU items wanted (asks for the earliest period).
-        #[arg(long)]
+        /// Quantity of SKU items wanted (asks for the earliest period; 1 to 1,000,000,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
         qty: Option<u64>,
         /// Period (YYYY-MM or index) to ask "how many by then?".
         #[arg(long)]
@@ -1111,6 +1111,15 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An `--actor`: 1 to 64 characters, none of them a control character (it is printed, a line
+/// per event, by `allot history`).
+fn actor_name(s: &str) -> std::result::Result<String, String> {
+    if s.trim().is_empty() || s.chars().count() > 64 || s.chars().any(char::is_control) {
+        return Err("1 to 64 characters, no control characters (such as a new line)".into());
+    }
+    Ok(s.to_string())
 }
 
 /// Refuses an output file that is the book's own file (or its SQLite log or shared memory):

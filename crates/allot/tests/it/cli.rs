@@ -1038,3 +1038,31 @@ fn token_commands_need_a_book() {
     env.ok(&["init", scenario]);
     env.ok(&["token", "list"]);
 }
+
+/// `--actor` is printed a line per event by `history`: blank names and control characters (a
+/// new line would forge a history line) are refused; `promise --qty 0` is refused too.
+#[test]
+fn actor_names_and_promise_quantities_are_checked() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    for actor in ["", "  ", "evil\nplanner", &"x".repeat(65)] {
+        let err = env.fails(&[
+            "--actor",
+            actor,
+            "supply",
+            "cut",
+            "--generation",
+            "trn3",
+            "--period",
+            "2027-03",
+            "--units",
+            "1",
+        ]);
+        assert!(err.contains("--actor"), "{err}");
+    }
+    assert_eq!(env.history_len(), before, "nothing written");
+    let err = env.fails(&["promise", "--sku", "trn2-server", "--qty", "0"]);
+    assert!(err.contains("--qty"), "{err}");
+    env.ok(&["promise", "--sku", "trn2-server", "--qty", "1"]);
+}
