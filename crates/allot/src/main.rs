@@ -1025,12 +1025,11 @@ fn run(cli: Cli) -> Result<()> {
             };
             config.now = match now {
                 Some(s) => {
-                    let month = book::YearMonth::parse(&s)
-                        .ok_or_else(|| bad(format!("--now: {s:?} is not YYYY-MM")))?;
-                    // An explicit month must lie in the horizon, as for every other command
-                    // (the clock's month is clamped into it instead).
-                    now_period(&BookDb::open(path, &actor)?.book, &Some(s))?;
-                    Some(month)
+                    // Clamped into the horizon of the book served, which may be replaced.
+                    Some(
+                        book::YearMonth::parse(&s)
+                            .ok_or_else(|| bad(format!("--now: {s:?} is not YYYY-MM")))?,
+                    )
                 }
                 None => None,
             };
