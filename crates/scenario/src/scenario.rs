@@ -29,9 +29,11 @@ impl Format {
 /// Reads and validates a scenario file; the format follows the extension (`.json` or TOML).
 pub fn load_scenario(path: &FsPath) -> Result<BookSpec, FileError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| FileError::whole_file(&file, format!("cannot read: {e}")))?;
-    parse_scenario(&text, Format::from_path(path), &file)
+    // Text that is not UTF-8 is refused at the line and column of its first bad byte.
+    let text = crate::orders_csv::orders_csv_text(&bytes, &file)?;
+    parse_scenario(text, Format::from_path(path), &file)
 }
 
 /// Parses a scenario and validates it with [`Book::new`]; every error names the line and field.

@@ -40,6 +40,22 @@ fn load_picks_the_format_by_extension() {
         missing.to_string().contains("none.toml: cannot read"),
         "{missing}"
     );
+    // A file that is not UTF-8 is refused at the line and column of its first bad byte.
+    let text = write_scenario(&book, Format::Toml);
+    let line = text.lines().position(|l| l.contains("name")).unwrap() + 1;
+    let mut bytes = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        bytes.extend_from_slice(l.as_bytes());
+        if i + 1 == line {
+            bytes.extend_from_slice(b" # Soci\xe9t\xe9");
+        }
+        bytes.push(b'\n');
+    }
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = load_scenario(&path).unwrap_err();
+    assert_eq!(err.line, Some(line), "{err}");
+    assert!(err.to_string().contains("not valid UTF-8"), "{err}");
 }
 
 #[test]
