@@ -342,13 +342,7 @@ pub(crate) async fn list_orders(
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<OrderPage>, ApiError> {
     let q = query(q)?;
-    let max = state.config.max_page_size;
-    let limit = q.limit.unwrap_or(max.min(100));
-    if limit == 0 || limit > max {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {max}"
-        )));
-    }
+    let limit = page_limit(&state, q.limit)?;
     let offset = q.offset.unwrap_or(0);
     let snap = state.snapshot();
     let book = &snap.book;
@@ -510,8 +504,7 @@ async fn order_change(
     id: String,
     event: Event,
 ) -> Result<Json<OrderDto>, ApiError> {
-    let before = state.snapshot();
-    visible_order(&before.book, &p, &id)?;
+    visible_order(&state.snapshot().book, &p, &id)?;
     let snap: Arc<Snapshot> = match state.commit(vec![event], &p.actor(), None).await {
         Ok(snap) => snap,
         // Staff are told which change blocks a confirmation; a customer only what kind (the
