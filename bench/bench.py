@@ -43,6 +43,23 @@ def measured(cmd, stdout_path, timeout):
     return wall, int(rss_kib) / 1024, float(user), float(system)
 
 
+def prefault(mib):
+    """Touches `mib` MiB in a process of its own right before a measured run (bench/prefault.py
+    says why); returns the system time it took, which shows how cold the host's memory was."""
+    if mib <= 0:
+        return None
+    r = subprocess.run([PY, "bench/prefault.py", str(mib)], capture_output=True, text=True,
+                       check=True)
+    m = re.search(r"([0-9.]+) s system", r.stdout)
+    return float(m.group(1)) if m else None
+
+
+def prefault_mib(a, n):
+    """MiB to touch before a run at `n` orders: above every solver's peak (1,436 MiB for
+    OR-Tools at 1M orders), at least 256."""
+    return 0 if a.no_prefault else max(256, a.prefault_kib_per_order * n // 1024)
+
+
 def last_json(path):
     """The last line of a file that parses as JSON (solvers may print a banner first)."""
     for line in reversed(open(path, "rb").read().decode().splitlines()):
@@ -119,6 +136,7 @@ def run_size(a, n):
         samples = []
         for i in range(runs):
             stdout = f"{OUT}/{n}.{name.replace(' ', '_')}.out"
+            warm_sys = prefault(prefault_mib(a, n))
             try:
                 wall, rss, user, system = measured(cmd, stdout, a.timeout)
             except subprocess.TimeoutExpired:
@@ -126,14 +144,14 @@ def run_size(a, n):
                 samples.append({"timeout": True})
                 break
             r = parse(stdout)
-            r.update(wall_s=wall, rss_mib=rss, user_s=user, sys_s=system)
+            r.update(wall_s=wall, rss_mib=rss, user_s=user, sys_s=system, prefault_sys_s=warm_sys)
             samples.append(r)
             print(f"  {name} run {i + 1}/{runs}: wall {wall:.2f} s, solve {r['solve_ms']:.0f} ms, "
                   f"CPU {user:.2f} user + {system:.2f} sys s, RSS {rss:.0f} MiB, "
                   f"objective {r['objective']}", flush=True)
         rows.append(summarise(name, what, cmd, samples))
     lex = want_mps and mps_is_lexicographic(mps)
-    return {"orders": n, "gen_s": gen_s,
+    return {"orders": n, "gen_s": gen_s, "prefault_mib": prefault_mib(a, n),
             "mps": None if not want_mps else
             "tier 3 with tiers 1-2 fixed at allot's optima" if lex else "tier 3 alone",
             "solvers": rows, "checks": check(rows, lex)}
@@ -227,9 +245,16 @@ def block(results):
         f"({m.get('cpu') or 'CPU model unknown'})"
         + (f", in {seconds:.0f} s" if seconds and seconds < 120 else
            f", in {seconds / 60:.0f} min" if seconds else "") + ".",
-        "",
-        table(results).rstrip("\n"),
     ]
+    kib = results.get("prefault_kib_per_order")
+    if kib:
+        lines.append(
+            f"Before every measured run of every solver, `bench/prefault.py` touched {kib} KiB "
+            "per order (at least 256 MiB) in a process of its own, so that each run finds its "
+            "memory backed by the host (see the notes below the table).")
+    elif kib == 0:
+        lines.append("Measured without touching memory before the runs (`--no-prefault`).")
+    lines += ["", table(results).rstrip("\n")]
     if results["sizes"]:
         big = max(results["sizes"], key=lambda s: s["orders"])
         for r in big["solvers"]:
@@ -242,6 +267,8 @@ def block(results):
                 + "; ".join(
                     f"{x['solve_ms'] / 1e3:.3f} s stages, {x['wall_s']:.2f} s wall"
                     + (f", {x['sys_s']:.2f} s system" if x.get("sys_s") is not None else "")
+                    + (f" (prefault {x['prefault_sys_s']:.2f} s system)"
+                       if x.get("prefault_sys_s") is not None else "")
                     + f", {x['rss_mib']:,.0f} MiB"
                     for x in runs)
                 + ".")
@@ -320,6 +347,11 @@ def main():
     p.add_argument("--highs-runs", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--prefault-kib-per-order", type=int, default=2,
+                   help="before every measured run, touch this many KiB per order (at least 256 "
+                        "MiB) in a process of its own (see bench/prefault.py)")
+    p.add_argument("--no-prefault", action="store_true", help="measure from whatever memory the "
+                   "host holds (no touching before runs)")
     p.add_argument("--benchmarks", help="write the table between the markers of this file")
     p.add_argument("--command", default="bash bench/run.sh", help="the command to cite")
     a = p.parse_args()
@@ -340,6 +372,7 @@ def main():
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "commit": commit, "command": a.command,
         "seed": a.seed, "runs": a.runs, "highs_runs": a.highs_runs,
+        "prefault_kib_per_order": 0 if a.no_prefault else a.prefault_kib_per_order,
         "allot_solve": "allot solve" if a.allot_solve else "netio example (stand-in for allot solve)",
         "export": "allot network" if a.allot_network else "netio example (stand-in for allot network)",
         "sizes": [],

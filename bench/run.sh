@@ -4,6 +4,7 @@
 #   bash bench/run.sh            # 10k, 30k, 100k, 300k, 1M orders; peers at 10k, 100k, 1M; HiGHS at 10k
 #   bash bench/run.sh --quick    # 10k only; HiGHS once, 1 thread (a few minutes)
 #   bash bench/run.sh --sizes "10000 100000" --runs 3 --highs-runs 1   (HiGHS: ~1 min a run at 10k)
+#   bash bench/run.sh --no-prefault ... # do not touch memory before each run (bench/prefault.py says why it does)
 #   bash bench/run.sh --no-update ...   # leave BENCHMARKS.md and docs/scaling.png as they are
 #                                       # (the curve goes to bench/out/scaling.png; --quick likewise)
 #
@@ -22,15 +23,17 @@ HIGHS_THREADS="1 2"
 RUNS=5
 HIGHS_RUNS=5
 UPDATE=1
+PREFAULT=()
 COMMAND="bash bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SIZES="10000"; PEERS="10000"; HIGHS_THREADS="1"; HIGHS_RUNS=1; UPDATE=0 ;;
     --no-update) UPDATE=0 ;;
+    --no-prefault) PREFAULT=(--no-prefault) ;;
     --sizes) SIZES="$2"; shift ;;
     --runs) RUNS="$2"; HIGHS_RUNS="$2"; shift ;;
     --highs-runs) HIGHS_RUNS="$2"; shift ;;
-    *) echo "usage: bash bench/run.sh [--quick] [--no-update] [--sizes \"N ...\"] [--runs R] [--highs-runs R]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/run.sh [--quick] [--no-update] [--sizes \"N ...\"] [--runs R] [--highs-runs R] [--no-prefault]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -58,7 +61,7 @@ fi
 "$VENV/bin/python" bench/bench.py --bin "$TARGET/release/allot" \
   --example "$TARGET/release/examples/export" \
   --sizes $SIZES --peer-sizes $PEERS --highs-sizes 10000 --highs-threads $HIGHS_THREADS \
-  --runs "$RUNS" --highs-runs "$HIGHS_RUNS" --command "$COMMAND" \
+  --runs "$RUNS" --highs-runs "$HIGHS_RUNS" --command "$COMMAND" ${PREFAULT[@]+"${PREFAULT[@]}"} \
   ${UPDATE_ARGS[@]+"${UPDATE_ARGS[@]}"}
 # The committed curve belongs with the table in BENCHMARKS.md: a run that leaves the table alone
 # draws its curve beside its results instead.

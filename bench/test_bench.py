@@ -71,6 +71,46 @@ class Block(unittest.TestCase):
         self.assertNotIn(" in ", first.split("CPUs")[1])
 
 
+class Prefault(unittest.TestCase):
+    def test_the_block_says_whether_memory_was_touched_before_the_runs(self):
+        r = results()
+        self.assertNotIn("prefault", bench.block(r))  # results from before the option
+        r["prefault_kib_per_order"] = 2
+        second = bench.block(r).splitlines()[1]
+        self.assertIn("`bench/prefault.py` touched 2 KiB per order", second)
+        r["prefault_kib_per_order"] = 0
+        self.assertIn("`--no-prefault`", bench.block(r).splitlines()[1])
+
+    def test_a_runs_prefault_time_is_listed_beside_it(self):
+        r = results()
+        plan = next(x for x in r["sizes"][1]["solvers"] if x["solver"] == "allot plan")
+        plan["samples"][0]["prefault_sys_s"] = 1.25
+        self.assertIn("2.90 s wall, 0.90 s system (prefault 1.25 s system), 1,000 MiB; 2.100 s",
+                      bench.block(r))
+
+    def test_touches_more_than_any_solvers_peak_and_nothing_when_asked_not_to(self):
+        class A:
+            no_prefault = False
+            prefault_kib_per_order = 2
+        a = A()
+        self.assertEqual(bench.prefault_mib(a, 10_000), 256)
+        self.assertEqual(bench.prefault_mib(a, 1_000_000), 1953)  # OR-Tools peaks at 1,436 MiB
+        a.no_prefault = True
+        self.assertEqual(bench.prefault_mib(a, 1_000_000), 0)
+        self.assertIsNone(bench.prefault(0))
+
+    def test_the_prefault_script_touches_and_reports_its_system_time(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        cwd = os.getcwd()
+        os.chdir(os.path.dirname(here))  # bench.prefault runs bench/prefault.py from the root
+        try:
+            t = bench.prefault(8)
+        finally:
+            os.chdir(cwd)
+        self.assertIsInstance(t, float)
+        self.assertGreaterEqual(t, 0.0)
+
+
 class Replace(unittest.TestCase):
     def test_replaces_only_between_the_markers_and_again_the_same(self):
         once = bench.replace_block(DOC, "new table\n")
