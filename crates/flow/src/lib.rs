@@ -75,9 +75,17 @@
 //! (checked, with a panic, when the network is built). The caller must keep
 //! the remaining magnitudes within `i64`: the total positive supply plus the
 //! sum of all finite capacities must stay below [`INF_CAP`], and
-//! `2 * (number of nodes + 1) * max |cost|` as well as the total cost
+//! `8 * (number of nodes + 1) * max |cost|` as well as the total cost
 //! `sum |cost| * flow` must fit in `i64` (per component for [`Lex3`]).
-//! Overflow in debug builds panics; in release builds it is not detected.
+//! Why 8: a potential is a sum of costs along a tree path (at most `n` arcs),
+//! so `|potential| <= n * max`; a reduced cost is at most `(2n + 1) * max`;
+//! folding the artificial components into the returned potentials adds up to
+//! twice the largest reduced cost, `(4n + 2) * max`, so a returned potential
+//! stays within `(5n + 2) * max`, inside `8 * (n + 1) * max` (the bound
+//! `netio::read_dimacs` enforces). A warm start's hinted potentials add their
+//! own magnitude to these. Overflow in debug builds panics; in release builds
+//! it is not detected (a caller that checks the result, as the planner does
+//! with `certify`, refuses the wrong answer).
 //!
 //! # Example
 //!
