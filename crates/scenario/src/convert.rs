@@ -36,11 +36,25 @@ fn with(base: &[Seg], seg: impl Into<Seg>) -> Path {
 /// How periods are read: month strings need a horizon (scenario files, `book_created`);
 /// other event payloads carry period indices only.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Periods(pub Option<Horizon>);
+pub(crate) struct Periods {
+    pub horizon: Option<Horizon>,
+    /// A scenario file: every period must be a month that can be written `YYYY-MM` (at most
+    /// 9999-12), so that a book that loads exports to a file that loads back. Stored
+    /// `book_created` payloads are read as they were accepted when written.
+    pub file: bool,
+}
 
 impl Periods {
+    /// Periods of an event payload other than `book_created`: indices only.
+    pub fn indices() -> Periods {
+        Periods {
+            horizon: None,
+            file: false,
+        }
+    }
+
     fn month(&self, s: &str, p: &[Seg]) -> Result<(Horizon, YearMonth), At> {
-        let h = self.0.ok_or_else(|| {
+        let h = self.horizon.ok_or_else(|| {
             at(
                 p.to_vec(),
                 format!("{s:?}: periods are indices here, not months"),
@@ -80,7 +94,13 @@ impl Periods {
     /// Any period from the start on (a month before the start counts as period 0), e.g. a first ship date.
     pub fn free(&self, v: &PeriodDto, p: &[Seg]) -> Result<u32, At> {
         match v {
-            PeriodDto::Index(i) => Ok(*i),
+            PeriodDto::Index(i) => {
+                if let (true, Some(h)) = (self.file, self.horizon) {
+                    // Written back as a month: it must have a written form.
+                    h.writable_month(*i).map_err(|m| at(p.to_vec(), m))?;
+                }
+                Ok(*i)
+            }
             PeriodDto::Month(s) => {
                 let (h, m) = self.month(s, p)?;
                 u32::try_from(h.start().months_until(m).max(0))
@@ -171,7 +191,10 @@ fn factor_bp(d: &Decimal, p: &[Seg]) -> Result<u32, At> {
 }
 
 /// Reads a whole scenario (or `book_created` body) into a book specification.
-pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
+///
+/// `file`: read from a scenario file, so every period must be a month that can be written
+/// (see [`Periods::file`]); `book_created` payloads are read as they were accepted.
+pub(crate) fn spec_from_dto(dto: &ScenarioDto, file: bool) -> Result<BookSpec, At> {
     let start = YearMonth::parse(&dto.start).ok_or_else(|| {
         at(
             path_of!["start"],
@@ -185,7 +208,15 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
         ));
     }
     let horizon = Horizon::new(start, dto.periods);
-    let pr = Periods(Some(horizon));
+    if file {
+        horizon
+            .check_writable()
+            .map_err(|m| at(path_of!["periods"], m))?;
+    }
+    let pr = Periods {
+        horizon: Some(horizon),
+        file,
+    };
     let mut generations = Vec::with_capacity(dto.generations.len());
     for (i, g) in dto.generations.iter().enumerate() {
         let p = path_of!["generation", i];

@@ -47,7 +47,7 @@ pub fn parse_scenario(text: &str, format: Format, file_name: &str) -> Result<Boo
         Format::Toml => toml::from_str(text).map_err(|e| doc.toml_error(&e))?,
         Format::Json => serde_json::from_str(text).map_err(|e| doc.json_error(&e))?,
     };
-    let spec = spec_from_dto(&dto).map_err(|at| doc.at_error(&at))?;
+    let spec = spec_from_dto(&dto, true).map_err(|at| doc.at_error(&at))?;
     Book::new(spec.clone()).map_err(|e| doc.book_error(&e, &dto))?;
     Ok(spec)
 }

@@ -491,3 +491,161 @@ fn delivered_and_confirmed_orders_are_exported_and_checked_on_load() {
         assert!(err.to_string().contains(message), "{err}");
     }
 }
+
+/// Months go up to 9999-12 (`YYYY-MM`): a scenario whose months would go past it (the horizon
+/// with the month after it, which an exclusive end may name, or a first ship period or ramp
+/// start given as an index) is refused at its line, since its export could not load back.
+#[test]
+fn months_past_9999_12_are_refused_at_their_line() {
+    check(
+        Format::Toml,
+        EXAMPLE,
+        &[
+            Broken {
+                name: "horizon past 9999-12",
+                from: "start = \"2027-01\"\nperiods = 12",
+                to: "start = \"9999-01\"\nperiods = 12",
+                marker: "periods = 12",
+                field: Some("periods"),
+                message: "12 periods from 9999-01 run past 9999-12",
+            },
+            Broken {
+                name: "horizon ending just past 9999-12",
+                from: "start = \"2027-01\"\nperiods = 12",
+                to: "start = \"9999-12\"\nperiods = 1  # the last month",
+                marker: "periods = 1  #",
+                field: Some("periods"),
+                message: "from 9999-12 at most 0 periods",
+            },
+            Broken {
+                name: "first ship index past 9999-12",
+                from: "first_ship = 3 ",
+                to: "first_ship = 95676 ",
+                marker: "first_ship = 95676",
+                field: Some("first_ship"),
+                message: "period 95676 is the month 10000-01, past 9999-12",
+            },
+            Broken {
+                name: "foundry first ship index past 9999-12",
+                from: "lead_time_periods = 2\n",
+                to: "lead_time_periods = 2\nfirst_ship = 4000000000\n",
+                marker: "first_ship = 4000000000",
+                field: Some("foundry.trn3.first_ship"),
+                message: "past 9999-12",
+            },
+            Broken {
+                name: "ramp start index past 9999-12",
+                from: "ramp_start = \"2027-01\"",
+                to: "ramp_start = 100000",
+                marker: "ramp_start = 100000",
+                field: Some("foundry.trn3.yield_percent.ramp_start"),
+                message: "at most period 95675",
+            },
+            Broken {
+                name: "series start index past 9999-12",
+                from: "{ value = 10, start = \"2027-04\"",
+                to: "{ value = 10, start = 200000",
+                marker: "start = 200000",
+                field: Some("cloud_demand_units.start"),
+                message: "past 9999-12",
+            },
+        ],
+    );
+}
+
+/// At the limit: a horizon whose month after it is 9999-12, a generation first shipping in
+/// 9999-12 (as an index), exclusive ends at the horizon's end: it loads, exports (TOML and
+/// JSON) and loads back to the same book.
+#[test]
+fn a_book_at_the_9999_12_limit_exports_and_loads_back() {
+    let text = r#"
+name = "far"
+start = "9998-01"
+periods = 23
+
+[[generation]]
+id = "g1"
+name = "G1"
+unit_name = "server"
+chips_per_unit = 1
+first_ship = "9998-01"
+holding_usd_per_unit_period = 1
+residual_usd_per_unit = 1
+cloud_value_usd_per_unit_period = 1
+
+[[generation]]
+id = "g2"
+name = "G2"
+unit_name = "server"
+chips_per_unit = 1
+first_ship = 23
+holding_usd_per_unit_period = 1
+residual_usd_per_unit = 1
+cloud_value_usd_per_unit_period = 1
+
+[supply]
+units = { g1 = 10, g2 = 5 }
+
+[[sku]]
+id = "s1"
+name = "S1"
+generation = "g1"
+size_units = 1
+
+[[customer]]
+id = "c1"
+name = "C1"
+kind = "lab"
+
+[[contract]]
+id = "k1"
+customer = "c1"
+shortfall_penalty_usd_per_unit = 10
+
+[[contract.commitment]]
+kind = "capacity"
+generation = "g1"
+units = 2
+start = "9999-06"
+end = "9999-12"
+price_usd_per_unit_period = 5
+
+[[reservation]]
+id = "r1"
+customer = "c1"
+generation = "g2"
+units = 1
+start = "9999-11"
+end = "9999-12"
+price_usd_per_unit_period = 3
+
+[[order]]
+id = "o1"
+customer = "c1"
+sku = "s1"
+quantity = 2
+earliest = "9999-10"
+latest = "9999-11"
+price_usd_per_unit = 100
+confirmed = { units = 2, by = "9999-11" }
+"#;
+    let book = Book::new(spec(text, Format::Toml)).unwrap();
+    let h = book.horizon();
+    assert_eq!(h.start().plus(h.periods()).to_string(), "9999-12");
+    for format in [Format::Toml, Format::Json] {
+        let out = write_scenario(&book, format);
+        assert!(out.contains("9999-12"), "{out}");
+        let again = Book::new(spec(&out, format)).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+        assert_eq!(again, book, "{format:?}:\n{out}");
+        assert_eq!(write_scenario(&again, format), out, "a fixed point");
+    }
+    // One more period and the month after the horizon is 10000-01: refused at `periods`.
+    let err = parse_scenario(
+        &text.replacen("periods = 23", "periods = 24", 1),
+        Format::Toml,
+        "far.toml",
+    )
+    .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("periods"), "{err}");
+    assert!(err.to_string().starts_with("far.toml:4: "), "{err}");
+}
