@@ -91,6 +91,17 @@ impl Periods {
         }
     }
 
+    /// Months from the start to `v`, unclamped (negative before the start), when it reads.
+    fn offset(&self, v: &PeriodDto) -> Option<i64> {
+        match v {
+            PeriodDto::Index(i) => Some(*i as i64),
+            PeriodDto::Month(s) => {
+                let h = self.horizon?;
+                Some(h.start().months_until(YearMonth::parse(s)?))
+            }
+        }
+    }
+
     /// Any period from the start on (a month before the start counts as period 0), e.g. a first ship date.
     pub fn free(&self, v: &PeriodDto, p: &[Seg]) -> Result<u32, At> {
         match v {
@@ -107,6 +118,14 @@ impl Periods {
                     .map_err(|_| at(p.to_vec(), format!("{s} is too far away")))
             }
         }
+    }
+}
+
+/// A period as the file wrote it: `"2027-03"` or `5`.
+fn period_text(v: &PeriodDto) -> String {
+    match v {
+        PeriodDto::Index(i) => i.to_string(),
+        PeriodDto::Month(s) => format!("{s:?}"),
     }
 }
 
@@ -151,6 +170,24 @@ fn series(s: &SeriesDto, periods: u32, pr: Periods, p: &[Seg]) -> Result<Vec<u64
                 Some(v) => pr.free(v, &with(p, "end"))?,
                 None => periods,
             };
+            // Compared as written (a month before the horizon counts as period 0 only for the
+            // values): an end before the start is a mistake, not an empty series.
+            if let (Some(s), Some(e)) = (&r.start, &r.end) {
+                let (so, eo) = (pr.offset(s), pr.offset(e));
+                if let (Some(so), Some(eo)) = (so, eo) {
+                    if eo < so {
+                        return Err(at(
+                            with(p, "end"),
+                            format!(
+                                "{} is before the start {}; the end is exclusive and must be \
+                                 the start or later",
+                                period_text(e),
+                                period_text(s)
+                            ),
+                        ));
+                    }
+                }
+            }
             Ok((0..periods)
                 .map(|i| {
                     if (start..end).contains(&i) {

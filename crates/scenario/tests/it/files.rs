@@ -649,3 +649,51 @@ confirmed = { units = 2, by = "9999-11" }
     assert_eq!(err.field.as_deref(), Some("periods"), "{err}");
     assert!(err.to_string().starts_with("far.toml:4: "), "{err}");
 }
+
+/// A series table whose `end` is before its `start` is refused at its line, not read as an
+/// all-zero series; the two are compared as written, even before the horizon.
+#[test]
+fn a_series_ending_before_it_starts_is_refused() {
+    check(
+        Format::Toml,
+        EXAMPLE,
+        &[
+            Broken {
+                name: "cloud demand end before start",
+                from: "{ value = 10, start = \"2027-04\", growth_per_period = 5 }",
+                to: "{ value = 10, start = \"2027-04\", end = \"2027-02\", growth_per_period = 5 }",
+                marker: "end = \"2027-02\"",
+                field: Some("cloud_demand_units.end"),
+                message: "\"2027-02\" is before the start \"2027-04\"",
+            },
+            Broken {
+                name: "wafer starts end index before start month",
+                from: "{ value = 20, end = \"2027-12\", growth_per_period = 2 }",
+                to: "{ value = 20, start = \"2027-06\", end = 3, growth_per_period = 2 }",
+                marker: "end = 3",
+                field: Some("foundry.trn3.wafer_starts_per_period.end"),
+                message: "3 is before the start \"2027-06\"",
+            },
+            Broken {
+                name: "both before the horizon",
+                from: "hbm_stacks_per_period = { value = 6_000, growth_per_period = 200 }",
+                to: "hbm_stacks_per_period = { value = 6_000, start = \"2026-06\", end = \"2026-03\" }",
+                marker: "end = \"2026-03\"",
+                field: Some("shared.hbm_stacks_per_period.end"),
+                message: "is before the start",
+            },
+        ],
+    );
+    // An end equal to the start, or after it, still loads.
+    for to in [
+        "{ value = 10, start = \"2027-04\", end = \"2027-04\" }",
+        "{ value = 10, start = \"2026-04\", end = \"2027-02\" }",
+    ] {
+        let text = EXAMPLE.replacen(
+            "{ value = 10, start = \"2027-04\", growth_per_period = 5 }",
+            to,
+            1,
+        );
+        spec(&text, Format::Toml);
+    }
+}
