@@ -375,6 +375,26 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto, file: bool) -> Result<BookSpec, A
     })
 }
 
+/// A scenario file's confirmed promises must be ones a plan could have made: inside their
+/// orders' windows ([`OrderSpec::check_confirmable`]). Checked on a specification `Book::new`
+/// accepted (so the periods are inside the horizon), read from `dto`; stored `book_created`
+/// payloads are not checked, so books already stored open as before.
+pub(crate) fn check_confirmed(dto: &ScenarioDto, spec: &BookSpec) -> Result<(), At> {
+    // `order_progress` lists the orders with a `confirmed` or `delivered` in the file's order.
+    let mut progress = spec.order_progress.iter().peekable();
+    for (i, o) in spec.orders.iter().enumerate() {
+        let Some(p) = progress.next_if(|p| p.order == o.key) else {
+            continue;
+        };
+        if let Some(c) = p.confirmed {
+            debug_assert_eq!(dto.orders[i].id, o.key);
+            o.check_confirmable(c, spec.horizon)
+                .map_err(|m| at(path_of!["order", i, "confirmed", "by"], m))?;
+        }
+    }
+    Ok(())
+}
+
 /// Index of generation `key` among `gens`, or an error at `p`.
 fn gen_index(gens: &[Generation], key: &str, p: &[Seg]) -> Result<usize, At> {
     gens.iter()

@@ -697,3 +697,41 @@ fn a_series_ending_before_it_starts_is_refused() {
         spec(&text, Format::Toml);
     }
 }
+
+/// A confirmed promise is one a plan made, and a plan ships an order only inside its window:
+/// a `confirmed.by` before the order's earliest month (or after its latest) is refused at its
+/// line.
+#[test]
+fn a_confirmed_promise_outside_the_window_is_refused() {
+    let subs = "substitutes = [{ generation = \"trn3\", value_factor = 0.95 }]";
+    for (by, message) in [
+        (
+            "\"2027-01\"",
+            "2027-01 is before the order's earliest month 2027-02",
+        ),
+        ("0", "2027-01 is before the order's earliest month 2027-02"),
+        (
+            "\"2027-06\"",
+            "2027-06 is after the order's latest month 2027-05",
+        ),
+    ] {
+        let to = format!("{subs}\nconfirmed = {{ units = 20, by = {by} }}");
+        let text = EXAMPLE.replacen(subs, &to, 1);
+        let err = parse_scenario(&text, Format::Toml, "s.toml").unwrap_err();
+        let line = line_of(&text, "confirmed = ");
+        assert_eq!(err.line, Some(line), "{err}");
+        assert_eq!(err.object.as_deref(), Some("order o-1"), "{err}");
+        assert_eq!(err.field.as_deref(), Some("confirmed.by"), "{err}");
+        assert!(err.message.contains(message), "{err}");
+    }
+    // Its first and last months are fine.
+    for by in ["\"2027-02\"", "\"2027-05\""] {
+        let text = EXAMPLE.replacen(
+            subs,
+            &format!("{subs}\nconfirmed = {{ units = 20, by = {by} }}"),
+            1,
+        );
+        let book = Book::new(spec(&text, Format::Toml)).unwrap();
+        assert_eq!(book.orders()[0].status, book::OrderStatus::Confirmed);
+    }
+}
