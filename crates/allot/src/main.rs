@@ -192,7 +192,7 @@ enum Command {
     },
     /// Solve a DIMACS min-cost-flow file with allot's own solver (for benchmarks against peers).
     Solve {
-        /// The DIMACS file.
+        /// The DIMACS file (UTF-8 text; a bad byte is reported with its line and column).
         #[arg(long)]
         dimacs: PathBuf,
         /// JSON output.
@@ -940,11 +940,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Solve { dimacs, json } => {
             let start = Instant::now();
-            let text = std::fs::read_to_string(&dimacs)
-                .with_context(|| format!("reading {}", dimacs.display()))?;
-            let net =
-                netio::read_dimacs(&text).map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
-            drop(text);
+            let bytes =
+                std::fs::read(&dimacs).with_context(|| format!("reading {}", dimacs.display()))?;
+            let net = netio::read_dimacs_bytes(&bytes)
+                .map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
+            drop(bytes);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let (nodes, arcs) = (net.node_count(), net.arc_count());
             let start = Instant::now();

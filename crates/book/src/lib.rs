@@ -19,6 +19,7 @@ mod fmt;
 mod ids;
 mod orders;
 mod restore;
+pub mod text;
 mod types;
 
 pub use event::*;

@@ -841,6 +841,32 @@ fn solve_refuses_dimacs_files_beyond_the_solvers_bounds() {
     assert!(out.contains("optimal cost 21"), "{out}");
 }
 
+/// `allot solve --dimacs` refuses a file that is not UTF-8 at the line and column of its first
+/// bad byte, with its byte offset, as bad input (exit 2), the way `allot import` refuses such a
+/// CSV (it said only "stream did not contain valid UTF-8", exit 1).
+#[test]
+fn solve_refuses_non_utf8_dimacs_at_the_line_of_the_first_bad_byte() {
+    let env = Env::new();
+    let mut bytes = b"c network\np min 2 1\nn 1 3\nn 2 -3\nc caf".to_vec();
+    bytes.push(0xe9);
+    bytes.extend_from_slice(b"\na 1 2 0 10 7\n");
+    let path = env.dir.path().join("latin1.min");
+    std::fs::write(&path, &bytes).expect("write");
+    let err = env.fails(&["solve", "--dimacs", path.to_str().expect("utf-8")]);
+    assert!(
+        err.contains(
+            "latin1.min: line 5: not valid UTF-8 at column 6 (byte offset 38 in the file); \
+             the file must be UTF-8 text"
+        ),
+        "{err}"
+    );
+    // The same file in UTF-8 solves.
+    bytes[38] = b'e';
+    std::fs::write(&path, &bytes).expect("write");
+    let out = env.ok(&["solve", "--dimacs", path.to_str().expect("utf-8")]);
+    assert!(out.contains("optimal cost 21"), "{out}");
+}
+
 /// An order CSV that is not UTF-8 is refused at the line of the first bad byte, and one with
 /// more rows than an import may write is refused before any row is read, saying so; neither
 /// writes anything.
