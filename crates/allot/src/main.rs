@@ -323,16 +323,19 @@ enum OrderCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
-    /// Record a delivery.
+    /// Record a delivery, once it has shipped: not in a period after the current one.
     Deliver {
         /// Order id.
         id: String,
         /// Units shipped (default: the whole order).
         #[arg(long)]
         units: Option<u64>,
-        /// Period shipped (YYYY-MM or index).
+        /// Period shipped (YYYY-MM or index); the current period or earlier.
         #[arg(long)]
         period: String,
+        /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Show one order with its plan.
     Show {
@@ -348,7 +351,8 @@ enum OrderCmd {
 enum ContractCmd {
     /// Every commitment of every contract: units committed, delivered and still owed.
     List,
-    /// Record units shipped against a delivery commitment.
+    /// Record units shipped against a delivery commitment, once they have shipped: not in a
+    /// period after the current one.
     Deliver {
         /// Contract id.
         contract: String,
@@ -357,9 +361,12 @@ enum ContractCmd {
         /// Units shipped (default: all the commitment still owes).
         #[arg(long)]
         units: Option<u64>,
-        /// Period shipped (YYYY-MM or index).
+        /// Period shipped (YYYY-MM or index); the current period or earlier.
         #[arg(long)]
         period: String,
+        /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -493,6 +500,20 @@ fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
             Ok(book.horizon().clamp_period(ym))
         }
     }
+}
+
+/// `--period` of a shipment to record: inside the horizon and not after the current period
+/// (`--now`, default the clock's month), the rule the API applies with the server's month.
+fn shipped_period_arg(book: &Book, s: &str, now: &Option<String>) -> Result<Period> {
+    let period = period_arg(book, "period", s)?;
+    let now = now_period(book, now)?;
+    book::check_shipped_by(book.horizon(), period, now, "the current month").map_err(|m| {
+        bad(format!(
+            "--period: {m} (the current month is --now, by default this month clamped into \
+             the horizon)"
+        ))
+    })?;
+    Ok(period)
 }
 
 fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
@@ -1228,7 +1249,12 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
                 reason: reason.clone(),
             })
             .collect(),
-        OrderCmd::Deliver { id, units, period } => {
+        OrderCmd::Deliver {
+            id,
+            units,
+            period,
+            now,
+        } => {
             let o = db
                 .book
                 .order_idx(&id)
@@ -1237,7 +1263,7 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
             vec![Event::OrderDelivered {
                 order: id,
                 units,
-                period: period_arg(&db.book, "period", &period)?,
+                period: shipped_period_arg(&db.book, &period, &now)?,
             }]
         }
     };
@@ -1294,6 +1320,7 @@ fn contract_cmd(path: &Path, actor: &str, cmd: ContractCmd) -> Result<()> {
             commitment,
             units,
             period,
+            now,
         } => {
             let Some(index) = commitment.checked_sub(1) else {
                 bail!(bad("commitments are numbered from 1"));
@@ -1307,7 +1334,7 @@ fn contract_cmd(path: &Path, actor: &str, cmd: ContractCmd) -> Result<()> {
                 contract: contract.clone(),
                 commitment: index,
                 units: units.unwrap_or(owed),
-                period: period_arg(&db.book, "period", &period)?,
+                period: shipped_period_arg(&db.book, &period, &now)?,
             };
             db.commit(vec![event]).map_err(|e| bad(format!("{e:#}")))?;
             let cm = db

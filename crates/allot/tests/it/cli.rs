@@ -611,6 +611,8 @@ fn commitment_deliveries_from_the_cli() {
         "3000",
         "--period",
         "2027-04",
+        "--now",
+        "2027-06",
     ]);
     assert!(
         out.contains("3000 of 8000 units delivered, 5000 owed"),
@@ -633,7 +635,7 @@ fn commitment_deliveries_from_the_cli() {
     ] {
         let mut a = vec!["contract", "deliver"];
         a.extend_from_slice(args);
-        a.extend_from_slice(&["--period", "2027-04"]);
+        a.extend_from_slice(&["--period", "2027-04", "--now", "2027-06"]);
         let err = env.fails(&a);
         assert!(err.contains(want), "{a:?}: {err}");
     }
@@ -644,6 +646,8 @@ fn commitment_deliveries_from_the_cli() {
         "3",
         "--period",
         "2031-01",
+        "--now",
+        "2027-06",
     ]);
     assert!(err.contains("--period"), "{err}");
     assert_eq!(
@@ -677,6 +681,8 @@ fn commitment_deliveries_from_the_cli() {
         "3",
         "--period",
         "2027-05",
+        "--now",
+        "2027-06",
     ]);
     assert!(
         out.contains("8000 of 8000 units delivered, 0 owed"),
@@ -688,6 +694,8 @@ fn commitment_deliveries_from_the_cli() {
         "lab-a-2026",
         "3",
         "--period",
+        "2027-06",
+        "--now",
         "2027-06",
     ]);
     assert!(
@@ -839,6 +847,91 @@ fn solve_refuses_dimacs_files_beyond_the_solvers_bounds() {
     let ok = env.write("ok.min", "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 10 7\n");
     let out = env.ok(&["solve", "--dimacs", ok.to_str().expect("utf-8")]);
     assert!(out.contains("optimal cost 21"), "{out}");
+}
+
+/// A delivery is recorded once it has shipped: `order deliver` and `contract deliver` refuse a
+/// period after the current month (`--now`, by default the clock's month clamped into the
+/// horizon), as the API refuses one after the server's month, and record nothing. A period
+/// before the window, or the current month itself, is accepted.
+#[test]
+fn deliveries_after_the_current_month_are_refused() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let events = env.history_len();
+    let err = env.fails(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--units",
+        "10",
+        "--period",
+        "2027-04",
+        "--now",
+        "2027-03",
+    ]);
+    assert!(
+        err.contains(
+            "--period: 2027-04 is after the current month 2027-03; record a delivery once it \
+             has shipped"
+        ),
+        "{err}"
+    );
+    let order = json(&env.ok(&["plan", "--json", "--now", "2027-03"]))["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["status"] == "promised")
+        .map(|o| o["order"].as_str().expect("order id").to_string())
+        .expect("a promised order");
+    let events = events + 1;
+    let err = env.fails(&[
+        "order", "deliver", &order, "--period", "2027-05", "--now", "2027-04",
+    ]);
+    assert!(
+        err.contains("--period: 2027-05 is after the current month 2027-04"),
+        "{err}"
+    );
+    assert_eq!(env.history_len(), events, "nothing recorded");
+    // The current month itself, and before it, are fine.
+    env.ok(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--units",
+        "10",
+        "--period",
+        "2027-03",
+        "--now",
+        "2027-03",
+    ]);
+    env.ok(&[
+        "order", "deliver", &order, "--units", "1", "--period", "2027-01", "--now", "2027-04",
+    ]);
+    assert_eq!(env.history_len(), events + 2);
+    // Without --now the clock's month, clamped into the horizon, is the current month: in a
+    // book whose horizon starts in 2099, that is its first month, so its second is refused.
+    let far = Env::new();
+    far.ok(&["init", far.write("far.toml", &far_scenario()).to_str().expect("utf-8")]);
+    let err = far.fails(&["order", "deliver", "o-1", "--period", "2099-02"]);
+    assert!(
+        err.contains("--period: 2099-02 is after the current month 2099-01"),
+        "{err}"
+    );
+    let err = far.fails(&["contract", "deliver", "lab-a-1", "1", "--period", "2099-03"]);
+    assert!(
+        err.contains("--period: 2099-03 is after the current month 2099-01"),
+        "{err}"
+    );
+    assert_eq!(far.history_len(), 1, "only the book's creation");
+}
+
+/// The documented example scenario moved to a horizon starting in 2099-01.
+fn far_scenario() -> String {
+    include_str!("../../../../docs/examples/scenario.toml")
+        .replace("2028-01", "2100-01")
+        .replace("2027-", "2099-")
 }
 
 /// `allot solve --dimacs` refuses a file that is not UTF-8 at the line and column of its first
