@@ -40,7 +40,8 @@ struct Cli {
 enum Command {
     /// Build the demo book from public figures, plan it and print the planner's summary.
     Demo {
-        /// Replace an existing book in --db even if it is not a demo book.
+        /// Replace an existing allot book in --db even if it is not a demo book (never a file
+        /// that is not an allot book: that is refused and left as it is).
         #[arg(long)]
         force: bool,
         /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
@@ -51,7 +52,8 @@ enum Command {
     Init {
         /// The scenario file.
         file: PathBuf,
-        /// Replace an existing book in --db.
+        /// Replace an existing allot book in --db, once the new one is written (never a file
+        /// that is not an allot book: that is refused and left as it is).
         #[arg(long)]
         force: bool,
     },
@@ -79,7 +81,8 @@ enum Command {
         /// Percent of orders confirmed with a promise from a previous plan.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
         confirmed_pct: u32,
-        /// Replace an existing book in --db.
+        /// Replace an existing allot book in --db, once the new one is written (never a file
+        /// that is not an allot book: that is refused and left as it is).
         #[arg(long)]
         force: bool,
     },
@@ -625,7 +628,8 @@ fn run(cli: Cli) -> Result<()> {
                 || BookDb::open(path, &actor)
                     .map(|d| d.book.name() == spec.name)
                     .unwrap_or(false);
-            if !replace {
+            // A file that is not an allot book is refused by `create`, --force or not.
+            if !replace && store::SqliteStore::is_store_file(path) {
                 bail!(bad(format!(
                     "{} holds a book that is not the demo; pass --force or --db another file",
                     path.display()

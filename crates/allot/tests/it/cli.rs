@@ -1059,6 +1059,67 @@ fn gen_is_bounded_and_replaces_a_book_only_once_the_new_one_is_written() {
     );
 }
 
+/// `--force` (`init`, `gen`, `demo`) replaces only an allot book (or creates a missing file):
+/// a file that is not one (a text file, an empty file, another program's SQLite database) is
+/// refused, naming it, and left byte for byte as it was, with nothing beside it. Without
+/// `--force`, such a file is refused the same way (another program's database was switched to
+/// WAL journal mode on the way).
+#[test]
+fn force_replaces_only_an_allot_book() {
+    let env = Env::new();
+    let scenario = env.write("s.toml", include_str!("../../../../docs/examples/scenario.toml"));
+    let scenario = scenario.to_str().expect("utf-8");
+    let text = env.write("README.md", "# allot\n\nnot a book\n");
+    let empty = env.write("empty.db", "");
+    let foreign = env.dir.path().join("other.sqlite");
+    {
+        let c = rusqlite::Connection::open(&foreign).expect("sqlite");
+        c.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me');")
+            .expect("foreign tables");
+    }
+    let before = std::fs::read_dir(env.dir.path()).expect("dir").count();
+    for file in [&text, &empty, &foreign] {
+        let bytes = std::fs::read(file).expect("read");
+        let db = file.to_str().expect("utf-8");
+        for cmd in [
+            &["init", scenario, "--force"][..],
+            &["gen", "--orders", "10", "--force"][..],
+            &["demo", "--force", "--now", "2026-12"][..],
+            &["init", scenario][..],
+        ] {
+            let mut args = vec!["--db", db];
+            args.extend_from_slice(cmd);
+            let err = env.fails(&args);
+            assert!(
+                err.contains(&format!("{db}: not an allot book")),
+                "{args:?}: {err}"
+            );
+            assert_eq!(std::fs::read(file).expect("read"), bytes, "{args:?}: unchanged");
+        }
+    }
+    // Other commands refuse another program's database too, and leave it as it was.
+    let bytes = std::fs::read(&foreign).expect("read");
+    let out = env.run(&["--db", foreign.to_str().expect("utf-8"), "history"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not an allot event store"),
+        "{out:?}"
+    );
+    assert_eq!(std::fs::read(&foreign).expect("read"), bytes, "history: unchanged");
+    assert_eq!(
+        std::fs::read_dir(env.dir.path()).expect("dir").count(),
+        before,
+        "nothing written beside the files"
+    );
+    // An allot book is replaced; a missing file is created.
+    env.ok(&["demo", "--now", "2026-12"]);
+    let out = env.ok(&["gen", "--orders", "10", "--force"]);
+    assert!(out.contains("generated book of 10 orders"), "{out}");
+    let new = env.dir.path().join("new.db");
+    env.ok(&["--db", new.to_str().expect("utf-8"), "init", scenario, "--force"]);
+    env.ok(&["--db", new.to_str().expect("utf-8"), "init", scenario, "--force"]);
+}
+
 /// `export -o` and `network -o` refuse the book's own file (and its SQLite log), which they
 /// would have overwritten; the book opens as before.
 #[test]
