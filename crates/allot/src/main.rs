@@ -165,7 +165,10 @@ enum Command {
         /// Only the last N events.
         #[arg(long)]
         limit: Option<usize>,
-        /// Only events about this order, reservation or contract id.
+        /// Only events about this id: of an order, reservation, contract, customer or
+        /// generation. An id several items share (an order and a reservation may both be x-1)
+        /// lists the events of each, each labelled with what the id names in it ([order],
+        /// [reservation], ...; "about" in JSON).
         #[arg(long)]
         id: Option<String>,
         /// JSON output.
@@ -877,14 +880,30 @@ fn run(cli: Cli) -> Result<()> {
             let mut entries = db.history(None)?;
             if let Some(id) = &id {
                 entries.retain(|e| e.event.mentions(id));
+                // Orders, reservations and contracts each have their own ids (and customers
+                // and generations theirs): an id may name several items. Every one's events
+                // are listed, each labelled with what the id names in it.
+                let b = &db.book;
+                let named: Vec<&str> = [
+                    ("an order", b.order_idx(id).is_some()),
+                    ("a reservation", b.reservations().iter().any(|r| &r.key == id)),
+                    ("a contract", b.contracts().iter().any(|c| &c.key == id)),
+                    ("a customer", b.customer_idx(id).is_some()),
+                    ("a generation", b.generation_idx(id).is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(what, is)| is.then_some(what))
+                .collect();
+                if named.len() > 1 {
+                    let (last, rest) = named.split_last().expect("two or more");
+                    eprintln!(
+                        "note: {id:?} is the id of {} and {last}: the events of each are listed, \
+                         labelled with what the id names in them",
+                        rest.join(", ")
+                    );
+                }
                 if entries.is_empty() {
-                    let b = &db.book;
-                    let known = b.order_idx(id).is_some()
-                        || b.reservations().iter().any(|r| &r.key == id)
-                        || b.contracts().iter().any(|c| &c.key == id)
-                        || b.customer_idx(id).is_some()
-                        || b.generation_idx(id).is_some();
-                    if !known {
+                    if named.is_empty() {
                         // As for other ids that name nothing (`order show`, `token revoke`).
                         bail!(bad(format!(
                             "--id: no events for {id:?}: nothing in the book has that id"
@@ -902,14 +921,20 @@ fn run(cli: Cli) -> Result<()> {
             for e in &entries {
                 let when = book::format_unix_ms(e.at_unix_ms);
                 let what = book::describe_event(&db.book, &e.event);
+                // With --id: what the id names in the event (an order, a reservation, ...).
+                let about = id.as_deref().map(|id| e.event.about(id));
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"seq": e.seq, "at": when, "actor": e.actor, "kind": e.kind, "what": what})
-                    );
+                    let mut v = serde_json::json!({"seq": e.seq, "at": when, "actor": e.actor, "kind": e.kind, "what": what});
+                    if let Some(a) = &about {
+                        v["about"] = serde_json::json!(a);
+                    }
+                    println!("{v}");
                 } else {
+                    let label = about
+                        .map(|a| format!("[{}] ", a.join(", ")))
+                        .unwrap_or_default();
                     println!(
-                        "{:>6}  {}  {:<10} {:<20} {}",
+                        "{:>6}  {}  {:<10} {:<20} {label}{}",
                         e.seq, when, e.actor, e.kind, what
                     );
                 }

@@ -1120,6 +1120,72 @@ fn force_replaces_only_an_allot_book() {
     env.ok(&["--db", new.to_str().expect("utf-8"), "init", scenario, "--force"]);
 }
 
+/// Orders, reservations and contracts each have their own ids, so one id may name an order and
+/// a reservation (books already stored may hold such ids, so they are not refused). `history
+/// --id` lists the events of every item with that id, each labelled with what the id names in
+/// it, and says on standard error that the id is shared.
+#[test]
+fn history_of_an_id_shared_by_an_order_and_a_reservation_labels_each_event() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    env.ok(&[
+        "order", "add", "--id", "x-1", "--customer", "ent-a", "--sku", "trn2-server", "--qty",
+        "4", "--earliest", "2027-03", "--latest", "2027-08", "--price", "900000",
+    ]);
+    env.ok(&[
+        "reservation", "add", "--id", "x-1", "--customer", "ent-a", "--generation", "trn2",
+        "--units", "2", "--start", "2027-03", "--end", "2027-06", "--price", "20000",
+    ]);
+    env.ok(&["plan", "--now", "2026-12"]);
+    env.ok(&["reservation", "cancel", "x-1"]);
+    env.ok(&["order", "cancel", "x-1"]);
+    let out = env.run(&["history", "--id", "x-1"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    for (kind, want) in [
+        ("order_placed", "[order] order x-1 placed by ent-a"),
+        ("reservation_placed", "[reservation] reservation x-1 by ent-a"),
+        ("plan_recorded", "[order] plan recorded"),
+        ("reservation_cancelled", "[reservation] reservation x-1 cancelled"),
+        ("order_cancelled", "[order] order x-1 cancelled"),
+    ] {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(kind))
+            .unwrap_or_else(|| panic!("no {kind}:\n{text}"));
+        assert!(line.contains(want), "{line}");
+    }
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        err.contains("\"x-1\" is the id of an order and a reservation"),
+        "{err}"
+    );
+    // JSON says the same in `about`.
+    let about: Vec<String> = env
+        .ok(&["history", "--id", "x-1", "--json"])
+        .lines()
+        .map(|l| json(l)["about"].to_string())
+        .collect();
+    assert_eq!(
+        about,
+        [
+            r#"["order"]"#,
+            r#"["reservation"]"#,
+            r#"["order"]"#,
+            r#"["reservation"]"#,
+            r#"["order"]"#
+        ]
+    );
+    // A customer's id labels its items' events as the customer's.
+    let ent = env.ok(&["history", "--id", "ent-a"]);
+    assert!(ent.contains("[customer] order x-1 placed by ent-a"), "{ent}");
+    // An id that names one item only gets no note.
+    let out = env.run(&["history", "--id", "ent-a"]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
+
 /// `export -o` and `network -o` refuse the book's own file (and its SQLite log), which they
 /// would have overwritten; the book opens as before.
 #[test]
