@@ -886,7 +886,10 @@ fn run(cli: Cli) -> Result<()> {
                 let b = &db.book;
                 let named: Vec<&str> = [
                     ("an order", b.order_idx(id).is_some()),
-                    ("a reservation", b.reservations().iter().any(|r| &r.key == id)),
+                    (
+                        "a reservation",
+                        b.reservations().iter().any(|r| &r.key == id),
+                    ),
                     ("a contract", b.contracts().iter().any(|c| &c.key == id)),
                     ("a customer", b.customer_idx(id).is_some()),
                     ("a generation", b.generation_idx(id).is_some()),

@@ -128,8 +128,7 @@ impl SqliteStore {
         ) else {
             return false;
         };
-        let app_id: Result<i32, _> =
-            conn.pragma_query_value(None, "application_id", |r| r.get(0));
+        let app_id: Result<i32, _> = conn.pragma_query_value(None, "application_id", |r| r.get(0));
         if !matches!(app_id, Ok(id) if id == 0 || id == APPLICATION_ID) {
             return false;
         }

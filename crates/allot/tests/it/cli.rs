@@ -913,7 +913,12 @@ fn deliveries_after_the_current_month_are_refused() {
     // Without --now the clock's month, clamped into the horizon, is the current month: in a
     // book whose horizon starts in 2099, that is its first month, so its second is refused.
     let far = Env::new();
-    far.ok(&["init", far.write("far.toml", &far_scenario()).to_str().expect("utf-8")]);
+    far.ok(&[
+        "init",
+        far.write("far.toml", &far_scenario())
+            .to_str()
+            .expect("utf-8"),
+    ]);
     let err = far.fails(&["order", "deliver", "o-1", "--period", "2099-02"]);
     assert!(
         err.contains("--period: 2099-02 is after the current month 2099-01"),
@@ -1067,7 +1072,10 @@ fn gen_is_bounded_and_replaces_a_book_only_once_the_new_one_is_written() {
 #[test]
 fn force_replaces_only_an_allot_book() {
     let env = Env::new();
-    let scenario = env.write("s.toml", include_str!("../../../../docs/examples/scenario.toml"));
+    let scenario = env.write(
+        "s.toml",
+        include_str!("../../../../docs/examples/scenario.toml"),
+    );
     let scenario = scenario.to_str().expect("utf-8");
     let text = env.write("README.md", "# allot\n\nnot a book\n");
     let empty = env.write("empty.db", "");
@@ -1094,7 +1102,11 @@ fn force_replaces_only_an_allot_book() {
                 err.contains(&format!("{db}: not an allot book")),
                 "{args:?}: {err}"
             );
-            assert_eq!(std::fs::read(file).expect("read"), bytes, "{args:?}: unchanged");
+            assert_eq!(
+                std::fs::read(file).expect("read"),
+                bytes,
+                "{args:?}: unchanged"
+            );
         }
     }
     // Other commands refuse another program's database too, and leave it as it was.
@@ -1105,7 +1117,11 @@ fn force_replaces_only_an_allot_book() {
         String::from_utf8_lossy(&out.stderr).contains("not an allot event store"),
         "{out:?}"
     );
-    assert_eq!(std::fs::read(&foreign).expect("read"), bytes, "history: unchanged");
+    assert_eq!(
+        std::fs::read(&foreign).expect("read"),
+        bytes,
+        "history: unchanged"
+    );
     assert_eq!(
         std::fs::read_dir(env.dir.path()).expect("dir").count(),
         before,
@@ -1116,8 +1132,20 @@ fn force_replaces_only_an_allot_book() {
     let out = env.ok(&["gen", "--orders", "10", "--force"]);
     assert!(out.contains("generated book of 10 orders"), "{out}");
     let new = env.dir.path().join("new.db");
-    env.ok(&["--db", new.to_str().expect("utf-8"), "init", scenario, "--force"]);
-    env.ok(&["--db", new.to_str().expect("utf-8"), "init", scenario, "--force"]);
+    env.ok(&[
+        "--db",
+        new.to_str().expect("utf-8"),
+        "init",
+        scenario,
+        "--force",
+    ]);
+    env.ok(&[
+        "--db",
+        new.to_str().expect("utf-8"),
+        "init",
+        scenario,
+        "--force",
+    ]);
 }
 
 /// Orders, reservations and contracts each have their own ids, so one id may name an order and
@@ -1129,12 +1157,40 @@ fn history_of_an_id_shared_by_an_order_and_a_reservation_labels_each_event() {
     let env = Env::new();
     env.ok(&["demo", "--now", "2026-12"]);
     env.ok(&[
-        "order", "add", "--id", "x-1", "--customer", "ent-a", "--sku", "trn2-server", "--qty",
-        "4", "--earliest", "2027-03", "--latest", "2027-08", "--price", "900000",
+        "order",
+        "add",
+        "--id",
+        "x-1",
+        "--customer",
+        "ent-a",
+        "--sku",
+        "trn2-server",
+        "--qty",
+        "4",
+        "--earliest",
+        "2027-03",
+        "--latest",
+        "2027-08",
+        "--price",
+        "900000",
     ]);
     env.ok(&[
-        "reservation", "add", "--id", "x-1", "--customer", "ent-a", "--generation", "trn2",
-        "--units", "2", "--start", "2027-03", "--end", "2027-06", "--price", "20000",
+        "reservation",
+        "add",
+        "--id",
+        "x-1",
+        "--customer",
+        "ent-a",
+        "--generation",
+        "trn2",
+        "--units",
+        "2",
+        "--start",
+        "2027-03",
+        "--end",
+        "2027-06",
+        "--price",
+        "20000",
     ]);
     env.ok(&["plan", "--now", "2026-12"]);
     env.ok(&["reservation", "cancel", "x-1"]);
@@ -1146,9 +1202,15 @@ fn history_of_an_id_shared_by_an_order_and_a_reservation_labels_each_event() {
     assert_eq!(lines.len(), 5, "{text}");
     for (kind, want) in [
         ("order_placed", "[order] order x-1 placed by ent-a"),
-        ("reservation_placed", "[reservation] reservation x-1 by ent-a"),
+        (
+            "reservation_placed",
+            "[reservation] reservation x-1 by ent-a",
+        ),
         ("plan_recorded", "[order] plan recorded"),
-        ("reservation_cancelled", "[reservation] reservation x-1 cancelled"),
+        (
+            "reservation_cancelled",
+            "[reservation] reservation x-1 cancelled",
+        ),
         ("order_cancelled", "[order] order x-1 cancelled"),
     ] {
         let line = lines
@@ -1180,7 +1242,10 @@ fn history_of_an_id_shared_by_an_order_and_a_reservation_labels_each_event() {
     );
     // A customer's id labels its items' events as the customer's.
     let ent = env.ok(&["history", "--id", "ent-a"]);
-    assert!(ent.contains("[customer] order x-1 placed by ent-a"), "{ent}");
+    assert!(
+        ent.contains("[customer] order x-1 placed by ent-a"),
+        "{ent}"
+    );
     // An id that names one item only gets no note.
     let out = env.run(&["history", "--id", "ent-a"]);
     assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");

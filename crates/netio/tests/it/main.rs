@@ -229,7 +229,12 @@ fn dimacs_errors_name_their_line() {
 fn dimacs_bytes_that_are_not_utf8_are_refused_at_their_line() {
     use netio::read_dimacs_bytes;
     let ok = b"c x\np min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n";
-    assert_eq!(flow::solve(&read_dimacs_bytes(ok).unwrap()).unwrap().total_cost, 21);
+    assert_eq!(
+        flow::solve(&read_dimacs_bytes(ok).unwrap())
+            .unwrap()
+            .total_cost,
+        21
+    );
     // "c \u{e9}t\u{e9} \xff": the column counts characters, the offset bytes.
     let bad = b"c x\np min 2 1\nc \xc3\xa9t\xc3\xa9 \xff\nn 1 3\n";
     let e = read_dimacs_bytes(bad).unwrap_err();

@@ -316,6 +316,10 @@ fn is_store_file_only_reads() {
     let before = std::fs::read(&foreign).unwrap();
     let err = SqliteStore::open(&foreign, SqliteOptions::default()).unwrap_err();
     assert!(matches!(err, StoreError::NotAStore(_)), "{err:?}");
-    assert_eq!(std::fs::read(&foreign).unwrap(), before, "still in its journal mode");
+    assert_eq!(
+        std::fs::read(&foreign).unwrap(),
+        before,
+        "still in its journal mode"
+    );
     assert!(!SqliteStore::is_store_file(dir.path()), "a directory");
 }
