@@ -70,6 +70,16 @@ impl BookDb {
         let book = Book::new(spec.clone()).map_err(|e| anyhow!("the book is invalid: {e}"))?;
         let mut replacing = None;
         if path.exists() {
+            // Only an allot book is ever written over (a missing file is created): anything
+            // else is refused before it is touched.
+            if !SqliteStore::is_store_file(path) {
+                bail!(crate::bad(format!(
+                    "{}: not an allot book (not an SQLite file with the book's schema); \
+                     init, gen and demo write only a new file or, with --force, over an allot \
+                     book: pass --db another file, or remove that one yourself",
+                    path.display()
+                )));
+            }
             if !force {
                 let store = open_store(path)?;
                 if store.head()? > 0 {

@@ -40,7 +40,8 @@ struct Cli {
 enum Command {
     /// Build the demo book from public figures, plan it and print the planner's summary.
     Demo {
-        /// Replace an existing book in --db even if it is not a demo book.
+        /// Replace an existing allot book in --db even if it is not a demo book (never a file
+        /// that is not an allot book: that is refused and left as it is).
         #[arg(long)]
         force: bool,
         /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
@@ -51,7 +52,8 @@ enum Command {
     Init {
         /// The scenario file.
         file: PathBuf,
-        /// Replace an existing book in --db.
+        /// Replace an existing allot book in --db, once the new one is written (never a file
+        /// that is not an allot book: that is refused and left as it is).
         #[arg(long)]
         force: bool,
     },
@@ -79,7 +81,8 @@ enum Command {
         /// Percent of orders confirmed with a promise from a previous plan.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
         confirmed_pct: u32,
-        /// Replace an existing book in --db.
+        /// Replace an existing allot book in --db, once the new one is written (never a file
+        /// that is not an allot book: that is refused and left as it is).
         #[arg(long)]
         force: bool,
     },
@@ -162,7 +165,10 @@ enum Command {
         /// Only the last N events.
         #[arg(long)]
         limit: Option<usize>,
-        /// Only events about this order, reservation or contract id.
+        /// Only events about this id: of an order, reservation, contract, customer or
+        /// generation. An id several items share (an order and a reservation may both be x-1)
+        /// lists the events of each, each labelled with what the id names in it ([order],
+        /// [reservation], ...; "about" in JSON).
         #[arg(long)]
         id: Option<String>,
         /// JSON output.
@@ -192,7 +198,7 @@ enum Command {
     },
     /// Solve a DIMACS min-cost-flow file with allot's own solver (for benchmarks against peers).
     Solve {
-        /// The DIMACS file.
+        /// The DIMACS file (UTF-8 text; a bad byte is reported with its line and column).
         #[arg(long)]
         dimacs: PathBuf,
         /// JSON output.
@@ -323,16 +329,19 @@ enum OrderCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
-    /// Record a delivery.
+    /// Record a delivery, once it has shipped: not in a period after the current one.
     Deliver {
         /// Order id.
         id: String,
         /// Units shipped (default: the whole order).
         #[arg(long)]
         units: Option<u64>,
-        /// Period shipped (YYYY-MM or index).
+        /// Period shipped (YYYY-MM or index); the current period or earlier.
         #[arg(long)]
         period: String,
+        /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Show one order with its plan.
     Show {
@@ -348,7 +357,8 @@ enum OrderCmd {
 enum ContractCmd {
     /// Every commitment of every contract: units committed, delivered and still owed.
     List,
-    /// Record units shipped against a delivery commitment.
+    /// Record units shipped against a delivery commitment, once they have shipped: not in a
+    /// period after the current one.
     Deliver {
         /// Contract id.
         contract: String,
@@ -357,9 +367,12 @@ enum ContractCmd {
         /// Units shipped (default: all the commitment still owes).
         #[arg(long)]
         units: Option<u64>,
-        /// Period shipped (YYYY-MM or index).
+        /// Period shipped (YYYY-MM or index); the current period or earlier.
         #[arg(long)]
         period: String,
+        /// The current period (YYYY-MM or index); default: this month, clamped into the horizon.
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -495,6 +508,20 @@ fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
     }
 }
 
+/// `--period` of a shipment to record: inside the horizon and not after the current period
+/// (`--now`, default the clock's month), the rule the API applies with the server's month.
+fn shipped_period_arg(book: &Book, s: &str, now: &Option<String>) -> Result<Period> {
+    let period = period_arg(book, "period", s)?;
+    let now = now_period(book, now)?;
+    book::check_shipped_by(book.horizon(), period, now, "the current month").map_err(|m| {
+        bad(format!(
+            "--period: {m} (the current month is --now, by default this month clamped into \
+             the horizon)"
+        ))
+    })?;
+    Ok(period)
+}
+
 fn period_arg(book: &Book, name: &str, s: &str) -> Result<Period> {
     book.horizon()
         .parse_period(s)
@@ -604,7 +631,8 @@ fn run(cli: Cli) -> Result<()> {
                 || BookDb::open(path, &actor)
                     .map(|d| d.book.name() == spec.name)
                     .unwrap_or(false);
-            if !replace {
+            // A file that is not an allot book is refused by `create`, --force or not.
+            if !replace && store::SqliteStore::is_store_file(path) {
                 bail!(bad(format!(
                     "{} holds a book that is not the demo; pass --force or --db another file",
                     path.display()
@@ -852,14 +880,33 @@ fn run(cli: Cli) -> Result<()> {
             let mut entries = db.history(None)?;
             if let Some(id) = &id {
                 entries.retain(|e| e.event.mentions(id));
+                // Orders, reservations and contracts each have their own ids (and customers
+                // and generations theirs): an id may name several items. Every one's events
+                // are listed, each labelled with what the id names in it.
+                let b = &db.book;
+                let named: Vec<&str> = [
+                    ("an order", b.order_idx(id).is_some()),
+                    (
+                        "a reservation",
+                        b.reservations().iter().any(|r| &r.key == id),
+                    ),
+                    ("a contract", b.contracts().iter().any(|c| &c.key == id)),
+                    ("a customer", b.customer_idx(id).is_some()),
+                    ("a generation", b.generation_idx(id).is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(what, is)| is.then_some(what))
+                .collect();
+                if named.len() > 1 {
+                    let (last, rest) = named.split_last().expect("two or more");
+                    eprintln!(
+                        "note: {id:?} is the id of {} and {last}: the events of each are listed, \
+                         labelled with what the id names in them",
+                        rest.join(", ")
+                    );
+                }
                 if entries.is_empty() {
-                    let b = &db.book;
-                    let known = b.order_idx(id).is_some()
-                        || b.reservations().iter().any(|r| &r.key == id)
-                        || b.contracts().iter().any(|c| &c.key == id)
-                        || b.customer_idx(id).is_some()
-                        || b.generation_idx(id).is_some();
-                    if !known {
+                    if named.is_empty() {
                         // As for other ids that name nothing (`order show`, `token revoke`).
                         bail!(bad(format!(
                             "--id: no events for {id:?}: nothing in the book has that id"
@@ -877,14 +924,20 @@ fn run(cli: Cli) -> Result<()> {
             for e in &entries {
                 let when = book::format_unix_ms(e.at_unix_ms);
                 let what = book::describe_event(&db.book, &e.event);
+                // With --id: what the id names in the event (an order, a reservation, ...).
+                let about = id.as_deref().map(|id| e.event.about(id));
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"seq": e.seq, "at": when, "actor": e.actor, "kind": e.kind, "what": what})
-                    );
+                    let mut v = serde_json::json!({"seq": e.seq, "at": when, "actor": e.actor, "kind": e.kind, "what": what});
+                    if let Some(a) = &about {
+                        v["about"] = serde_json::json!(a);
+                    }
+                    println!("{v}");
                 } else {
+                    let label = about
+                        .map(|a| format!("[{}] ", a.join(", ")))
+                        .unwrap_or_default();
                     println!(
-                        "{:>6}  {}  {:<10} {:<20} {}",
+                        "{:>6}  {}  {:<10} {:<20} {label}{}",
                         e.seq, when, e.actor, e.kind, what
                     );
                 }
@@ -940,11 +993,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Solve { dimacs, json } => {
             let start = Instant::now();
-            let text = std::fs::read_to_string(&dimacs)
-                .with_context(|| format!("reading {}", dimacs.display()))?;
-            let net =
-                netio::read_dimacs(&text).map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
-            drop(text);
+            let bytes =
+                std::fs::read(&dimacs).with_context(|| format!("reading {}", dimacs.display()))?;
+            let net = netio::read_dimacs_bytes(&bytes)
+                .map_err(|e| bad(format!("{}: {e}", dimacs.display())))?;
+            drop(bytes);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let (nodes, arcs) = (net.node_count(), net.arc_count());
             let start = Instant::now();
@@ -1228,7 +1281,12 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
                 reason: reason.clone(),
             })
             .collect(),
-        OrderCmd::Deliver { id, units, period } => {
+        OrderCmd::Deliver {
+            id,
+            units,
+            period,
+            now,
+        } => {
             let o = db
                 .book
                 .order_idx(&id)
@@ -1237,7 +1295,7 @@ fn order_cmd(path: &Path, actor: &str, cmd: OrderCmd) -> Result<()> {
             vec![Event::OrderDelivered {
                 order: id,
                 units,
-                period: period_arg(&db.book, "period", &period)?,
+                period: shipped_period_arg(&db.book, &period, &now)?,
             }]
         }
     };
@@ -1294,6 +1352,7 @@ fn contract_cmd(path: &Path, actor: &str, cmd: ContractCmd) -> Result<()> {
             commitment,
             units,
             period,
+            now,
         } => {
             let Some(index) = commitment.checked_sub(1) else {
                 bail!(bad("commitments are numbered from 1"));
@@ -1307,7 +1366,7 @@ fn contract_cmd(path: &Path, actor: &str, cmd: ContractCmd) -> Result<()> {
                 contract: contract.clone(),
                 commitment: index,
                 units: units.unwrap_or(owed),
-                period: period_arg(&db.book, "period", &period)?,
+                period: shipped_period_arg(&db.book, &period, &now)?,
             };
             db.commit(vec![event]).map_err(|e| bad(format!("{e:#}")))?;
             let cm = db

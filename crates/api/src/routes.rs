@@ -567,13 +567,9 @@ fn plan_record(book: &Book, plan: &planner::Plan) -> Event {
 fn shipped_month(state: &AppState, book: &Book, month: &str) -> Result<Period, ApiError> {
     let month = period(book, "month", month)?;
     let now = now(state, book);
-    if month > now {
-        return Err(ApiError::Refused(format!(
-            "month: {} is after the server's month {}; record a delivery once it has shipped",
-            format_month(book, month),
-            format_month(book, now)
-        )));
-    }
+    // The rule the CLI applies too (`--now` being its month).
+    book::check_shipped_by(book.horizon(), month, now, "the server's month")
+        .map_err(|m| ApiError::Refused(format!("month: {m}")))?;
     Ok(month)
 }
 

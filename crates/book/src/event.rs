@@ -101,6 +101,30 @@ pub struct OrderSpec {
     pub substitutes: Vec<SubstituteSpec>,
 }
 
+impl OrderSpec {
+    /// Checks that `promise` could be this order's confirmed promise: a confirmation binds a
+    /// promise a plan made, and a plan ships an order only inside its window, so the promise's
+    /// period lies in `earliest..=latest`. (A scenario file's `confirmed` must pass it; `horizon`
+    /// names the months in the message.)
+    pub fn check_confirmable(&self, promise: Promise, horizon: Horizon) -> Result<(), String> {
+        let m = |p: Period| horizon.month_of(p);
+        let side = if promise.by < self.earliest {
+            format!("before the order's earliest month {}", m(self.earliest))
+        } else if promise.by > self.latest {
+            format!("after the order's latest month {}", m(self.latest))
+        } else {
+            return Ok(());
+        };
+        Err(format!(
+            "{} is {side}: a confirmed promise is one a plan made, and a plan ships an order only \
+             inside its window {}..{}",
+            m(promise.by),
+            m(self.earliest),
+            m(self.latest)
+        ))
+    }
+}
+
 /// A new reservation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReservationSpec {

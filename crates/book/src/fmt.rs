@@ -38,18 +38,41 @@ pub fn usd(v: i64) -> String {
 impl Event {
     /// Whether this event is about `id` (an order, reservation, contract, customer or generation).
     pub fn mentions(&self, id: &str) -> bool {
+        !self.about(id).is_empty()
+    }
+
+    /// What `id` names in this event, in order: `order`, `reservation`, `contract`, `customer`
+    /// or `generation` (empty when the event is not about `id`). Orders, reservations and
+    /// contracts each have their own ids, so one id may name several kinds of item; a history
+    /// of that id labels each event with this.
+    pub fn about(&self, id: &str) -> Vec<&'static str> {
+        let of = |pairs: &[(&str, &'static str)]| -> Vec<&'static str> {
+            pairs
+                .iter()
+                .filter(|(k, _)| *k == id)
+                .map(|(_, what)| *what)
+                .collect()
+        };
         match self {
-            Event::OrderPlaced(o) => o.key == id || o.customer == id,
+            Event::OrderPlaced(o) => of(&[(&o.key, "order"), (&o.customer, "customer")]),
             Event::OrderCancelled { order, .. }
             | Event::OrderConfirmed { order }
-            | Event::OrderDelivered { order, .. } => order == id,
-            Event::ReservationPlaced(r) => r.key == id || r.customer == id,
-            Event::ReservationCancelled { reservation } => reservation == id,
-            Event::ContractAdded(c) => c.key == id || c.customer == id,
-            Event::CommitmentDelivered { contract, .. } => contract == id,
-            Event::SupplyAdjusted(s) => s.generation == id,
-            Event::PlanRecorded(p) => p.promises.iter().any(|p| p.order == id),
-            Event::BookCreated(_) => false,
+            | Event::OrderDelivered { order, .. } => of(&[(order, "order")]),
+            Event::ReservationPlaced(r) => {
+                of(&[(&r.key, "reservation"), (&r.customer, "customer")])
+            }
+            Event::ReservationCancelled { reservation } => of(&[(reservation, "reservation")]),
+            Event::ContractAdded(c) => of(&[(&c.key, "contract"), (&c.customer, "customer")]),
+            Event::CommitmentDelivered { contract, .. } => of(&[(contract, "contract")]),
+            Event::SupplyAdjusted(s) => of(&[(&s.generation, "generation")]),
+            Event::PlanRecorded(p) => {
+                if p.promises.iter().any(|p| p.order == id) {
+                    vec!["order"]
+                } else {
+                    Vec::new()
+                }
+            }
+            Event::BookCreated(_) => Vec::new(),
         }
     }
 }

@@ -30,7 +30,19 @@ pub struct YearMonth {
 }
 
 impl YearMonth {
-    /// A month; `month` is 1-12.
+    /// The first month a period can be written as: 1970-01.
+    pub const MIN: YearMonth = YearMonth {
+        year: 1970,
+        month: 1,
+    };
+    /// The last month a period can be written as: 9999-12 (`YYYY-MM` has four digits for the
+    /// year). [`YearMonth::plus`] may go past it; such a month has no written form that reads
+    /// back.
+    pub const MAX: YearMonth = YearMonth {
+        year: 9999,
+        month: 12,
+    };
+    /// A month; `month` is 1-12, the year 1970-9999.
     pub fn new(year: i32, month: u8) -> Option<YearMonth> {
         ((1..=12).contains(&month) && (1970..=9999).contains(&year))
             .then_some(YearMonth { year, month })
@@ -105,6 +117,44 @@ impl Horizon {
         (0..self.periods as i64)
             .contains(&d)
             .then_some(Period(d as u32))
+    }
+    /// The month just after the last period: where an exclusive end at the horizon's end falls.
+    pub fn end_month(self) -> YearMonth {
+        self.start.plus(self.periods)
+    }
+    /// Checks that every month of the horizon, and the month just after it (an exclusive end
+    /// may name it), can be written `YYYY-MM`, i.e. is at most [`YearMonth::MAX`]. A book made
+    /// from a file must pass it, so that it exports to a file that loads back.
+    pub fn check_writable(self) -> Result<(), String> {
+        if self.end_month() <= YearMonth::MAX {
+            return Ok(());
+        }
+        let most = self.start.months_until(YearMonth::MAX).max(0);
+        Err(format!(
+            "{} periods from {} run past {}, the last month a period can be written as (the \
+             month after the horizon, where an exclusive end may fall, counts too): from {} at \
+             most {most} periods",
+            self.periods,
+            self.start,
+            YearMonth::MAX,
+            self.start
+        ))
+    }
+    /// The month of period index `p` (which may lie past the horizon, e.g. a first ship
+    /// date), if it can be written `YYYY-MM`; otherwise why not.
+    pub fn writable_month(self, p: u32) -> Result<YearMonth, String> {
+        let m = self.start.plus(p);
+        if m <= YearMonth::MAX {
+            Ok(m)
+        } else {
+            Err(format!(
+                "period {p} is the month {m}, past {}, the last month a period can be written \
+                 as: counted from {}, at most period {}",
+                YearMonth::MAX,
+                self.start,
+                self.start.months_until(YearMonth::MAX)
+            ))
+        }
     }
     /// The period containing `m`, clamped into the horizon (used for "now").
     pub fn clamp_period(self, m: YearMonth) -> Period {

@@ -19,6 +19,7 @@ mod fmt;
 mod ids;
 mod orders;
 mod restore;
+pub mod text;
 mod types;
 
 pub use event::*;
@@ -75,6 +76,29 @@ pub const MAX_STAKE_USD: i128 = 1 << 61;
 pub const CONFIRM_AFTER_CHANGE: &str = "the book changed since this promise was made (supply \
      was cut or a contract added, which can make the last plan's promises infeasible); re-plan \
      before confirming";
+/// Checks the period of a shipment to be recorded (an order's delivery, or units delivered
+/// against a delivery commitment) against the current period `now`: a shipment is recorded
+/// once it has happened, so never in a period after `now`. A period before the order's or
+/// commitment's window, or after it, is fine (early and late shipments happen). The book knows
+/// no "now", so the API (the server's month) and the CLI (`--now` or the clock's month) both
+/// apply this rule before they record one; `clock` names their "now" in the message ("the
+/// server's month").
+pub fn check_shipped_by(
+    horizon: Horizon,
+    period: Period,
+    now: Period,
+    clock: &str,
+) -> Result<(), String> {
+    if period <= now {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is after {clock} {}; record a delivery once it has shipped",
+        horizon.month_of(period),
+        horizon.month_of(now)
+    ))
+}
+
 /// Most customers one book holds.
 pub const MAX_CUSTOMERS: usize = 1 << 16;
 /// Largest money one customer may have at stake in a book, in USD (2^44, about 1.8e13: its

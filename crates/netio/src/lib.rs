@@ -5,7 +5,8 @@
 //! - [`write_mps`]: the same network as a linear program in free MPS, one tier's cost as the
 //!   objective and the earlier tiers bounded by their optima, so that solving tier 1, then tier 2,
 //!   then tier 3 reproduces allot's lexicographic optimum with any LP solver;
-//! - [`read_dimacs`]: a DIMACS file back into a [`flow::Network`], with line-numbered errors.
+//! - [`read_dimacs`]: a DIMACS file back into a [`flow::Network`], with line-numbered errors
+//!   ([`read_dimacs_bytes`] from a file's bytes, refusing one that is not UTF-8 at its line).
 //!
 //! Pure: strings in, strings out; no I/O.
 //!
@@ -287,6 +288,14 @@ pub enum DimacsErrorKind {
     /// A line starting with something other than `c`, `p`, `n`, `a`.
     #[error("unknown line type {0:?} (expected c, p, n or a)")]
     UnknownLine(String),
+    /// A byte that is not UTF-8 (the first one in the file).
+    #[error("not valid UTF-8 at column {column} (byte offset {byte} in the file); the file must be UTF-8 text")]
+    NotUtf8 {
+        /// The column, in characters (1-based).
+        column: usize,
+        /// The byte offset in the file.
+        byte: usize,
+    },
     /// Wrong number of fields.
     #[error("expected `{0}`")]
     Fields(&'static str),
@@ -445,6 +454,20 @@ impl Bits {
     fn len(&self) -> u64 {
         self.0.iter().map(|w| u64::from(w.count_ones())).sum()
     }
+}
+
+/// [`read_dimacs`] of a file's bytes: a file that is not UTF-8 is refused at the line and
+/// column of its first bad byte, with its offset in the file (as the scenario and order CSV
+/// readers refuse one: `book::text::utf8_text`).
+pub fn read_dimacs_bytes(bytes: &[u8]) -> Result<flow::Network<i64>, DimacsError> {
+    let text = book::text::utf8_text(bytes).map_err(|e| DimacsError {
+        line: e.line,
+        kind: DimacsErrorKind::NotUtf8 {
+            column: e.column,
+            byte: e.byte,
+        },
+    })?;
+    read_dimacs(text)
 }
 
 /// Reads a DIMACS min-cost-flow problem (`c`, `p min N M`, `n id supply`, `a u v low cap cost`).

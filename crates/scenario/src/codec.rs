@@ -315,11 +315,11 @@ fn at_message(at: At) -> String {
 }
 
 fn decode_v1(kind: &str, value: Src<'_>) -> Result<Event, String> {
-    let pr = Periods(None);
+    let pr = Periods::indices();
     Ok(match kind {
         "book_created" => {
             let b: BookCreatedV1 = body(value)?;
-            Event::BookCreated(Box::new(spec_from_dto(&b.book).map_err(at_message)?))
+            Event::BookCreated(Box::new(spec_from_dto(&b.book, false).map_err(at_message)?))
         }
         "contract_added" => {
             let b: ContractAddedV1 = body(value)?;

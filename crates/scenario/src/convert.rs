@@ -36,11 +36,25 @@ fn with(base: &[Seg], seg: impl Into<Seg>) -> Path {
 /// How periods are read: month strings need a horizon (scenario files, `book_created`);
 /// other event payloads carry period indices only.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Periods(pub Option<Horizon>);
+pub(crate) struct Periods {
+    pub horizon: Option<Horizon>,
+    /// A scenario file: every period must be a month that can be written `YYYY-MM` (at most
+    /// 9999-12), so that a book that loads exports to a file that loads back. Stored
+    /// `book_created` payloads are read as they were accepted when written.
+    pub file: bool,
+}
 
 impl Periods {
+    /// Periods of an event payload other than `book_created`: indices only.
+    pub fn indices() -> Periods {
+        Periods {
+            horizon: None,
+            file: false,
+        }
+    }
+
     fn month(&self, s: &str, p: &[Seg]) -> Result<(Horizon, YearMonth), At> {
-        let h = self.0.ok_or_else(|| {
+        let h = self.horizon.ok_or_else(|| {
             at(
                 p.to_vec(),
                 format!("{s:?}: periods are indices here, not months"),
@@ -77,16 +91,41 @@ impl Periods {
         }
     }
 
+    /// Months from the start to `v`, unclamped (negative before the start), when it reads.
+    fn offset(&self, v: &PeriodDto) -> Option<i64> {
+        match v {
+            PeriodDto::Index(i) => Some(*i as i64),
+            PeriodDto::Month(s) => {
+                let h = self.horizon?;
+                Some(h.start().months_until(YearMonth::parse(s)?))
+            }
+        }
+    }
+
     /// Any period from the start on (a month before the start counts as period 0), e.g. a first ship date.
     pub fn free(&self, v: &PeriodDto, p: &[Seg]) -> Result<u32, At> {
         match v {
-            PeriodDto::Index(i) => Ok(*i),
+            PeriodDto::Index(i) => {
+                if let (true, Some(h)) = (self.file, self.horizon) {
+                    // Written back as a month: it must have a written form.
+                    h.writable_month(*i).map_err(|m| at(p.to_vec(), m))?;
+                }
+                Ok(*i)
+            }
             PeriodDto::Month(s) => {
                 let (h, m) = self.month(s, p)?;
                 u32::try_from(h.start().months_until(m).max(0))
                     .map_err(|_| at(p.to_vec(), format!("{s} is too far away")))
             }
         }
+    }
+}
+
+/// A period as the file wrote it: `"2027-03"` or `5`.
+fn period_text(v: &PeriodDto) -> String {
+    match v {
+        PeriodDto::Index(i) => i.to_string(),
+        PeriodDto::Month(s) => format!("{s:?}"),
     }
 }
 
@@ -131,6 +170,24 @@ fn series(s: &SeriesDto, periods: u32, pr: Periods, p: &[Seg]) -> Result<Vec<u64
                 Some(v) => pr.free(v, &with(p, "end"))?,
                 None => periods,
             };
+            // Compared as written (a month before the horizon counts as period 0 only for the
+            // values): an end before the start is a mistake, not an empty series.
+            if let (Some(s), Some(e)) = (&r.start, &r.end) {
+                let (so, eo) = (pr.offset(s), pr.offset(e));
+                if let (Some(so), Some(eo)) = (so, eo) {
+                    if eo < so {
+                        return Err(at(
+                            with(p, "end"),
+                            format!(
+                                "{} is before the start {}; the end is exclusive and must be \
+                                 the start or later",
+                                period_text(e),
+                                period_text(s)
+                            ),
+                        ));
+                    }
+                }
+            }
             Ok((0..periods)
                 .map(|i| {
                     if (start..end).contains(&i) {
@@ -171,7 +228,10 @@ fn factor_bp(d: &Decimal, p: &[Seg]) -> Result<u32, At> {
 }
 
 /// Reads a whole scenario (or `book_created` body) into a book specification.
-pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
+///
+/// `file`: read from a scenario file, so every period must be a month that can be written
+/// (see [`Periods::file`]); `book_created` payloads are read as they were accepted.
+pub(crate) fn spec_from_dto(dto: &ScenarioDto, file: bool) -> Result<BookSpec, At> {
     let start = YearMonth::parse(&dto.start).ok_or_else(|| {
         at(
             path_of!["start"],
@@ -185,7 +245,15 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
         ));
     }
     let horizon = Horizon::new(start, dto.periods);
-    let pr = Periods(Some(horizon));
+    if file {
+        horizon
+            .check_writable()
+            .map_err(|m| at(path_of!["periods"], m))?;
+    }
+    let pr = Periods {
+        horizon: Some(horizon),
+        file,
+    };
     let mut generations = Vec::with_capacity(dto.generations.len());
     for (i, g) in dto.generations.iter().enumerate() {
         let p = path_of!["generation", i];
@@ -305,6 +373,26 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto) -> Result<BookSpec, At> {
         order_progress,
         commitment_progress,
     })
+}
+
+/// A scenario file's confirmed promises must be ones a plan could have made: inside their
+/// orders' windows ([`OrderSpec::check_confirmable`]). Checked on a specification `Book::new`
+/// accepted (so the periods are inside the horizon), read from `dto`; stored `book_created`
+/// payloads are not checked, so books already stored open as before.
+pub(crate) fn check_confirmed(dto: &ScenarioDto, spec: &BookSpec) -> Result<(), At> {
+    // `order_progress` lists the orders with a `confirmed` or `delivered` in the file's order.
+    let mut progress = spec.order_progress.iter().peekable();
+    for (i, o) in spec.orders.iter().enumerate() {
+        let Some(p) = progress.next_if(|p| p.order == o.key) else {
+            continue;
+        };
+        if let Some(c) = p.confirmed {
+            debug_assert_eq!(dto.orders[i].id, o.key);
+            o.check_confirmable(c, spec.horizon)
+                .map_err(|m| at(path_of!["order", i, "confirmed", "by"], m))?;
+        }
+    }
+    Ok(())
 }
 
 /// Index of generation `key` among `gens`, or an error at `p`.

@@ -10,6 +10,7 @@
 use crate::convert::order_spec_of;
 use crate::dto::{parse_scaled, Decimal};
 use crate::error::FileError;
+use book::text::line_of_byte;
 use book::{Book, Event, Horizon, OrderSpec, Period, SubstituteSpec};
 
 /// The columns in the order `write_orders_csv` writes them.
@@ -48,24 +49,10 @@ fn err(
 /// The text of an order CSV file read as bytes. Bytes that are not UTF-8 are refused with the
 /// line and column (in characters) of the first bad byte, and its offset in the file.
 pub fn orders_csv_text<'a>(bytes: &'a [u8], file_name: &str) -> Result<&'a str, FileError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        // Everything before the bad byte is text.
-        let before = std::str::from_utf8(&bytes[..at]).unwrap_or("");
-        let line = line_of_byte(before, at);
-        let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        FileError {
-            line: Some(line),
-            column: Some(column),
-            ..FileError::whole_file(
-                file_name,
-                format!(
-                    "not valid UTF-8 at column {column} (byte offset {at} in the file); \
-                     the file must be UTF-8 text"
-                ),
-            )
-        }
+    book::text::utf8_text(bytes).map_err(|e| FileError {
+        line: Some(e.line),
+        column: Some(e.column),
+        ..FileError::whole_file(file_name, e.to_string())
     })
 }
 
@@ -320,16 +307,6 @@ impl Lines<'_> {
 /// A line of nothing but spaces (the reader trims it to one empty field).
 fn is_blank(rec: &csv::StringRecord) -> bool {
     rec.len() == 1 && rec[0].is_empty()
-}
-
-/// The 1-based line `byte` is on (for a reader error; lines end as in [`Lines`]).
-fn line_of_byte(text: &str, byte: usize) -> usize {
-    let b = &text.as_bytes()[..byte.min(text.len())];
-    let lf = b.iter().filter(|&&c| c == b'\n').count();
-    let lone_cr = (0..b.len())
-        .filter(|&i| b[i] == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
-        .count();
-    1 + lf + lone_cr
 }
 
 /// Parses `trn3:0.9;trn4:0.8` (value factors with at most 4 decimal places).

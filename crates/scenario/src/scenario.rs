@@ -1,6 +1,6 @@
 //! Scenario files: TOML or JSON, one schema (docs/scenario.md).
 
-use crate::convert::{spec_from_dto, spec_of, spec_to_dto, At, Style};
+use crate::convert::{check_confirmed, spec_from_dto, spec_of, spec_to_dto, At, Style};
 use crate::dto::ScenarioDto;
 use crate::error::FileError;
 use crate::spans::{json_tree, line_col, offset_of, toml_tree, Node, Path, Seg};
@@ -47,8 +47,9 @@ pub fn parse_scenario(text: &str, format: Format, file_name: &str) -> Result<Boo
         Format::Toml => toml::from_str(text).map_err(|e| doc.toml_error(&e))?,
         Format::Json => serde_json::from_str(text).map_err(|e| doc.json_error(&e))?,
     };
-    let spec = spec_from_dto(&dto).map_err(|at| doc.at_error(&at))?;
+    let spec = spec_from_dto(&dto, true).map_err(|at| doc.at_error(&at))?;
     Book::new(spec.clone()).map_err(|e| doc.book_error(&e, &dto))?;
+    check_confirmed(&dto, &spec).map_err(|at| doc.at_error(&at))?;
     Ok(spec)
 }
 

@@ -106,6 +106,46 @@ impl SqliteStore {
         Self::init(conn, opts, true)
     }
 
+    /// Whether `path` is an allot event store: an SQLite database with the store's application
+    /// id (or none, as SQLite leaves it) and the store's tables. Only reads: the file is opened
+    /// read-only, never created, and nothing is written to it, whatever it holds (a text file,
+    /// another program's database). A missing file is not one.
+    pub fn is_store_file(path: &Path) -> bool {
+        use rusqlite::OpenFlags;
+        use std::io::Read;
+        // Not even an SQLite file (a text file, an empty one): SQLite is not asked.
+        let mut header = [0u8; 16];
+        let is_sqlite = std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut header))
+            .is_ok()
+            && &header == b"SQLite format 3\0";
+        if !is_sqlite {
+            return false;
+        }
+        let Ok(conn) = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        ) else {
+            return false;
+        };
+        let app_id: Result<i32, _> = conn.pragma_query_value(None, "application_id", |r| r.get(0));
+        if !matches!(app_id, Ok(id) if id == 0 || id == APPLICATION_ID) {
+            return false;
+        }
+        let tables: Result<Vec<String>, _> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()
+            });
+        match tables {
+            Ok(t) => ["schema_version", "events", "snapshot"]
+                .iter()
+                .all(|n| t.iter().any(|x| x == n)),
+            Err(_) => false,
+        }
+    }
+
     /// Opens a fresh private in-memory store with default options (for tests).
     pub fn open_in_memory() -> Result<Self, StoreError> {
         Self::open_in_memory_with(SqliteOptions::default())
@@ -130,6 +170,20 @@ impl SqliteStore {
             )));
         }
         if file {
+            // Another program's database is refused before anything is written to it (the
+            // journal mode below is written into the file's header).
+            let tables: Vec<String> = {
+                let mut st = conn
+                    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    .map_err(backend)?;
+                let rows = st.query_map([], |r| r.get(0)).map_err(backend)?;
+                rows.collect::<Result<_, _>>().map_err(backend)?
+            };
+            if !tables.is_empty() && !tables.iter().any(|t| t == "schema_version") {
+                return Err(StoreError::NotAStore(format!(
+                    "database has tables {tables:?} but no schema_version"
+                )));
+            }
             let mode: String = conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
                 .map_err(backend)?;

@@ -611,6 +611,8 @@ fn commitment_deliveries_from_the_cli() {
         "3000",
         "--period",
         "2027-04",
+        "--now",
+        "2027-06",
     ]);
     assert!(
         out.contains("3000 of 8000 units delivered, 5000 owed"),
@@ -633,7 +635,7 @@ fn commitment_deliveries_from_the_cli() {
     ] {
         let mut a = vec!["contract", "deliver"];
         a.extend_from_slice(args);
-        a.extend_from_slice(&["--period", "2027-04"]);
+        a.extend_from_slice(&["--period", "2027-04", "--now", "2027-06"]);
         let err = env.fails(&a);
         assert!(err.contains(want), "{a:?}: {err}");
     }
@@ -644,6 +646,8 @@ fn commitment_deliveries_from_the_cli() {
         "3",
         "--period",
         "2031-01",
+        "--now",
+        "2027-06",
     ]);
     assert!(err.contains("--period"), "{err}");
     assert_eq!(
@@ -677,6 +681,8 @@ fn commitment_deliveries_from_the_cli() {
         "3",
         "--period",
         "2027-05",
+        "--now",
+        "2027-06",
     ]);
     assert!(
         out.contains("8000 of 8000 units delivered, 0 owed"),
@@ -688,6 +694,8 @@ fn commitment_deliveries_from_the_cli() {
         "lab-a-2026",
         "3",
         "--period",
+        "2027-06",
+        "--now",
         "2027-06",
     ]);
     assert!(
@@ -841,6 +849,122 @@ fn solve_refuses_dimacs_files_beyond_the_solvers_bounds() {
     assert!(out.contains("optimal cost 21"), "{out}");
 }
 
+/// A delivery is recorded once it has shipped: `order deliver` and `contract deliver` refuse a
+/// period after the current month (`--now`, by default the clock's month clamped into the
+/// horizon), as the API refuses one after the server's month, and record nothing. A period
+/// before the window, or the current month itself, is accepted.
+#[test]
+fn deliveries_after_the_current_month_are_refused() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let events = env.history_len();
+    let err = env.fails(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--units",
+        "10",
+        "--period",
+        "2027-04",
+        "--now",
+        "2027-03",
+    ]);
+    assert!(
+        err.contains(
+            "--period: 2027-04 is after the current month 2027-03; record a delivery once it \
+             has shipped"
+        ),
+        "{err}"
+    );
+    let order = json(&env.ok(&["plan", "--json", "--now", "2027-03"]))["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["status"] == "promised")
+        .map(|o| o["order"].as_str().expect("order id").to_string())
+        .expect("a promised order");
+    let events = events + 1;
+    let err = env.fails(&[
+        "order", "deliver", &order, "--period", "2027-05", "--now", "2027-04",
+    ]);
+    assert!(
+        err.contains("--period: 2027-05 is after the current month 2027-04"),
+        "{err}"
+    );
+    assert_eq!(env.history_len(), events, "nothing recorded");
+    // The current month itself, and before it, are fine.
+    env.ok(&[
+        "contract",
+        "deliver",
+        "lab-a-2026",
+        "3",
+        "--units",
+        "10",
+        "--period",
+        "2027-03",
+        "--now",
+        "2027-03",
+    ]);
+    env.ok(&[
+        "order", "deliver", &order, "--units", "1", "--period", "2027-01", "--now", "2027-04",
+    ]);
+    assert_eq!(env.history_len(), events + 2);
+    // Without --now the clock's month, clamped into the horizon, is the current month: in a
+    // book whose horizon starts in 2099, that is its first month, so its second is refused.
+    let far = Env::new();
+    far.ok(&[
+        "init",
+        far.write("far.toml", &far_scenario())
+            .to_str()
+            .expect("utf-8"),
+    ]);
+    let err = far.fails(&["order", "deliver", "o-1", "--period", "2099-02"]);
+    assert!(
+        err.contains("--period: 2099-02 is after the current month 2099-01"),
+        "{err}"
+    );
+    let err = far.fails(&["contract", "deliver", "lab-a-1", "1", "--period", "2099-03"]);
+    assert!(
+        err.contains("--period: 2099-03 is after the current month 2099-01"),
+        "{err}"
+    );
+    assert_eq!(far.history_len(), 1, "only the book's creation");
+}
+
+/// The documented example scenario moved to a horizon starting in 2099-01.
+fn far_scenario() -> String {
+    include_str!("../../../../docs/examples/scenario.toml")
+        .replace("2028-01", "2100-01")
+        .replace("2027-", "2099-")
+}
+
+/// `allot solve --dimacs` refuses a file that is not UTF-8 at the line and column of its first
+/// bad byte, with its byte offset, as bad input (exit 2), the way `allot import` refuses such a
+/// CSV (it said only "stream did not contain valid UTF-8", exit 1).
+#[test]
+fn solve_refuses_non_utf8_dimacs_at_the_line_of_the_first_bad_byte() {
+    let env = Env::new();
+    let mut bytes = b"c network\np min 2 1\nn 1 3\nn 2 -3\nc caf".to_vec();
+    bytes.push(0xe9);
+    bytes.extend_from_slice(b"\na 1 2 0 10 7\n");
+    let path = env.dir.path().join("latin1.min");
+    std::fs::write(&path, &bytes).expect("write");
+    let err = env.fails(&["solve", "--dimacs", path.to_str().expect("utf-8")]);
+    assert!(
+        err.contains(
+            "latin1.min: line 5: not valid UTF-8 at column 6 (byte offset 38 in the file); \
+             the file must be UTF-8 text"
+        ),
+        "{err}"
+    );
+    // The same file in UTF-8 solves.
+    bytes[38] = b'e';
+    std::fs::write(&path, &bytes).expect("write");
+    let out = env.ok(&["solve", "--dimacs", path.to_str().expect("utf-8")]);
+    assert!(out.contains("optimal cost 21"), "{out}");
+}
+
 /// An order CSV that is not UTF-8 is refused at the line of the first bad byte, and one with
 /// more rows than an import may write is refused before any row is read, saying so; neither
 /// writes anything.
@@ -938,6 +1062,193 @@ fn gen_is_bounded_and_replaces_a_book_only_once_the_new_one_is_written() {
         before,
         "the generated book replaced the demo"
     );
+}
+
+/// `--force` (`init`, `gen`, `demo`) replaces only an allot book (or creates a missing file):
+/// a file that is not one (a text file, an empty file, another program's SQLite database) is
+/// refused, naming it, and left byte for byte as it was, with nothing beside it. Without
+/// `--force`, such a file is refused the same way (another program's database was switched to
+/// WAL journal mode on the way).
+#[test]
+fn force_replaces_only_an_allot_book() {
+    let env = Env::new();
+    let scenario = env.write(
+        "s.toml",
+        include_str!("../../../../docs/examples/scenario.toml"),
+    );
+    let scenario = scenario.to_str().expect("utf-8");
+    let text = env.write("README.md", "# allot\n\nnot a book\n");
+    let empty = env.write("empty.db", "");
+    let foreign = env.dir.path().join("other.sqlite");
+    {
+        let c = rusqlite::Connection::open(&foreign).expect("sqlite");
+        c.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me');")
+            .expect("foreign tables");
+    }
+    let before = std::fs::read_dir(env.dir.path()).expect("dir").count();
+    for file in [&text, &empty, &foreign] {
+        let bytes = std::fs::read(file).expect("read");
+        let db = file.to_str().expect("utf-8");
+        for cmd in [
+            &["init", scenario, "--force"][..],
+            &["gen", "--orders", "10", "--force"][..],
+            &["demo", "--force", "--now", "2026-12"][..],
+            &["init", scenario][..],
+        ] {
+            let mut args = vec!["--db", db];
+            args.extend_from_slice(cmd);
+            let err = env.fails(&args);
+            assert!(
+                err.contains(&format!("{db}: not an allot book")),
+                "{args:?}: {err}"
+            );
+            assert_eq!(
+                std::fs::read(file).expect("read"),
+                bytes,
+                "{args:?}: unchanged"
+            );
+        }
+    }
+    // Other commands refuse another program's database too, and leave it as it was.
+    let bytes = std::fs::read(&foreign).expect("read");
+    let out = env.run(&["--db", foreign.to_str().expect("utf-8"), "history"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not an allot event store"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read(&foreign).expect("read"),
+        bytes,
+        "history: unchanged"
+    );
+    assert_eq!(
+        std::fs::read_dir(env.dir.path()).expect("dir").count(),
+        before,
+        "nothing written beside the files"
+    );
+    // An allot book is replaced; a missing file is created.
+    env.ok(&["demo", "--now", "2026-12"]);
+    let out = env.ok(&["gen", "--orders", "10", "--force"]);
+    assert!(out.contains("generated book of 10 orders"), "{out}");
+    let new = env.dir.path().join("new.db");
+    env.ok(&[
+        "--db",
+        new.to_str().expect("utf-8"),
+        "init",
+        scenario,
+        "--force",
+    ]);
+    env.ok(&[
+        "--db",
+        new.to_str().expect("utf-8"),
+        "init",
+        scenario,
+        "--force",
+    ]);
+}
+
+/// Orders, reservations and contracts each have their own ids, so one id may name an order and
+/// a reservation (books already stored may hold such ids, so they are not refused). `history
+/// --id` lists the events of every item with that id, each labelled with what the id names in
+/// it, and says on standard error that the id is shared.
+#[test]
+fn history_of_an_id_shared_by_an_order_and_a_reservation_labels_each_event() {
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    env.ok(&[
+        "order",
+        "add",
+        "--id",
+        "x-1",
+        "--customer",
+        "ent-a",
+        "--sku",
+        "trn2-server",
+        "--qty",
+        "4",
+        "--earliest",
+        "2027-03",
+        "--latest",
+        "2027-08",
+        "--price",
+        "900000",
+    ]);
+    env.ok(&[
+        "reservation",
+        "add",
+        "--id",
+        "x-1",
+        "--customer",
+        "ent-a",
+        "--generation",
+        "trn2",
+        "--units",
+        "2",
+        "--start",
+        "2027-03",
+        "--end",
+        "2027-06",
+        "--price",
+        "20000",
+    ]);
+    env.ok(&["plan", "--now", "2026-12"]);
+    env.ok(&["reservation", "cancel", "x-1"]);
+    env.ok(&["order", "cancel", "x-1"]);
+    let out = env.run(&["history", "--id", "x-1"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    for (kind, want) in [
+        ("order_placed", "[order] order x-1 placed by ent-a"),
+        (
+            "reservation_placed",
+            "[reservation] reservation x-1 by ent-a",
+        ),
+        ("plan_recorded", "[order] plan recorded"),
+        (
+            "reservation_cancelled",
+            "[reservation] reservation x-1 cancelled",
+        ),
+        ("order_cancelled", "[order] order x-1 cancelled"),
+    ] {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(kind))
+            .unwrap_or_else(|| panic!("no {kind}:\n{text}"));
+        assert!(line.contains(want), "{line}");
+    }
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        err.contains("\"x-1\" is the id of an order and a reservation"),
+        "{err}"
+    );
+    // JSON says the same in `about`.
+    let about: Vec<String> = env
+        .ok(&["history", "--id", "x-1", "--json"])
+        .lines()
+        .map(|l| json(l)["about"].to_string())
+        .collect();
+    assert_eq!(
+        about,
+        [
+            r#"["order"]"#,
+            r#"["reservation"]"#,
+            r#"["order"]"#,
+            r#"["reservation"]"#,
+            r#"["order"]"#
+        ]
+    );
+    // A customer's id labels its items' events as the customer's.
+    let ent = env.ok(&["history", "--id", "ent-a"]);
+    assert!(
+        ent.contains("[customer] order x-1 placed by ent-a"),
+        "{ent}"
+    );
+    // An id that names one item only gets no note.
+    let out = env.run(&["history", "--id", "ent-a"]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }
 
 /// `export -o` and `network -o` refuse the book's own file (and its SQLite log), which they

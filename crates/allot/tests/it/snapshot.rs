@@ -127,6 +127,8 @@ fn a_book_opened_from_a_snapshot_equals_the_replayed_log() {
         "1",
         "--period",
         "2028-06",
+        "--now",
+        "2028-06",
     ]);
     env.ok(&[
         "supply",

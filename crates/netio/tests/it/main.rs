@@ -223,6 +223,40 @@ fn dimacs_errors_name_their_line() {
     assert_eq!(e.to_string(), "line 2: node 3 outside 1..=2");
 }
 
+/// A file that is not UTF-8 is refused at the line and column of its first bad byte, with its
+/// offset in the file, as the scenario and order CSV readers refuse one.
+#[test]
+fn dimacs_bytes_that_are_not_utf8_are_refused_at_their_line() {
+    use netio::read_dimacs_bytes;
+    let ok = b"c x\np min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n";
+    assert_eq!(
+        flow::solve(&read_dimacs_bytes(ok).unwrap())
+            .unwrap()
+            .total_cost,
+        21
+    );
+    // "c \u{e9}t\u{e9} \xff": the column counts characters, the offset bytes.
+    let bad = b"c x\np min 2 1\nc \xc3\xa9t\xc3\xa9 \xff\nn 1 3\n";
+    let e = read_dimacs_bytes(bad).unwrap_err();
+    assert_eq!(
+        (e.line, e.kind.clone()),
+        (
+            3,
+            DimacsErrorKind::NotUtf8 {
+                column: 7,
+                byte: 22
+            }
+        )
+    );
+    assert_eq!(
+        e.to_string(),
+        "line 3: not valid UTF-8 at column 7 (byte offset 22 in the file); the file must be UTF-8 text"
+    );
+    // With CRLF line ends, the same line.
+    let crlf = b"c x\r\np min 2 1\r\n\xe9\r\n";
+    assert_eq!(read_dimacs_bytes(crlf).unwrap_err().line, 3);
+}
+
 /// Counts are bounded, and nothing is allocated for what a file merely declares: a 20-byte file
 /// declaring billions of nodes or arcs is refused at once instead of exhausting memory.
 #[test]

@@ -176,3 +176,28 @@ fn a_plan_record_without_objectives_omits_them() {
     assert!(!payload.contains("objectives"), "{payload}");
     assert_eq!(decode_event(&kind, &payload).unwrap(), e);
 }
+
+/// The rules a scenario file now meets (months up to 9999-12, a confirmed promise inside its
+/// order's window) are not applied to stored `book_created` payloads: a book stored before
+/// them still opens as it was accepted.
+#[test]
+fn stored_book_created_is_read_as_it_was_accepted() {
+    let mut spec = crate::spec(crate::EXAMPLE, scenario::Format::Toml);
+    spec.horizon = book::Horizon::new(book::YearMonth::new(9999, 6).unwrap(), 12);
+    spec.order_progress.push(book::OrderProgress {
+        order: "o-1".into(),
+        confirmed: Some(book::Promise {
+            units: 20,
+            by: Period(0),
+        }),
+        delivered: None,
+    });
+    let event = Event::BookCreated(Box::new(spec));
+    let (kind, payload) = encode_event(&event);
+    let again = decode_event(&kind, &payload).unwrap();
+    assert_eq!(again, event);
+    let Event::BookCreated(spec) = again else {
+        unreachable!()
+    };
+    Book::new(*spec).unwrap();
+}

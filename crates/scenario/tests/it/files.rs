@@ -491,3 +491,247 @@ fn delivered_and_confirmed_orders_are_exported_and_checked_on_load() {
         assert!(err.to_string().contains(message), "{err}");
     }
 }
+
+/// Months go up to 9999-12 (`YYYY-MM`): a scenario whose months would go past it (the horizon
+/// with the month after it, which an exclusive end may name, or a first ship period or ramp
+/// start given as an index) is refused at its line, since its export could not load back.
+#[test]
+fn months_past_9999_12_are_refused_at_their_line() {
+    check(
+        Format::Toml,
+        EXAMPLE,
+        &[
+            Broken {
+                name: "horizon past 9999-12",
+                from: "start = \"2027-01\"\nperiods = 12",
+                to: "start = \"9999-01\"\nperiods = 12",
+                marker: "periods = 12",
+                field: Some("periods"),
+                message: "12 periods from 9999-01 run past 9999-12",
+            },
+            Broken {
+                name: "horizon ending just past 9999-12",
+                from: "start = \"2027-01\"\nperiods = 12",
+                to: "start = \"9999-12\"\nperiods = 1  # the last month",
+                marker: "periods = 1  #",
+                field: Some("periods"),
+                message: "from 9999-12 at most 0 periods",
+            },
+            Broken {
+                name: "first ship index past 9999-12",
+                from: "first_ship = 3 ",
+                to: "first_ship = 95676 ",
+                marker: "first_ship = 95676",
+                field: Some("first_ship"),
+                message: "period 95676 is the month 10000-01, past 9999-12",
+            },
+            Broken {
+                name: "foundry first ship index past 9999-12",
+                from: "lead_time_periods = 2\n",
+                to: "lead_time_periods = 2\nfirst_ship = 4000000000\n",
+                marker: "first_ship = 4000000000",
+                field: Some("foundry.trn3.first_ship"),
+                message: "past 9999-12",
+            },
+            Broken {
+                name: "ramp start index past 9999-12",
+                from: "ramp_start = \"2027-01\"",
+                to: "ramp_start = 100000",
+                marker: "ramp_start = 100000",
+                field: Some("foundry.trn3.yield_percent.ramp_start"),
+                message: "at most period 95675",
+            },
+            Broken {
+                name: "series start index past 9999-12",
+                from: "{ value = 10, start = \"2027-04\"",
+                to: "{ value = 10, start = 200000",
+                marker: "start = 200000",
+                field: Some("cloud_demand_units.start"),
+                message: "past 9999-12",
+            },
+        ],
+    );
+}
+
+/// At the limit: a horizon whose month after it is 9999-12, a generation first shipping in
+/// 9999-12 (as an index), exclusive ends at the horizon's end: it loads, exports (TOML and
+/// JSON) and loads back to the same book.
+#[test]
+fn a_book_at_the_9999_12_limit_exports_and_loads_back() {
+    let text = r#"
+name = "far"
+start = "9998-01"
+periods = 23
+
+[[generation]]
+id = "g1"
+name = "G1"
+unit_name = "server"
+chips_per_unit = 1
+first_ship = "9998-01"
+holding_usd_per_unit_period = 1
+residual_usd_per_unit = 1
+cloud_value_usd_per_unit_period = 1
+
+[[generation]]
+id = "g2"
+name = "G2"
+unit_name = "server"
+chips_per_unit = 1
+first_ship = 23
+holding_usd_per_unit_period = 1
+residual_usd_per_unit = 1
+cloud_value_usd_per_unit_period = 1
+
+[supply]
+units = { g1 = 10, g2 = 5 }
+
+[[sku]]
+id = "s1"
+name = "S1"
+generation = "g1"
+size_units = 1
+
+[[customer]]
+id = "c1"
+name = "C1"
+kind = "lab"
+
+[[contract]]
+id = "k1"
+customer = "c1"
+shortfall_penalty_usd_per_unit = 10
+
+[[contract.commitment]]
+kind = "capacity"
+generation = "g1"
+units = 2
+start = "9999-06"
+end = "9999-12"
+price_usd_per_unit_period = 5
+
+[[reservation]]
+id = "r1"
+customer = "c1"
+generation = "g2"
+units = 1
+start = "9999-11"
+end = "9999-12"
+price_usd_per_unit_period = 3
+
+[[order]]
+id = "o1"
+customer = "c1"
+sku = "s1"
+quantity = 2
+earliest = "9999-10"
+latest = "9999-11"
+price_usd_per_unit = 100
+confirmed = { units = 2, by = "9999-11" }
+"#;
+    let book = Book::new(spec(text, Format::Toml)).unwrap();
+    let h = book.horizon();
+    assert_eq!(h.start().plus(h.periods()).to_string(), "9999-12");
+    for format in [Format::Toml, Format::Json] {
+        let out = write_scenario(&book, format);
+        assert!(out.contains("9999-12"), "{out}");
+        let again = Book::new(spec(&out, format)).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+        assert_eq!(again, book, "{format:?}:\n{out}");
+        assert_eq!(write_scenario(&again, format), out, "a fixed point");
+    }
+    // One more period and the month after the horizon is 10000-01: refused at `periods`.
+    let err = parse_scenario(
+        &text.replacen("periods = 23", "periods = 24", 1),
+        Format::Toml,
+        "far.toml",
+    )
+    .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("periods"), "{err}");
+    assert!(err.to_string().starts_with("far.toml:4: "), "{err}");
+}
+
+/// A series table whose `end` is before its `start` is refused at its line, not read as an
+/// all-zero series; the two are compared as written, even before the horizon.
+#[test]
+fn a_series_ending_before_it_starts_is_refused() {
+    check(
+        Format::Toml,
+        EXAMPLE,
+        &[
+            Broken {
+                name: "cloud demand end before start",
+                from: "{ value = 10, start = \"2027-04\", growth_per_period = 5 }",
+                to: "{ value = 10, start = \"2027-04\", end = \"2027-02\", growth_per_period = 5 }",
+                marker: "end = \"2027-02\"",
+                field: Some("cloud_demand_units.end"),
+                message: "\"2027-02\" is before the start \"2027-04\"",
+            },
+            Broken {
+                name: "wafer starts end index before start month",
+                from: "{ value = 20, end = \"2027-12\", growth_per_period = 2 }",
+                to: "{ value = 20, start = \"2027-06\", end = 3, growth_per_period = 2 }",
+                marker: "end = 3",
+                field: Some("foundry.trn3.wafer_starts_per_period.end"),
+                message: "3 is before the start \"2027-06\"",
+            },
+            Broken {
+                name: "both before the horizon",
+                from: "hbm_stacks_per_period = { value = 6_000, growth_per_period = 200 }",
+                to: "hbm_stacks_per_period = { value = 6_000, start = \"2026-06\", end = \"2026-03\" }",
+                marker: "end = \"2026-03\"",
+                field: Some("shared.hbm_stacks_per_period.end"),
+                message: "is before the start",
+            },
+        ],
+    );
+    // An end equal to the start, or after it, still loads.
+    for to in [
+        "{ value = 10, start = \"2027-04\", end = \"2027-04\" }",
+        "{ value = 10, start = \"2026-04\", end = \"2027-02\" }",
+    ] {
+        let text = EXAMPLE.replacen(
+            "{ value = 10, start = \"2027-04\", growth_per_period = 5 }",
+            to,
+            1,
+        );
+        spec(&text, Format::Toml);
+    }
+}
+
+/// A confirmed promise is one a plan made, and a plan ships an order only inside its window:
+/// a `confirmed.by` before the order's earliest month (or after its latest) is refused at its
+/// line.
+#[test]
+fn a_confirmed_promise_outside_the_window_is_refused() {
+    let subs = "substitutes = [{ generation = \"trn3\", value_factor = 0.95 }]";
+    for (by, message) in [
+        (
+            "\"2027-01\"",
+            "2027-01 is before the order's earliest month 2027-02",
+        ),
+        ("0", "2027-01 is before the order's earliest month 2027-02"),
+        (
+            "\"2027-06\"",
+            "2027-06 is after the order's latest month 2027-05",
+        ),
+    ] {
+        let to = format!("{subs}\nconfirmed = {{ units = 20, by = {by} }}");
+        let text = EXAMPLE.replacen(subs, &to, 1);
+        let err = parse_scenario(&text, Format::Toml, "s.toml").unwrap_err();
+        let line = line_of(&text, "confirmed = ");
+        assert_eq!(err.line, Some(line), "{err}");
+        assert_eq!(err.object.as_deref(), Some("order o-1"), "{err}");
+        assert_eq!(err.field.as_deref(), Some("confirmed.by"), "{err}");
+        assert!(err.message.contains(message), "{err}");
+    }
+    // Its first and last months are fine.
+    for by in ["\"2027-02\"", "\"2027-05\""] {
+        let text = EXAMPLE.replacen(
+            subs,
+            &format!("{subs}\nconfirmed = {{ units = 20, by = {by} }}"),
+            1,
+        );
+        let book = Book::new(spec(&text, Format::Toml)).unwrap();
+        assert_eq!(book.orders()[0].status, book::OrderStatus::Confirmed);
+    }
+}

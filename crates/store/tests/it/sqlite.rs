@@ -283,3 +283,43 @@ fn store_is_send() {
     assert_send::<SqliteStore>();
     assert_send::<Box<dyn Store>>();
 }
+
+/// `is_store_file` tells a store from anything else, and only reads: a text file, an empty file
+/// and another program's database are not stores and stay byte for byte as they were; opening
+/// such a database as a store is refused before its journal mode is switched.
+#[test]
+fn is_store_file_only_reads() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("missing.db");
+    assert!(!SqliteStore::is_store_file(&missing));
+    assert!(!missing.exists(), "not created");
+    let store = dir.path().join("book.db");
+    SqliteStore::open(&store, SqliteOptions::default())
+        .unwrap()
+        .append(Some(0), &events(2))
+        .unwrap();
+    assert!(SqliteStore::is_store_file(&store));
+    let text = dir.path().join("README.md");
+    std::fs::write(&text, "# not a store\n").unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let foreign = dir.path().join("other.sqlite");
+    Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');")
+        .unwrap();
+    for f in [&text, &empty, &foreign] {
+        let before = std::fs::read(f).unwrap();
+        assert!(!SqliteStore::is_store_file(f), "{f:?}");
+        assert_eq!(std::fs::read(f).unwrap(), before, "{f:?}");
+    }
+    let before = std::fs::read(&foreign).unwrap();
+    let err = SqliteStore::open(&foreign, SqliteOptions::default()).unwrap_err();
+    assert!(matches!(err, StoreError::NotAStore(_)), "{err:?}");
+    assert_eq!(
+        std::fs::read(&foreign).unwrap(),
+        before,
+        "still in its journal mode"
+    );
+    assert!(!SqliteStore::is_store_file(dir.path()), "a directory");
+}
