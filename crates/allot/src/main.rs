@@ -500,9 +500,8 @@ fn now_period(book: &Book, flag: &Option<String>) -> Result<Period> {
             let secs = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)?
                 .as_secs() as i64;
-            let days = secs.div_euclid(86_400);
-            let (y, m) = book::civil_month(days);
-            let ym = book::YearMonth::new(y, m).ok_or_else(|| anyhow!("clock out of range"))?;
+            let ym =
+                book::YearMonth::of_unix_secs(secs).ok_or_else(|| anyhow!("clock out of range"))?;
             Ok(book.horizon().clamp_period(ym))
         }
     }

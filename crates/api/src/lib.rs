@@ -114,9 +114,7 @@ pub(crate) fn now_unix_ms() -> i64 {
 /// The planning period: `fixed` if given, else the clock's month, clamped into the horizon.
 pub(crate) fn now_period(book: &Book, fixed: Option<YearMonth>) -> Period {
     let month = fixed.unwrap_or_else(|| {
-        let days = (now_unix_ms() / 1000).div_euclid(86_400);
-        let (y, m) = book::civil_month(days);
-        YearMonth::new(y, m).unwrap_or(book.horizon().start())
+        YearMonth::of_unix_secs(now_unix_ms().div_euclid(1000)).unwrap_or(book.horizon().start())
     });
     book.horizon().clamp_period(month)
 }

@@ -47,6 +47,13 @@ impl YearMonth {
         ((1..=12).contains(&month) && (1970..=9999).contains(&year))
             .then_some(YearMonth { year, month })
     }
+    /// The month (UTC) of an instant given in seconds since 1970-01-01; `None` outside
+    /// 1970-9999. The book reads no clock: the CLI and the server pass the time in, and both
+    /// take "this month" from here.
+    pub fn of_unix_secs(secs: i64) -> Option<YearMonth> {
+        let (y, m) = crate::civil_month(secs.div_euclid(86_400));
+        YearMonth::new(y, m)
+    }
     /// Parses `YYYY-MM`.
     pub fn parse(s: &str) -> Option<YearMonth> {
         let (y, m) = s.trim().split_once('-')?;
@@ -200,5 +207,35 @@ impl Horizon {
             )),
             Err(_) => Err(format!("{s:?} is neither YYYY-MM nor a period number")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::YearMonth;
+    use crate::days_from_civil;
+
+    fn ym(y: i32, m: u8) -> Option<YearMonth> {
+        YearMonth::new(y, m)
+    }
+
+    #[test]
+    fn the_month_of_an_instant_changes_at_midnight_utc_on_the_first() {
+        let day = 86_400;
+        assert_eq!(YearMonth::of_unix_secs(0), ym(1970, 1));
+        let nov = days_from_civil(2026, 11) * day;
+        assert_eq!(YearMonth::of_unix_secs(nov), ym(2026, 11));
+        assert_eq!(YearMonth::of_unix_secs(nov - 1), ym(2026, 10));
+        let march = days_from_civil(2028, 3) * day; // after a leap day
+        assert_eq!(YearMonth::of_unix_secs(march - 1), ym(2028, 2));
+        assert_eq!(YearMonth::of_unix_secs(march), ym(2028, 3));
+    }
+
+    #[test]
+    fn instants_outside_1970_to_9999_have_no_month() {
+        assert_eq!(YearMonth::of_unix_secs(-1), None);
+        let y10k = days_from_civil(10_000, 1) * 86_400;
+        assert_eq!(YearMonth::of_unix_secs(y10k - 1), ym(9999, 12));
+        assert_eq!(YearMonth::of_unix_secs(y10k), None);
     }
 }
