@@ -159,12 +159,34 @@ pub fn parse_orders_csv(
         }
     }
     let mut specs = Vec::new();
-    for rec in records {
+    while let Some(rec) = records.next() {
         let rec = rec.map_err(csv_error)?;
         // The n-th record must start on line n + 1: the reader skips empty lines silently.
+        let start = lines.next;
         let line = lines.take(&rec).map_err(blank)?;
         if is_blank(&rec) {
             return Err(blank(line));
+        }
+        // A quoted field may hide a line break from the check below (a break at a field's
+        // end is trimmed away) or run to the end of the file unclosed: the reader's offset
+        // past the record (beyond this line) and its quotes (an odd number) tell.
+        let end = (records.reader().position().byte() as usize).min(text.len());
+        if end > lines.next
+            || text.as_bytes()[start..end]
+                .iter()
+                .filter(|&&b| b == b'"')
+                .count()
+                % 2
+                == 1
+        {
+            return Err(FileError {
+                line: Some(line),
+                ..FileError::whole_file(
+                    file_name,
+                    "a quoted field is not closed on its line (one order per line; \
+                     line breaks inside fields are not allowed)",
+                )
+            });
         }
         if rec.iter().any(|f| f.contains(['\n', '\r'])) {
             return Err(FileError {

@@ -374,3 +374,48 @@ fn rows_are_the_lines_after_the_header() {
     let specs = parse_orders_csv(&text, "in.csv", example_book().horizon()).unwrap();
     assert_eq!(orders_csv_rows(&text), specs.len());
 }
+
+#[test]
+fn quoted_fields_must_close_on_their_line() {
+    let h = example_book().horizon();
+    let refused = |text: String| {
+        let err = parse_orders_csv(&text, "in.csv", h).unwrap_err();
+        assert!(err.message.contains("quoted field"), "{err}");
+        err.line
+    };
+    // A line break just before the closing quote is trimmed off the field, yet the record
+    // runs onto line 3: refused at line 2, not read as a blank line 3.
+    assert_eq!(
+        refused(format!(
+            "{HEADER}\no-12,ent-a,trn2-server,1,0,3,1,0,\"trn3:0.9\n\"\n"
+        )),
+        Some(2)
+    );
+    assert_eq!(
+        refused(format!(
+            "{HEADER}\no-12,ent-a,trn2-server,1,0,3,1,0,\"trn3:0.9\n\"\n{GOOD}\n"
+        )),
+        Some(2)
+    );
+    // A quote never closed runs to the end of the file: refused, never imported.
+    assert_eq!(
+        refused(format!(
+            "{HEADER}\n{GOOD}\no-12,ent-a,trn2-server,1,0,3,1,0,\"trn3:0.9\n"
+        )),
+        Some(4)
+    );
+    assert_eq!(
+        refused(format!(
+            "{HEADER}\no-12,ent-a,trn2-server,1,0,3,1,0,\"trn3:0.9"
+        )),
+        Some(2)
+    );
+    // Closed quotes (and doubled ones) are fine.
+    let ok = parse_orders_csv(
+        &format!("{HEADER}\n\"o-12\",ent-a,trn2-server,1,0,3,1,0,\"trn3:0.9\"\n"),
+        "in.csv",
+        h,
+    )
+    .unwrap();
+    assert_eq!(ok.len(), 1);
+}
