@@ -231,10 +231,93 @@ impl BookDb {
     }
 
     /// Validates `events` against the book, then appends them atomically and durably, then
-    /// applies them. Nothing is written if any event is refused. Writes a snapshot afterwards
-    /// when one is due.
+    /// applies them. Nothing is written if any event is refused. If another process (a second
+    /// CLI, the server) appended meanwhile, its events are folded in and `events` validated
+    /// again against the book they leave, a few times, before the command gives up with
+    /// nothing written. Writes a snapshot afterwards when one is due.
     pub fn commit(&mut self, events: Vec<Event>) -> Result<std::ops::RangeInclusive<u64>> {
+        const ATTEMPTS: usize = 16;
         let records: Vec<NewEvent> = events.iter().map(|e| encode(e, &self.actor)).collect();
+        let mut events = Some(events);
+        for attempt in 1.. {
+            // After a conflict, the events again, from what was to be written.
+            let events = match events.take() {
+                Some(events) => events,
+                None => records
+                    .iter()
+                    .map(|r| scenario::decode_event(&r.kind, &r.payload))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| anyhow!("re-reading a change to retry it: {e}"))?,
+            };
+            let next = self.validate(events)?;
+            match self.store.append(Some(self.head), &records) {
+                Ok(range) => {
+                    self.book = next;
+                    self.head = *range.end();
+                    for r in &records {
+                        self.tail.add(r.payload.len());
+                    }
+                    drop(records);
+                    self.snapshot_if_due();
+                    return Ok(range);
+                }
+                Err(store::StoreError::Conflict { .. }) if attempt < ATTEMPTS => self.catch_up()?,
+                Err(store::StoreError::Conflict { .. }) => bail!(
+                    "the book kept changing under this command (other writers appended {ATTEMPTS} \
+                     times in a row); nothing was recorded: run it again"
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// Plans are recorded only against the book they were made from: a plan recorded after
+    /// another process changed the book would promise from stale state, so a conflict is an
+    /// error here (nothing written), never retried.
+    pub fn commit_at_head(&mut self, events: Vec<Event>) -> Result<std::ops::RangeInclusive<u64>> {
+        let records: Vec<NewEvent> = events.iter().map(|e| encode(e, &self.actor)).collect();
+        let next = self.validate(events)?;
+        let range = match self.store.append(Some(self.head), &records) {
+            Err(store::StoreError::Conflict { .. }) => bail!(
+                "the book changed while this command ran (another process appended to it); \
+                 nothing was recorded: run it again"
+            ),
+            r => r?,
+        };
+        self.book = next;
+        self.head = *range.end();
+        for r in &records {
+            self.tail.add(r.payload.len());
+        }
+        drop(records);
+        self.snapshot_if_due();
+        Ok(range)
+    }
+
+    /// Folds the events other processes appended after our head.
+    fn catch_up(&mut self) -> Result<()> {
+        let mut replay = scenario::Replay::resume(self.book.clone(), self.head);
+        let mut tail = self.tail;
+        self.store
+            .scan(self.head, None, &mut |se| {
+                tail.add(se.payload.len());
+                replay
+                    .apply(se.seq, &se.kind, &se.payload)
+                    .map_err(store::StoreError::Corrupt)
+            })
+            .context("reading the events other processes appended")?;
+        let (book, head) = replay
+            .finish()
+            .ok_or_else(|| anyhow!("the book vanished"))?;
+        self.book = book;
+        self.head = head;
+        self.tail = tail;
+        Ok(())
+    }
+
+    /// The book after `events`, or the first one's refusal.
+    fn validate(&self, events: Vec<Event>) -> Result<Book> {
         let mut next = self.book.clone();
         next.apply_all(events).map_err(|(i, e)| {
             // The command line is the vendor's: a refused confirmation names the change.
@@ -247,15 +330,7 @@ impl BookDb {
                 None => anyhow!("change {} refused: {e}", i + 1),
             }
         })?;
-        let range = self.store.append(Some(self.head), &records)?;
-        self.book = next;
-        self.head = *range.end();
-        for r in &records {
-            self.tail.add(r.payload.len());
-        }
-        drop(records);
-        self.snapshot_if_due();
-        Ok(range)
+        Ok(next)
     }
 
     /// Events in order (optionally only those naming `filter` in their payload).

@@ -579,7 +579,7 @@ fn plan_with_spinner(book: &Book, now: Period) -> Result<(planner::Plan, Timing)
 
 fn record_plan(db: &mut BookDb, plan: &planner::Plan) -> Result<()> {
     let record = plan.record(&db.book);
-    db.commit(vec![Event::PlanRecorded(record)])?;
+    db.commit_at_head(vec![Event::PlanRecorded(record)])?;
     Ok(())
 }
 

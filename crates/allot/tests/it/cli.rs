@@ -1,5 +1,5 @@
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -1373,4 +1373,56 @@ fn actor_names_and_promise_quantities_are_checked() {
     let err = env.fails(&["promise", "--sku", "trn2-server", "--qty", "0"]);
     assert!(err.contains("--qty"), "{err}");
     env.ok(&["promise", "--sku", "trn2-server", "--qty", "1"]);
+}
+
+#[test]
+fn concurrent_writers_each_record_their_change() {
+    // Two CLIs appending at once: the one that finds the log moved folds the other's events in
+    // and validates its change again, instead of failing with "conflict: expected head".
+    let env = Env::new();
+    env.ok(&["demo", "--now", "2026-12"]);
+    let before = env.history_len();
+    let mut n = 0;
+    for round in 0..5 {
+        let children: Vec<_> = (0..6)
+            .map(|k| {
+                let id = format!("cc-{round}-{k}");
+                Command::new(env!("CARGO_BIN_EXE_allot"))
+                    .args([
+                        "order",
+                        "add",
+                        "--id",
+                        &id,
+                        "--customer",
+                        "ent-a",
+                        "--sku",
+                        "trn2-server",
+                        "--qty",
+                        "1",
+                        "--earliest",
+                        "2027-03",
+                        "--latest",
+                        "2027-08",
+                        "--price",
+                        "900000",
+                    ])
+                    .env("ALLOT_DB", env.db())
+                    .env("ALLOT_ACTOR", "test")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("run allot")
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().expect("wait for allot");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(env.history_len(), before + n);
 }
