@@ -251,16 +251,7 @@ impl BookDb {
             };
             let next = self.validate(events)?;
             match self.store.append(Some(self.head), &records) {
-                Ok(range) => {
-                    self.book = next;
-                    self.head = *range.end();
-                    for r in &records {
-                        self.tail.add(r.payload.len());
-                    }
-                    drop(records);
-                    self.snapshot_if_due();
-                    return Ok(range);
-                }
+                Ok(range) => return Ok(self.landed(next, range, records)),
                 Err(store::StoreError::Conflict { .. }) if attempt < ATTEMPTS => self.catch_up()?,
                 Err(store::StoreError::Conflict { .. }) => bail!(
                     "the book kept changing under this command (other writers appended {ATTEMPTS} \
@@ -285,6 +276,17 @@ impl BookDb {
             ),
             r => r?,
         };
+        Ok(self.landed(next, range, records))
+    }
+
+    /// After `records` were appended as `range`: `next` (the book they leave) becomes the book,
+    /// and a snapshot is written when one is due.
+    fn landed(
+        &mut self,
+        next: Book,
+        range: std::ops::RangeInclusive<u64>,
+        records: Vec<NewEvent>,
+    ) -> std::ops::RangeInclusive<u64> {
         self.book = next;
         self.head = *range.end();
         for r in &records {
@@ -292,7 +294,7 @@ impl BookDb {
         }
         drop(records);
         self.snapshot_if_due();
-        Ok(range)
+        range
     }
 
     /// Folds the events other processes appended after our head.
