@@ -257,6 +257,18 @@ pub(crate) fn spec_from_dto(dto: &ScenarioDto, file: bool) -> Result<BookSpec, A
     let mut generations = Vec::with_capacity(dto.generations.len());
     for (i, g) in dto.generations.iter().enumerate() {
         let p = path_of!["generation", i];
+        // Before anything that looks generations up by id: a repeated id would otherwise be
+        // reported wherever the first lookup goes wrong.
+        if let Some(k) = dto.generations[..i].iter().position(|h| h.id == g.id) {
+            return Err(at(
+                with(&p, "id"),
+                format!(
+                    "generation id {:?} is used twice (also by generation {} of the file)",
+                    g.id,
+                    k + 1
+                ),
+            ));
+        }
         generations.push(Generation {
             key: g.id.clone(),
             name: g.name.clone(),

@@ -198,6 +198,14 @@ fn broken_toml_scenarios_name_line_and_field() {
                 message: "invalid type",
             },
             Broken {
+                name: "a generation id used twice",
+                from: "id = \"trn3\"\nname = \"Trainium3\"",
+                to: "id = \"trn2\"\nname = \"Trainium3\"",
+                marker: "id = \"trn2\"",
+                field: Some("id"),
+                message: "generation id \"trn2\" is used twice (also by generation 1 of the file)",
+            },
+            Broken {
                 name: "unknown field",
                 from: q,
                 to: "quantity = 12\ncolour = \"red\"",
