@@ -113,12 +113,24 @@ async fn json_errors(res: Response) -> Response {
     error_body(status, msg)
 }
 
+/// The method as a metrics label: the standard methods by name, any other (a client may send
+/// any token as a method, without a token) as `other`, so labels stay a bounded set.
+fn method_label(m: &axum::http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == m.as_str())
+        .unwrap_or("other")
+}
+
 /// Counts every answered request by method, matched route and status, times it, and writes the
 /// access log: one structured event per request (target `access`: method, path, status, latency
 /// in microseconds) at info.
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method()).to_string();
     let route = req
         .extensions()
         .get::<MatchedPath>()
