@@ -108,6 +108,22 @@ async fn json_errors(res: Response) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this endpoint",
         StatusCode::REQUEST_TIMEOUT => "the request took longer than the configured timeout",
         StatusCode::INTERNAL_SERVER_ERROR => "internal error; the details are in the server log",
+        s if s.is_client_error() => {
+            // An extractor's rejection (e.g. a path segment that is not UTF-8) says in plain
+            // text what is wrong with the request: keep that as the message.
+            let (mut parts, body) = res.into_parts();
+            let text = axum::body::to_bytes(body, 4096).await.ok();
+            let text = text.as_deref().map(String::from_utf8_lossy);
+            let msg = match text.as_deref().map(str::trim) {
+                Some(t) if !t.is_empty() => t.to_string(),
+                _ => s.canonical_reason().unwrap_or("request failed").to_string(),
+            };
+            let mut out = error_body(status, msg);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.remove(header::CONTENT_TYPE);
+            out.headers_mut().extend(parts.headers);
+            return out;
+        }
         s => s.canonical_reason().unwrap_or("request failed"),
     };
     error_body(status, msg)

@@ -947,3 +947,20 @@ async fn limits_and_malformed_requests() {
     assert_eq!(seen, total);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_is_told_why() {
+    let app = spawn_app().await;
+    let cust = app.customer_token("lab-a");
+    for (method, path) in [
+        (Method::GET, "/api/orders/%FF"),
+        (Method::POST, "/api/orders/%FF/cancel"),
+        (Method::POST, "/api/reservations/%C3%28/cancel"),
+    ] {
+        let (s, text, v) = app.call(method, path, Some(&cust), None, None).await;
+        assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains("UTF-8"), "{path}: {msg}");
+    }
+    app.stop().await;
+}
