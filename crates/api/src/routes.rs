@@ -720,9 +720,11 @@ pub(crate) async fn get_promise(
             "give qty (earliest month for a quantity) and/or by (quantity by a month)".into(),
         ));
     }
-    if q.qty.is_some_and(|n| n > book::MAX_UNITS) {
+    // No quantity is "promised" before the server's month: 0 items would be answered with the
+    // horizon's first month, however long past.
+    if q.qty.is_some_and(|n| n == 0 || n > book::MAX_UNITS) {
         return Err(ApiError::BadRequest(format!(
-            "qty: at most {} items",
+            "qty: between 1 and {} items",
             book::MAX_UNITS
         )));
     }
