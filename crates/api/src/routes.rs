@@ -108,9 +108,37 @@ async fn json_errors(res: Response) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this endpoint",
         StatusCode::REQUEST_TIMEOUT => "the request took longer than the configured timeout",
         StatusCode::INTERNAL_SERVER_ERROR => "internal error; the details are in the server log",
+        s if s.is_client_error() => {
+            // An extractor's rejection (e.g. a path segment that is not UTF-8) says in plain
+            // text what is wrong with the request: keep that as the message.
+            let (mut parts, body) = res.into_parts();
+            let text = axum::body::to_bytes(body, 4096).await.ok();
+            let text = text.as_deref().map(String::from_utf8_lossy);
+            let msg = match text.as_deref().map(str::trim) {
+                Some(t) if !t.is_empty() => t.to_string(),
+                _ => s.canonical_reason().unwrap_or("request failed").to_string(),
+            };
+            let mut out = error_body(status, msg);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.remove(header::CONTENT_TYPE);
+            out.headers_mut().extend(parts.headers);
+            return out;
+        }
         s => s.canonical_reason().unwrap_or("request failed"),
     };
     error_body(status, msg)
+}
+
+/// The method as a metrics label: the standard methods by name, any other (a client may send
+/// any token as a method, without a token) as `other`, so labels stay a bounded set.
+fn method_label(m: &axum::http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == m.as_str())
+        .unwrap_or("other")
 }
 
 /// Counts every answered request by method, matched route and status, times it, and writes the
@@ -118,7 +146,7 @@ async fn json_errors(res: Response) -> Response {
 /// in microseconds) at info.
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method()).to_string();
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -692,9 +720,11 @@ pub(crate) async fn get_promise(
             "give qty (earliest month for a quantity) and/or by (quantity by a month)".into(),
         ));
     }
-    if q.qty.is_some_and(|n| n > book::MAX_UNITS) {
+    // No quantity is "promised" before the server's month: 0 items would be answered with the
+    // horizon's first month, however long past.
+    if q.qty.is_some_and(|n| n == 0 || n > book::MAX_UNITS) {
         return Err(ApiError::BadRequest(format!(
-            "qty: at most {} items",
+            "qty: between 1 and {} items",
             book::MAX_UNITS
         )));
     }

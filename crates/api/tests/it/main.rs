@@ -947,3 +947,37 @@ async fn limits_and_malformed_requests() {
     assert_eq!(seen, total);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_is_told_why() {
+    let app = spawn_app().await;
+    let cust = app.customer_token("lab-a");
+    for (method, path) in [
+        (Method::GET, "/api/orders/%FF"),
+        (Method::POST, "/api/orders/%FF/cancel"),
+        (Method::POST, "/api/reservations/%C3%28/cancel"),
+    ] {
+        let (s, text, v) = app.call(method, path, Some(&cust), None, None).await;
+        assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains("UTF-8"), "{path}: {msg}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn promising_nothing_is_a_bad_request() {
+    let app = spawn_app().await;
+    let cust = app.customer_token("lab-a");
+    // 0 items used to be "promised" in the horizon's first month, before the server's month.
+    let (s, text, v) = app.get("/api/promise?sku=trn2-server&qty=0", &cust).await;
+    assert_error(s, StatusCode::BAD_REQUEST, &v, &text);
+    assert!(text.contains("qty"), "{text}");
+    let (s, _, v) = app.get("/api/promise?sku=trn2-server&qty=1", &cust).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        v["earliest"].as_str().unwrap() >= v["now"].as_str().unwrap(),
+        "{v}"
+    );
+    app.stop().await;
+}

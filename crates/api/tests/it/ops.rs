@@ -546,6 +546,27 @@ async fn metrics_count_requests_by_route() {
 }
 
 #[tokio::test]
+async fn metrics_label_unknown_methods_as_other() {
+    let app = spawn_app().await;
+    // Any token is a method to HTTP; without a token, each must not add a series of its own.
+    for i in 0..5 {
+        let m = Method::from_bytes(format!("PROBE{i}{}", "X".repeat(300)).as_bytes()).unwrap();
+        let (s, _, _) = app.call(m, "/healthz", None, None, None).await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let (s, text, _) = app.get("/metrics", &app.planner).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!text.contains("PROBE"), "{text}");
+    assert!(
+        text.contains(
+            r#"allot_http_requests_total{method="other",route="/healthz",status="405"} 5"#
+        ),
+        "{text}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn openapi_documents_every_route() {
     let app = spawn_app().await;
     let (s, text, doc) = app
