@@ -172,13 +172,7 @@ impl SqliteStore {
         if file {
             // Another program's database is refused before anything is written to it (the
             // journal mode below is written into the file's header).
-            let tables: Vec<String> = {
-                let mut st = conn
-                    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                    .map_err(backend)?;
-                let rows = st.query_map([], |r| r.get(0)).map_err(backend)?;
-                rows.collect::<Result<_, _>>().map_err(backend)?
-            };
+            let tables = user_tables(&conn)?;
             if !tables.is_empty() && !tables.iter().any(|t| t == "schema_version") {
                 return Err(StoreError::NotAStore(format!(
                     "database has tables {tables:?} but no schema_version"
@@ -205,13 +199,7 @@ impl SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let tables: Vec<String> = {
-            let mut st = tx
-                .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                .map_err(backend)?;
-            let rows = st.query_map([], |r| r.get(0)).map_err(backend)?;
-            rows.collect::<Result<_, _>>().map_err(backend)?
-        };
+        let tables = user_tables(&tx)?;
         let has = |t: &str| tables.iter().any(|n| n == t);
         if has("schema_version") {
             let version: Option<i64> = tx
@@ -405,4 +393,13 @@ impl Store for SqliteStore {
     fn limits(&self) -> Limits {
         self.limits
     }
+}
+
+/// The names of the database's own tables (SQLite's internal ones left out).
+fn user_tables(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut st = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .map_err(backend)?;
+    let rows = st.query_map([], |r| r.get(0)).map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
 }

@@ -68,6 +68,31 @@ impl Env {
     }
 }
 
+/// `order add` of the order most of these tests place: one trn2 server for ent-a, window
+/// 2027-03..2027-08, 900,000 USD a unit; `more` is appended.
+pub fn order_add<'a>(id: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "order",
+        "add",
+        "--id",
+        id,
+        "--customer",
+        "ent-a",
+        "--sku",
+        "trn2-server",
+        "--qty",
+        "1",
+        "--earliest",
+        "2027-03",
+        "--latest",
+        "2027-08",
+        "--price",
+        "900000",
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("valid JSON")
 }
@@ -244,29 +269,7 @@ fn substitute_factors_on_the_command_line_are_exact_or_refused() {
     let env = Env::new();
     env.ok(&["demo", "--now", "2026-12"]);
     let before = env.history_len();
-    let add = |id: &str, sub: &str| {
-        let args = [
-            "order",
-            "add",
-            "--id",
-            id,
-            "--customer",
-            "ent-a",
-            "--sku",
-            "trn2-server",
-            "--qty",
-            "1",
-            "--earliest",
-            "2027-03",
-            "--latest",
-            "2027-08",
-            "--price",
-            "900000",
-            "--sub",
-            sub,
-        ];
-        env.run(&args)
-    };
+    let add = |id: &str, sub: &str| env.run(&order_add(id, &["--sub", sub]));
     for sub in ["trn3:0.99999", "trn3:0.12345", "trn3:0.00001"] {
         let out = add("s-1", sub);
         assert_eq!(out.status.code(), Some(2), "{sub} is refused as bad input");
@@ -1156,24 +1159,7 @@ fn force_replaces_only_an_allot_book() {
 fn history_of_an_id_shared_by_an_order_and_a_reservation_labels_each_event() {
     let env = Env::new();
     env.ok(&["demo", "--now", "2026-12"]);
-    env.ok(&[
-        "order",
-        "add",
-        "--id",
-        "x-1",
-        "--customer",
-        "ent-a",
-        "--sku",
-        "trn2-server",
-        "--qty",
-        "4",
-        "--earliest",
-        "2027-03",
-        "--latest",
-        "2027-08",
-        "--price",
-        "900000",
-    ]);
+    env.ok(&order_add("x-1", &[]));
     env.ok(&[
         "reservation",
         "add",
@@ -1388,24 +1374,7 @@ fn concurrent_writers_each_record_their_change() {
             .map(|k| {
                 let id = format!("cc-{round}-{k}");
                 Command::new(env!("CARGO_BIN_EXE_allot"))
-                    .args([
-                        "order",
-                        "add",
-                        "--id",
-                        &id,
-                        "--customer",
-                        "ent-a",
-                        "--sku",
-                        "trn2-server",
-                        "--qty",
-                        "1",
-                        "--earliest",
-                        "2027-03",
-                        "--latest",
-                        "2027-08",
-                        "--price",
-                        "900000",
-                    ])
+                    .args(order_add(&id, &[]))
                     .env("ALLOT_DB", env.db())
                     .env("ALLOT_ACTOR", "test")
                     .stdout(Stdio::piped())

@@ -2,7 +2,7 @@
 //! blocks nothing), and a server whose book file is replaced or deleted answers 503 and writes
 //! nothing. Real processes; waits poll with a deadline.
 
-use crate::cli::Env;
+use crate::cli::{order_add, Env};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -192,24 +192,7 @@ fn a_second_server_on_a_served_file_is_refused_and_a_killed_one_blocks_nothing()
         "the refused server wrote nothing"
     );
     // The first one goes on serving, and the CLI still writes beside it.
-    env.ok(&[
-        "order",
-        "add",
-        "--id",
-        "s-1",
-        "--customer",
-        "ent-a",
-        "--sku",
-        "trn2-server",
-        "--qty",
-        "1",
-        "--earliest",
-        "2027-03",
-        "--latest",
-        "2027-08",
-        "--price",
-        "900000",
-    ]);
+    env.ok(&order_add("s-1", &[]));
     assert_eq!(head(&first.addr, &token), head_before + 1);
     // But replacing the served book is refused.
     let before = file_bytes(&env.db());
