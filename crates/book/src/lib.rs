@@ -129,11 +129,32 @@ impl BookError {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let object = object.into();
+        // The object names an id as it was given (`order c-1`): a control character in it
+        // (refused as an id, but named here) is written escaped, not sent raw to a terminal.
+        let object = if object.chars().any(char::is_control) {
+            object.chars().flat_map(char::escape_debug).collect()
+        } else {
+            object
+        };
         BookError {
-            object: object.into(),
+            object,
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::BookError;
+
+    #[test]
+    fn control_characters_in_the_object_are_written_escaped() {
+        let e = BookError::new("order c-1\0\x1b[2J", "id", "bad");
+        assert_eq!(e.to_string(), "order c-1\\0\\u{1b}[2J: id: bad");
+        let plain = BookError::new("order c-1", "id", "bad");
+        assert_eq!(plain.to_string(), "order c-1: id: bad");
     }
 }
 
