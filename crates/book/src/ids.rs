@@ -30,11 +30,6 @@ pub struct YearMonth {
 }
 
 impl YearMonth {
-    /// The first month a period can be written as: 1970-01.
-    pub const MIN: YearMonth = YearMonth {
-        year: 1970,
-        month: 1,
-    };
     /// The last month a period can be written as: 9999-12 (`YYYY-MM` has four digits for the
     /// year). [`YearMonth::plus`] may go past it; such a month has no written form that reads
     /// back.

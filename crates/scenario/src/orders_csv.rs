@@ -188,15 +188,6 @@ pub fn parse_orders_csv(
                 )
             });
         }
-        if rec.iter().any(|f| f.contains(['\n', '\r'])) {
-            return Err(FileError {
-                line: Some(line),
-                ..FileError::whole_file(
-                    file_name,
-                    "line breaks inside fields are not allowed (one order per line)",
-                )
-            });
-        }
         if rec.len() > header.len() {
             return Err(FileError {
                 line: Some(line),

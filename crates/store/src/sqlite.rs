@@ -132,13 +132,7 @@ impl SqliteStore {
         if !matches!(app_id, Ok(id) if id == 0 || id == APPLICATION_ID) {
             return false;
         }
-        let tables: Result<Vec<String>, _> = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
-            .and_then(|mut st| {
-                st.query_map([], |r| r.get(0))?
-                    .collect::<Result<Vec<String>, _>>()
-            });
-        match tables {
+        match user_tables(&conn) {
             Ok(t) => ["schema_version", "events", "snapshot"]
                 .iter()
                 .all(|n| t.iter().any(|x| x == n)),
